@@ -1,0 +1,124 @@
+"""The PQ expert registry: application factory."""
+
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from registry.config import PROJECT_ROOT, load_config
+from registry.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app; `config` (a dict) wins over the environment and the defaults."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+
+    from registry import models  # noqa: F401  (every model registered before first use)
+
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from registry.cli import registry_cli
+
+    app.cli.add_command(registry_cli)
+    return app
+
+
+def _register_blueprints(app):
+    from registry.admin.routes import bp as admin_bp
+    from registry.audit.routes import bp as audit_bp
+    from registry.auth.routes import bp as auth_bp
+    from registry.centres.routes import bp as centres_bp
+    from registry.experts.routes import bp as experts_bp
+    from registry.public.routes import bp as public_bp
+
+    for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def _select_locale():
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_error_handlers(app):
+    def page(status, title, message):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(_exc):
+        return page(400, _l("Bad request"), _l("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return page(
+            400,
+            _l("Form expired"),
+            _l("The form was missing its security token or it expired. Reload the page and try again."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_exc):
+        return page(403, _l("Not allowed"), _l("Your account may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return page(404, _l("Not found"), _l("There is no such page."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_exc):
+        return page(405, _l("Not allowed"), _l("This page does not accept that request."))
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return page(413, _l("File too large"), _l("The upload is larger than the registry accepts."))
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        db.session.rollback()
+        return page(500, _l("Something went wrong"), _l("The error was logged. Nothing was saved."))
+
+
+def _register_template_helpers(app):
+    from flask_babel import format_date, format_datetime, get_locale
+
+    from registry.labels import ALL_LABELS
+    from registry.navigation import navigation_for
+
+    app.jinja_env.globals.update(ALL_LABELS)
+    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_datetime"] = format_datetime
+
+    @app.context_processor
+    def inject():
+        locale = str(get_locale())
+        return {
+            "locale": locale,
+            "navigation": navigation_for(current_user),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from registry.auth.forms import MIN_PASSWORD_LENGTH
+from registry.enums import Role
+
+ROLE_LABELS = {
+    Role.EXPERT: _l("Expert"),
+    Role.CENTRE_STAFF: _l("Training centre staff"),
+    Role.OFFICER: _l("Certification officer"),
+    Role.AUDITOR: _l("Auditor"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+
+
+class EditUserForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Account active"))
+    unlock = BooleanField(_l("Unlock after failed sign-ins"))
+
+
+class CentreForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only.")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    approved_until = DateField(_l("Approved until"), validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)

@@ -1,0 +1,92 @@
+"""Writing and checking the hash-chained audit log."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+import sqlalchemy as sa
+
+from registry.audit.models import AuditEvent
+from registry.database import utcnow
+from registry.extensions import db
+
+GENESIS_HASH = "0" * 64
+# Serialises writers on PostgreSQL so that two transactions never chain onto the same event.
+_CHAIN_LOCK_KEY = 0x5051_4155  # "PQAU"
+
+
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def compute_hash(event):
+    """SHA-256 over the event's recorded fields and the hash of the event before it."""
+    payload = _canonical(
+        {
+            "prev": event.prev_hash,
+            "at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": event.actor_id,
+            "actor": event.actor_label,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "details": event.details,
+        }
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record_event(action, *, actor=None, object_type, object_id=None, details=None):
+    """Append an event to the log in the current transaction (flushed, not committed)."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    prev_hash = session.scalar(
+        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    )
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "system",
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        # Round-trip through JSON so that what is hashed is exactly what is stored.
+        details=json.loads(_canonical(details or {})),
+        prev_hash=prev_hash or GENESIS_HASH,
+    )
+    event.hash = compute_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self):
+        return self.broken_id is None
+
+
+def verify_chain():
+    """Walk the log in order; report the first event that was altered, inserted or removed."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    query = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    for event in db.session.scalars(query):
+        checked += 1
+        if event.prev_hash != expected_prev:
+            return ChainReport(
+                checked,
+                event.id,
+                "does not follow the event before it (an event was inserted or deleted here)",
+            )
+        if compute_hash(event) != event.hash:
+            return ChainReport(checked, event.id, "its content was altered after it was recorded")
+        expected_prev = event.hash
+    return ChainReport(checked)

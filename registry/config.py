@@ -1,0 +1,86 @@
+"""Settings: defaults, then environment variables, then the config passed to create_app()."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def _int(name, default):
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_config(instance_path, overrides=None):
+    """Build the app's settings; `overrides` (tests, scripts) win over the environment."""
+    overrides = dict(overrides or {})
+    env = overrides.get("REGISTRY_ENV") or os.environ.get("REGISTRY_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"REGISTRY_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    instance = Path(instance_path)
+
+    config = {
+        "REGISTRY_ENV": env,
+        "TESTING": env == "testing",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "REGISTRY_DATABASE_URL", f"sqlite:///{instance / 'registry.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REGISTRY_CERTIFICATES_DIR": os.environ.get(
+            "REGISTRY_CERTIFICATES_DIR", str(PROJECT_ROOT / "certificates")
+        ),
+        "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
+        "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),
+        "REGISTRY_LOGIN_MAX_FAILURES": _int("REGISTRY_LOGIN_MAX_FAILURES", 5),
+        "REGISTRY_LOGIN_LOCKOUT_MINUTES": _int("REGISTRY_LOGIN_LOCKOUT_MINUTES", 15),
+        "REGISTRY_ISSUING_BODY": os.environ.get(
+            "REGISTRY_ISSUING_BODY", "Tổng cục Tiêu chuẩn Đo lường Chất lượng"
+        ),
+        "REGISTRY_SIGNATORY_NAME": os.environ.get("REGISTRY_SIGNATORY_NAME", "Nguyễn Hoàng Linh"),
+        "REGISTRY_SIGNATORY_TITLE": os.environ.get("REGISTRY_SIGNATORY_TITLE", "Tổng cục trưởng"),
+        "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "registry" / "translations"),
+        "LANGUAGES": ("vi", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    }
+    config.update(overrides)
+
+    secret = config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. In production the registry refuses to start without it: "
+                "set SECRET_KEY to a long random value (e.g. python -c "
+                "'import secrets; print(secrets.token_hex(32))')."
+            )
+        secret = _development_secret(instance) if env == "development" else secrets.token_hex(32)
+    config["SECRET_KEY"] = secret
+    return config
+
+
+def _development_secret(instance):
+    """A random key kept in instance/ so that development sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

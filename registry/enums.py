@@ -1,0 +1,90 @@
+"""The registry's closed vocabularies. Each is stored as a string checked by the database."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    EXPERT = "expert"
+    CENTRE_STAFF = "centre_staff"
+    OFFICER = "officer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class ExpertStatus(StrEnum):
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    TRAINED = "trained"
+    CERTIFIED = "certified"
+    ACCREDITED_REGIONAL = "accredited_regional"
+    ACCREDITED_INTERNATIONAL = "accredited_international"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+# The states in which a person holds a certificate level; suspended and expired
+# experts remember which of these they held (Expert.held_level).
+CERTIFIED_LEVELS = (
+    ExpertStatus.CERTIFIED,
+    ExpertStatus.ACCREDITED_REGIONAL,
+    ExpertStatus.ACCREDITED_INTERNATIONAL,
+)
+
+# An application is "open" until it is rejected or the person is withdrawn.
+CLOSED_STATUSES = (ExpertStatus.REJECTED, ExpertStatus.WITHDRAWN)
+
+
+class OrganisationType(StrEnum):
+    MINISTRY = "ministry"
+    AGENCY = "agency"
+    PROVINCE = "province"
+    ENTERPRISE = "enterprise"
+    CONSULTANCY = "consultancy"
+    UNIVERSITY = "university"
+
+
+class CertificateLevel(StrEnum):
+    NATIONAL = "national"
+    REGIONAL = "regional"
+    INTERNATIONAL = "international"
+
+    @property
+    def code(self):
+        """The level's letters in a certificate number (NSCL-QG-2026-00042)."""
+        return {"national": "QG", "regional": "KV", "international": "QT"}[self.value]
+
+
+class CertificateStatus(StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+
+
+class CourseLevel(StrEnum):
+    BASIC = "basic"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class TargetMetric(StrEnum):
+    """What a programme target counts (SPEC §5)."""
+
+    CERTIFIED = "certified"
+    REGIONAL_INTERNATIONAL = "regional_international"
+    TRAINED = "trained"
+
+
+class FindingResult(StrEnum):
+    CONFORMING = "conforming"
+    NONCONFORMING = "nonconforming"
+
+
+class RequestStatus(StrEnum):
+    """State of a request that an officer approves or refuses (name change, CPD, accreditation)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"

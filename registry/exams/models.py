@@ -1,0 +1,67 @@
+"""Exam sessions held by a centre and the results recorded by their examiner."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.database import UTCDateTime, utcnow
+from registry.extensions import db
+
+
+class ExamSession(db.Model):
+    __tablename__ = "exam_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("max_score > 0", name="max_score_positive"),
+        sa.CheckConstraint("pass_mark >= 0 AND pass_mark <= max_score", name="pass_mark_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("training_centres.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    held_on: Mapped[date]
+    examiner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    pass_mark: Mapped[int]
+    max_score: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    centre = relationship("TrainingCentre")
+    course = relationship("Course")
+    examiner = relationship("User", foreign_keys=[examiner_id])
+    results = relationship("ExamResult", back_populates="session")
+
+
+class ExamResult(db.Model):
+    __tablename__ = "exam_results"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "expert_id"),
+        sa.CheckConstraint("score >= 0", name="score_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_sessions.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    score: Mapped[int]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session = relationship("ExamSession", back_populates="results")
+    expert = relationship("Expert", back_populates="exam_results")
+    recorded_by = relationship("User")
+
+    @hybrid_property
+    def passed(self):
+        """Derived from the session's pass mark; never typed in."""
+        return self.score >= self.session.pass_mark
+
+    @passed.inplace.expression
+    @classmethod
+    def _passed_expression(cls):
+        return (
+            sa.select(ExamSession.pass_mark)
+            .where(ExamSession.id == cls.session_id)
+            .scalar_subquery()
+            <= cls.score
+        )

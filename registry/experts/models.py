@@ -1,0 +1,218 @@
+"""Experts, the history of their status, and the requests officers decide on."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from registry.database import UTCDateTime, enum_column_type, utcnow
+from registry.enums import (
+    CertificateLevel,
+    ExpertStatus,
+    OrganisationType,
+    RequestStatus,
+)
+from registry.extensions import db
+from registry.text import clean_email, clean_text, search_key
+
+_OPEN = "status NOT IN ('rejected', 'withdrawn')"
+
+
+class Expert(db.Model):
+    __tablename__ = "experts"
+    __table_args__ = (
+        sa.CheckConstraint("years_experience >= 0", name="years_not_negative"),
+        sa.CheckConstraint("consent_scheme_rules", name="consented_to_scheme"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        # Suspended and expired experts remember the level to which they may return;
+        # nobody else holds one.
+        sa.CheckConstraint(
+            "(status IN ('suspended', 'expired')) = (held_level IS NOT NULL)",
+            name="held_level_when_paused",
+        ),
+        # One open application per person: by email, and by name and date of birth.
+        sa.Index(
+            "uq_experts_open_email",
+            "email",
+            unique=True,
+            sqlite_where=sa.text(_OPEN),
+            postgresql_where=sa.text(_OPEN),
+        ),
+        sa.Index(
+            "uq_experts_open_person",
+            "name_key",
+            "date_of_birth",
+            unique=True,
+            sqlite_where=sa.text(_OPEN),
+            postgresql_where=sa.text(_OPEN),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    # Accent- and case-folded name for search and duplicate detection.
+    name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    date_of_birth: Mapped[date]
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    organisation: Mapped[str] = mapped_column(sa.String(200))
+    organisation_type: Mapped[OrganisationType] = mapped_column(
+        enum_column_type(OrganisationType, "organisation_type")
+    )
+    province: Mapped[str] = mapped_column(sa.String(100), index=True)
+    sector: Mapped[str] = mapped_column(sa.String(100), index=True)
+    highest_degree: Mapped[str] = mapped_column(sa.String(100))
+    years_experience: Mapped[int]
+    consent_scheme_rules: Mapped[bool]
+    consent_public_listing: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ExpertStatus] = mapped_column(enum_column_type(ExpertStatus, "status"), index=True)
+    held_level: Mapped[ExpertStatus | None] = mapped_column(
+        enum_column_type(ExpertStatus, "held_level")
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every status change: the conditional write checks it.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id])
+    history = relationship(
+        "StatusChange", back_populates="expert", order_by="StatusChange.id", viewonly=True
+    )
+    enrolments = relationship("Enrolment", back_populates="expert")
+    exam_results = relationship("ExamResult", back_populates="expert")
+    certificates = relationship(
+        "Certificate", back_populates="expert", order_by="Certificate.id", viewonly=True
+    )
+
+    @validates("full_name")
+    def _validate_full_name(self, _key, value):
+        value = clean_text(value)
+        self.name_key = search_key(value)
+        return value
+
+    @validates("organisation", "province", "sector", "highest_degree", "phone")
+    def _clean(self, _key, value):
+        return clean_text(value)
+
+    @validates("email")
+    def _validate_email(self, _key, value):
+        return clean_email(value)
+
+    def __repr__(self):
+        return f"<Expert {self.id} {self.status}>"
+
+
+class StatusChange(db.Model):
+    """One row per transition of an expert's status. Never updated or deleted."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    from_status: Mapped[ExpertStatus | None] = mapped_column(
+        enum_column_type(ExpertStatus, "from_status")
+    )
+    to_status: Mapped[ExpertStatus] = mapped_column(enum_column_type(ExpertStatus, "to_status"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    evidence: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    expert = relationship("Expert", back_populates="history")
+    actor = relationship("User")
+
+
+class NameChangeRequest(db.Model):
+    """A correction of an expert's name once they are past `applied`; an officer decides."""
+
+    __tablename__ = "name_change_requests"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_by_id IS NULL)", name="decided_when_closed"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    old_name: Mapped[str] = mapped_column(sa.String(200))
+    new_name: Mapped[str] = mapped_column(sa.String(200))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    expert = relationship("Expert")
+
+    @validates("old_name", "new_name")
+    def _clean(self, _key, value):
+        return clean_text(value)
+
+
+class CpdRecord(db.Model):
+    """Continuing professional development hours, declared by the expert, confirmed by an officer."""
+
+    __tablename__ = "cpd_records"
+    __table_args__ = (
+        sa.CheckConstraint("hours > 0", name="hours_positive"),
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_by_id IS NULL)", name="decided_when_closed"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    activity: Mapped[str] = mapped_column(sa.String(300))
+    hours: Mapped[int]
+    completed_on: Mapped[date]
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    expert = relationship("Expert")
+
+
+class AccreditationRequest(db.Model):
+    """Evidence of regional or international recognition, submitted for an officer's decision."""
+
+    __tablename__ = "accreditation_requests"
+    __table_args__ = (
+        sa.CheckConstraint("level <> 'national'", name="level_above_national"),
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_by_id IS NULL)", name="decided_when_closed"
+        ),
+        sa.CheckConstraint(
+            "(document_path IS NULL) = (document_sha256 IS NULL)", name="document_hashed"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    level: Mapped[CertificateLevel] = mapped_column(enum_column_type(CertificateLevel, "level"))
+    reference: Mapped[str] = mapped_column(sa.String(200))
+    issuing_body: Mapped[str] = mapped_column(sa.String(200))
+    issued_on: Mapped[date]
+    document_name: Mapped[str | None] = mapped_column(sa.String(255))
+    document_path: Mapped[str | None] = mapped_column(sa.String(500))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    expert = relationship("Expert")
+
+    @validates("reference", "issuing_body")
+    def _clean(self, _key, value):
+        return clean_text(value)

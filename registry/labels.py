@@ -1,0 +1,47 @@
+"""Human labels (translated) for the registry's enums, for pages and exports."""
+
+from flask_babel import lazy_gettext as _l
+
+from registry.enums import CertificateLevel, CertificateStatus, ExpertStatus, OrganisationType
+
+STATUS_LABELS = {
+    ExpertStatus.APPLIED: _l("Applied"),
+    ExpertStatus.REJECTED: _l("Rejected"),
+    ExpertStatus.TRAINED: _l("Trained"),
+    ExpertStatus.CERTIFIED: _l("Certified (national)"),
+    ExpertStatus.ACCREDITED_REGIONAL: _l("Accredited (regional)"),
+    ExpertStatus.ACCREDITED_INTERNATIONAL: _l("Accredited (international)"),
+    ExpertStatus.SUSPENDED: _l("Suspended"),
+    ExpertStatus.WITHDRAWN: _l("Withdrawn"),
+    ExpertStatus.EXPIRED: _l("Expired"),
+}
+
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.MINISTRY: _l("Ministry"),
+    OrganisationType.AGENCY: _l("Agency"),
+    OrganisationType.PROVINCE: _l("Province"),
+    OrganisationType.ENTERPRISE: _l("Enterprise"),
+    OrganisationType.CONSULTANCY: _l("Consultancy"),
+    OrganisationType.UNIVERSITY: _l("University"),
+}
+
+LEVEL_LABELS = {
+    CertificateLevel.NATIONAL: _l("National"),
+    CertificateLevel.REGIONAL: _l("Regional"),
+    CertificateLevel.INTERNATIONAL: _l("International"),
+}
+
+CERTIFICATE_STATUS_LABELS = {
+    CertificateStatus.VALID: _l("Valid"),
+    CertificateStatus.SUSPENDED: _l("Suspended"),
+    CertificateStatus.WITHDRAWN: _l("Withdrawn"),
+    CertificateStatus.EXPIRED: _l("Expired"),
+    CertificateStatus.SUPERSEDED: _l("Superseded"),
+}
+
+ALL_LABELS = {
+    "status_labels": STATUS_LABELS,
+    "organisation_type_labels": ORGANISATION_TYPE_LABELS,
+    "level_labels": LEVEL_LABELS,
+    "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
+}

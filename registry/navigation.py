@@ -1,0 +1,26 @@
+"""The navigation each role sees. Items name endpoints; labels are translated lazily."""
+
+from flask_babel import lazy_gettext as _l
+
+from registry.enums import Role
+
+_BY_ROLE = {
+    Role.EXPERT: [("experts.me", _l("My application"))],
+    Role.CENTRE_STAFF: [("centres.my_centre", _l("My centre"))],
+    Role.OFFICER: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
+    Role.AUDITOR: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
+    Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
+}
+
+
+def navigation_for(user):
+    """(endpoint, label) pairs for the signed-in user's role; empty for the public."""
+    if not (user and user.is_authenticated):
+        return []
+    return _BY_ROLE.get(user.role, [])
+
+
+def home_endpoint(user):
+    """Where a user lands after signing in."""
+    items = navigation_for(user)
+    return items[0][0] if items else "public.home"

@@ -79,7 +79,9 @@ def _register_error_handlers(app):
         return page(
             400,
             _l("Form expired"),
-            _l("The form was missing its security token or it expired. Reload the page and try again."),
+            _l(
+                "The form was missing its security token or it expired. Reload the page and try again."
+            ),
         )
 
     @app.errorhandler(403)
@@ -96,7 +98,9 @@ def _register_error_handlers(app):
 
     @app.errorhandler(413)
     def too_large(_exc):
-        return page(413, _l("File too large"), _l("The upload is larger than the registry accepts."))
+        return page(
+            413, _l("File too large"), _l("The upload is larger than the registry accepts.")
+        )
 
     @app.errorhandler(500)
     def server_error(_exc):

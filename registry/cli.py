@@ -37,7 +37,11 @@ def create_centre_command(code, name, province, approved_until):
     """Create a training centre."""
     try:
         centre = save_centre(
-            None, code=code, name=name, province=province, approved_until=approved_until,
+            None,
+            code=code,
+            name=name,
+            province=province,
+            approved_until=approved_until,
             active=True,
         )
     except AdminError as exc:

@@ -5,13 +5,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
-from registry.certificates.models import Certificate
-from registry.certificates.numbering import format_number, new_verification_code, next_sequence
+from registry.certificates.service import issue_certificate
 from registry.enums import (
     CERTIFIED_LEVELS,
     CertificateLevel,
@@ -47,14 +45,40 @@ DEMO_ACCOUNTS = [
     ("chuyengia@example.vn", "expert", "Nguyễn Thị Hương Trà", None),
 ]
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-          "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
 MIDDLE_F = ["Thị", "Thị Thu", "Ngọc", "Thị Kim", "Thùy", "Thị Mỹ", "Hoài"]
 MIDDLE_M = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Công", "Thành"]
 GIVEN_F = ["Hương", "Lan", "Hằng", "Ngân", "Thảo", "Trang", "Yến", "Phương", "Nhung", "Loan"]
 GIVEN_M = ["Dũng", "Hùng", "Tuấn", "Khoa", "Long", "Sơn", "Thắng", "Việt", "Đạt", "Quý"]
-SECTORS = ["Cơ khí chế tạo", "Chế biến thực phẩm", "Dệt may", "Điện tử", "Nông nghiệp",
-           "Xây dựng", "Logistics", "Y tế", "Hành chính công", "Năng lượng"]
+SECTORS = [
+    "Cơ khí chế tạo",
+    "Chế biến thực phẩm",
+    "Dệt may",
+    "Điện tử",
+    "Nông nghiệp",
+    "Xây dựng",
+    "Logistics",
+    "Y tế",
+    "Hành chính công",
+    "Năng lượng",
+]
 ORGANISATIONS = [
     ("Bộ Khoa học và Công nghệ", OrganisationType.MINISTRY),
     ("Bộ Công Thương", OrganisationType.MINISTRY),
@@ -90,16 +114,9 @@ def _at(day, hour=9):
     return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
 
 
-def add_years(day, years):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 class _Seeder:
     def __init__(self):
-        self.rng = random.Random(1322)
+        self.rng = random.Random(1322)  # noqa: S311  (reproducible demo data)
         self.users = {}
         self.centres = {}
         self.certificates = 0
@@ -109,14 +126,20 @@ class _Seeder:
 
     def accounts(self):
         for code, name, province in CENTRES:
-            centre = TrainingCentre(code=code, name=name, province=province,
-                                    approved_until=date(2028, 12, 31), active=True)
+            centre = TrainingCentre(
+                code=code,
+                name=name,
+                province=province,
+                approved_until=date(2028, 12, 31),
+                active=True,
+            )
             db.session.add(centre)
             self.centres[code] = centre
         db.session.flush()
         for email, role, name, centre_code in DEMO_ACCOUNTS:
-            user = User(email=email, role=Role(role), full_name=name,
-                        centre=self.centres.get(centre_code))
+            user = User(
+                email=email, role=Role(role), full_name=name, centre=self.centres.get(centre_code)
+            )
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
             self.users[email] = user
@@ -131,15 +154,26 @@ class _Seeder:
             for year, month in ((2022, 3), (2025, 4), (2026, 3)):
                 starts = date(year, month, 2)
                 course = Course(
-                    centre=centre, topic=self.expert_programme, code=f"CG-{code}-{year}",
+                    centre=centre,
+                    topic=self.expert_programme,
+                    code=f"CG-{code}-{year}",
                     title=f"Chương trình đào tạo chuyên gia năng suất chất lượng {year}",
-                    level=CourseLevel.BASIC, starts_on=starts, ends_on=starts + timedelta(days=40),
-                    hours=120, capacity=30, trainers="TS. Nguyễn Đình Phan; ThS. Lê Thu Hà",
+                    level=CourseLevel.BASIC,
+                    starts_on=starts,
+                    ends_on=starts + timedelta(days=40),
+                    hours=120,
+                    capacity=30,
+                    trainers="TS. Nguyễn Đình Phan; ThS. Lê Thu Hà",
                     created_by_id=staff.id,
                 )
                 session = ExamSession(
-                    centre=centre, course=course, held_on=course.ends_on + timedelta(days=10),
-                    examiner=staff, pass_mark=70, max_score=100, created_by_id=staff.id,
+                    centre=centre,
+                    course=course,
+                    held_on=course.ends_on + timedelta(days=10),
+                    examiner=staff,
+                    pass_mark=70,
+                    max_score=100,
+                    created_by_id=staff.id,
                 )
                 db.session.add_all([course, session])
                 runs.append((course, session, staff))
@@ -167,11 +201,13 @@ class _Seeder:
     def _person(self, index, centre_code):
         rng = self.rng
         female = index % 2 == 0
-        name = " ".join([
-            rng.choice(FAMILY),
-            rng.choice(MIDDLE_F if female else MIDDLE_M),
-            rng.choice(GIVEN_F if female else GIVEN_M),
-        ])
+        name = " ".join(
+            [
+                rng.choice(FAMILY),
+                rng.choice(MIDDLE_F if female else MIDDLE_M),
+                rng.choice(GIVEN_F if female else GIVEN_M),
+            ]
+        )
         province = rng.choice([self.centres[centre_code].province, *EXTRA_PROVINCES])
         organisation, org_type = rng.choice(ORGANISATIONS)
         return Expert(
@@ -197,57 +233,126 @@ class _Seeder:
         expert.created_at = _at(applied_on)
         db.session.add(expert)
         db.session.flush()
-        self._change(expert, None, ExpertStatus.APPLIED, _at(applied_on), expert.user,
-                     "Nộp hồ sơ đăng ký")
+        self._change(
+            expert, None, ExpertStatus.APPLIED, _at(applied_on), expert.user, "Nộp hồ sơ đăng ký"
+        )
         if final == ExpertStatus.APPLIED:
             return
         if final == ExpertStatus.REJECTED:
-            self._change(expert, ExpertStatus.APPLIED, final, _at(applied_on + timedelta(days=14)),
-                         officer, "Chưa đủ số năm kinh nghiệm theo TCVN 13751:2023")
+            self._change(
+                expert,
+                ExpertStatus.APPLIED,
+                final,
+                _at(applied_on + timedelta(days=14)),
+                officer,
+                "Chưa đủ số năm kinh nghiệm theo TCVN 13751:2023",
+            )
             return
-        db.session.add(Enrolment(course=course, expert=expert, attended_hours=self.rng.randint(100, 120),
-                                 completed=True, completed_on=course.ends_on,
-                                 completion_recorded_by_id=staff.id))
-        self._change(expert, ExpertStatus.APPLIED, ExpertStatus.TRAINED, _at(course.ends_on, 16),
-                     staff, "Hoàn thành chương trình đào tạo chuyên gia")
+        db.session.add(
+            Enrolment(
+                course=course,
+                expert=expert,
+                attended_hours=self.rng.randint(100, 120),
+                completed=True,
+                completed_on=course.ends_on,
+                completion_recorded_by_id=staff.id,
+            )
+        )
+        self._change(
+            expert,
+            ExpertStatus.APPLIED,
+            ExpertStatus.TRAINED,
+            _at(course.ends_on, 16),
+            staff,
+            "Hoàn thành chương trình đào tạo chuyên gia",
+        )
         if final == ExpertStatus.TRAINED:
             return
-        db.session.add(ExamResult(session=session, expert=expert, score=self.rng.randint(72, 96),
-                                  recorded_by_id=staff.id,
-                                  recorded_at=_at(session.held_on, 17)))
+        db.session.add(
+            ExamResult(
+                session=session,
+                expert=expert,
+                score=self.rng.randint(72, 96),
+                recorded_by_id=staff.id,
+                recorded_at=_at(session.held_on, 17),
+            )
+        )
         decided_on = session.held_on + timedelta(days=20)
-        self._change(expert, ExpertStatus.TRAINED, ExpertStatus.CERTIFIED, _at(decided_on), officer,
-                     "Đạt kỳ thi đánh giá, đủ điều kiện chứng nhận")
+        self._change(
+            expert,
+            ExpertStatus.TRAINED,
+            ExpertStatus.CERTIFIED,
+            _at(decided_on),
+            officer,
+            "Đạt kỳ thi đánh giá, đủ điều kiện chứng nhận",
+        )
         national = self._issue(expert, CertificateLevel.NATIONAL, decided_on, officer)
         if final in (ExpertStatus.ACCREDITED_REGIONAL, ExpertStatus.ACCREDITED_INTERNATIONAL):
             on = decided_on + timedelta(days=120)
-            evidence = {"reference": f"APO-CPE-{on.year}-{expert.id:03d}",
-                        "issuing_body": "Asian Productivity Organization", "issued_on": on.isoformat()}
-            self._change(expert, ExpertStatus.CERTIFIED, ExpertStatus.ACCREDITED_REGIONAL, _at(on),
-                         officer, "Được APO công nhận chuyên gia khu vực", evidence)
+            evidence = {
+                "reference": f"APO-CPE-{on.year}-{expert.id:03d}",
+                "issuing_body": "Asian Productivity Organization",
+                "issued_on": on.isoformat(),
+            }
+            self._change(
+                expert,
+                ExpertStatus.CERTIFIED,
+                ExpertStatus.ACCREDITED_REGIONAL,
+                _at(on),
+                officer,
+                "Được APO công nhận chuyên gia khu vực",
+                evidence,
+            )
             self._issue(expert, CertificateLevel.REGIONAL, on, officer)
         if final == ExpertStatus.ACCREDITED_INTERNATIONAL:
             on = decided_on + timedelta(days=200)
-            evidence = {"reference": f"WCPI-{on.year}-{expert.id:03d}",
-                        "issuing_body": "World Confederation of Productivity Science",
-                        "issued_on": on.isoformat()}
-            self._change(expert, ExpertStatus.ACCREDITED_REGIONAL, final, _at(on), officer,
-                         "Được công nhận chuyên gia quốc tế", evidence)
+            evidence = {
+                "reference": f"WCPI-{on.year}-{expert.id:03d}",
+                "issuing_body": "World Confederation of Productivity Science",
+                "issued_on": on.isoformat(),
+            }
+            self._change(
+                expert,
+                ExpertStatus.ACCREDITED_REGIONAL,
+                final,
+                _at(on),
+                officer,
+                "Được công nhận chuyên gia quốc tế",
+                evidence,
+            )
             self._issue(expert, CertificateLevel.INTERNATIONAL, on, officer)
         if final == ExpertStatus.SUSPENDED:
-            self._change(expert, ExpertStatus.CERTIFIED, final, _at(decided_on + timedelta(days=90)),
-                         officer, "Khiếu nại của khách hàng đang được xem xét",
-                         {"review_on": (decided_on + timedelta(days=180)).isoformat()})
+            self._change(
+                expert,
+                ExpertStatus.CERTIFIED,
+                final,
+                _at(decided_on + timedelta(days=90)),
+                officer,
+                "Khiếu nại của khách hàng đang được xem xét",
+                {"review_on": (decided_on + timedelta(days=180)).isoformat()},
+            )
             national.status = CertificateStatus.SUSPENDED
             national.status_reason = "Khiếu nại của khách hàng đang được xem xét"
         elif final == ExpertStatus.WITHDRAWN:
-            self._change(expert, ExpertStatus.CERTIFIED, final, _at(decided_on + timedelta(days=60)),
-                         officer, "Vi phạm quy tắc đạo đức nghề nghiệp")
+            self._change(
+                expert,
+                ExpertStatus.CERTIFIED,
+                final,
+                _at(decided_on + timedelta(days=60)),
+                officer,
+                "Vi phạm quy tắc đạo đức nghề nghiệp",
+            )
             national.status = CertificateStatus.WITHDRAWN
             national.status_reason = "Vi phạm quy tắc đạo đức nghề nghiệp"
         elif final == ExpertStatus.EXPIRED:
-            self._change(expert, ExpertStatus.CERTIFIED, final, _at(national.valid_until, 1), None,
-                         "Hết thời hạn hiệu lực chứng chỉ")
+            self._change(
+                expert,
+                ExpertStatus.CERTIFIED,
+                final,
+                _at(national.valid_until, 1),
+                None,
+                "Hết thời hạn hiệu lực chứng chỉ",
+            )
             national.status = CertificateStatus.EXPIRED
 
     def _change(self, expert, from_status, to_status, when, actor, reason, evidence=None):
@@ -259,25 +364,21 @@ class _Seeder:
         expert.status_changed_at = when
         if from_status is not None:
             expert.version += 1
-        db.session.add(StatusChange(expert=expert, from_status=from_status, to_status=to_status,
-                                    actor_id=actor.id if actor else None, reason=reason,
-                                    evidence=evidence, created_at=when))
+        db.session.add(
+            StatusChange(
+                expert=expert,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=actor.id if actor else None,
+                reason=reason,
+                evidence=evidence,
+                created_at=when,
+            )
+        )
 
     def _issue(self, expert, level, issued_on, officer):
-        config = current_app.config
-        sequence = next_sequence(level, issued_on.year)
-        certificate = Certificate(
-            number=format_number(level, issued_on.year, sequence), expert=expert, level=level,
-            year=issued_on.year, sequence=sequence, verification_code=new_verification_code(),
-            holder_name=expert.full_name, holder_date_of_birth=expert.date_of_birth,
-            issuing_body=config["REGISTRY_ISSUING_BODY"],
-            signatory_name=config["REGISTRY_SIGNATORY_NAME"],
-            signatory_title=config["REGISTRY_SIGNATORY_TITLE"],
-            issued_on=issued_on,
-            valid_until=add_years(issued_on, config["REGISTRY_CERTIFICATE_VALIDITY_YEARS"]),
-            issued_by=officer, created_at=_at(issued_on),
-        )
-        db.session.add(certificate)
+        certificate = issue_certificate(expert, level, actor=officer, issued_on=issued_on)
+        certificate.created_at = _at(issued_on)
         self.certificates += 1
         return certificate
 
@@ -289,7 +390,11 @@ def seed_demo():
     seeder.courses()
     experts = seeder.experts()
     db.session.flush()
-    summary = {"centres": len(seeder.centres), "experts": experts,
-               "certificates": seeder.certificates, "accounts": len(seeder.users)}
+    summary = {
+        "centres": len(seeder.centres),
+        "experts": experts,
+        "certificates": seeder.certificates,
+        "accounts": len(seeder.users),
+    }
     record_event("demo.seeded", object_type="registry", details=summary)
     return summary

@@ -70,7 +70,9 @@ def postgres_url(tmp_path_factory):
     with app.app_context():
         flask_migrate.upgrade()
         reference = {
-            name: [dict(row._mapping) for row in db.session.execute(sa.text(f"SELECT * FROM {name}"))]  # noqa: S608
+            name: [
+                dict(row._mapping) for row in db.session.execute(db.metadata.tables[name].select())
+            ]
             for name in REFERENCE_TABLES
         }
         db.session.remove()
@@ -87,10 +89,12 @@ def _reset_postgres(app, reference):
                 table = db.metadata.tables[name]
                 if reference[name]:
                     conn.execute(table.insert(), reference[name])
-                conn.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
-                ))
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
+                    )
+                )
         db.engine.dispose()
 
 
@@ -155,8 +159,13 @@ def create_account(app, role, **kwargs):
             kwargs["centre"] = CentreFactory()
         user = UserFactory(role=role, **kwargs)
         db.session.commit()
-        snapshot = SignedIn(user.id, user.email, user.role.value, user.centre_id,
-                            user.centre.code if user.centre else None)
+        snapshot = SignedIn(
+            user.id,
+            user.email,
+            user.role.value,
+            user.centre_id,
+            user.centre.code if user.centre else None,
+        )
         db.session.remove()
     return snapshot
 

@@ -14,8 +14,18 @@ from registry.models import User
 
 TEST_PASSWORD = "correct horse battery staple"
 
-NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thị Dung", "Đặng Quốc Đạt",
-         "Vũ Thị Hạnh", "Bùi Minh Khôi", "Đỗ Thị Lụa", "Hồ Ngọc Mai", "Ngô Đức Nghĩa"]
+NAMES = [
+    "Nguyễn Văn An",
+    "Trần Thị Bích",
+    "Lê Hoàng Cường",
+    "Phạm Thị Dung",
+    "Đặng Quốc Đạt",
+    "Vũ Thị Hạnh",
+    "Bùi Minh Khôi",
+    "Đỗ Thị Lụa",
+    "Hồ Ngọc Mai",
+    "Ngô Đức Nghĩa",
+]
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -47,7 +57,7 @@ class UserFactory(_Base):
     password = TEST_PASSWORD
 
     @factory.post_generation
-    def set_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def set_password(obj, create, extracted, **kwargs):
         obj.set_password(TEST_PASSWORD)
 
 
@@ -105,8 +115,9 @@ class ExamSessionFactory(_Base):
 
     centre = factory.SubFactory(CentreFactory)
     held_on = date(2026, 4, 20)
-    examiner = factory.SubFactory(UserFactory, role=Role.CENTRE_STAFF,
-                                  centre=factory.SelfAttribute("..centre"))
+    examiner = factory.SubFactory(
+        UserFactory, role=Role.CENTRE_STAFF, centre=factory.SelfAttribute("..centre")
+    )
     pass_mark = 70
     max_score = 100
 

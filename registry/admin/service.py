@@ -22,7 +22,9 @@ def _check_role_centre(role, centre):
     if role == Role.CENTRE_STAFF and centre is None:
         raise AdminError(_l("Training centre staff must belong to a training centre."))
     if role not in ROLES_WITH_CENTRE and centre is not None:
-        raise AdminError(_l("Only centre staff, officers and auditors can be attached to a centre."))
+        raise AdminError(
+            _l("Only centre staff, officers and auditors can be attached to a centre.")
+        )
 
 
 def create_user(*, email, full_name, role, password, centre=None, actor=None):
@@ -40,7 +42,11 @@ def create_user(*, email, full_name, role, password, centre=None, actor=None):
         actor=actor,
         object_type="user",
         object_id=user.id,
-        details={"email": user.email, "role": role.value, "centre": centre.code if centre else None},
+        details={
+            "email": user.email,
+            "role": role.value,
+            "centre": centre.code if centre else None,
+        },
     )
     return user
 
@@ -65,8 +71,11 @@ def update_user(user, *, full_name, role, centre, active, unlock, actor=None):
         object_id=user.id,
         details={
             "before": before,
-            "after": {"role": role.value, "centre_id": centre.id if centre else None,
-                      "active": active},
+            "after": {
+                "role": role.value,
+                "centre_id": centre.id if centre else None,
+                "active": active,
+            },
             "unlocked": bool(unlock),
         },
     )
@@ -94,7 +103,12 @@ def save_centre(centre, *, code, name, province, approved_until, active, actor=N
         actor=actor,
         object_type="training_centre",
         object_id=centre.id,
-        details={"code": centre.code, "name": centre.name, "province": centre.province,
-                 "approved_until": approved_until, "active": active},
+        details={
+            "code": centre.code,
+            "name": centre.name,
+            "province": centre.province,
+            "approved_until": approved_until,
+            "active": active,
+        },
     )
     return centre

@@ -42,9 +42,7 @@ def record_event(action, *, actor=None, object_type, object_id=None, details=Non
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    prev_hash = session.scalar(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    )
+    prev_hash = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=getattr(actor, "id", None),

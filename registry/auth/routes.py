@@ -46,7 +46,9 @@ def login():
                 session["lang"] = lang
             session.permanent = True
             login_user(result.user)
-            return redirect(safe_next(request.args.get("next")) or url_for(home_endpoint(result.user)))
+            return redirect(
+                safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
+            )
         if result.locked_until:
             flash(
                 _(

@@ -39,8 +39,13 @@ def authenticate(email, password):
             user.locked_until = now + timedelta(minutes=minutes)
             user.failed_logins = 0
             details["locked_minutes"] = minutes
-        record_event("auth.sign_in_failed", actor=user, object_type="user", object_id=user.id,
-                     details=details)
+        record_event(
+            "auth.sign_in_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            details=details,
+        )
         return SignInResult(locked_until=user.locked_until if user.is_locked(now) else None)
     user.failed_logins = 0
     user.locked_until = None

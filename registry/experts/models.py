@@ -66,7 +66,9 @@ class Expert(db.Model):
     years_experience: Mapped[int]
     consent_scheme_rules: Mapped[bool]
     consent_public_listing: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[ExpertStatus] = mapped_column(enum_column_type(ExpertStatus, "status"), index=True)
+    status: Mapped[ExpertStatus] = mapped_column(
+        enum_column_type(ExpertStatus, "status"), index=True
+    )
     held_level: Mapped[ExpertStatus | None] = mapped_column(
         enum_column_type(ExpertStatus, "held_level")
     )
@@ -155,7 +157,7 @@ class NameChangeRequest(db.Model):
 
 
 class CpdRecord(db.Model):
-    """Continuing professional development hours, declared by the expert, confirmed by an officer."""
+    """CPD hours declared by the expert and confirmed by an officer."""
 
     __tablename__ = "cpd_records"
     __table_args__ = (

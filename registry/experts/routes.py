@@ -27,8 +27,10 @@ def index():
     if query_text:
         key = search_key(query_text)
         query = query.where(
-            sa.or_(Expert.name_key.contains(key, autoescape=True),
-                   Expert.email.contains(query_text.lower(), autoescape=True))
+            sa.or_(
+                Expert.name_key.contains(key, autoescape=True),
+                Expert.email.contains(query_text.lower(), autoescape=True),
+            )
         )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template(

@@ -9,7 +9,7 @@
 Every count is one aggregate SQL query, as of a date (default today).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -101,5 +101,3 @@ def progress(as_of=None):
             }
         )
     return rows
-
-

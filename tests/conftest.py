@@ -91,7 +91,7 @@ def _reset_postgres(app, reference):
                     conn.execute(table.insert(), reference[name])
                 conn.execute(
                     sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
                     )
                 )

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from registry.auth.forms import MIN_PASSWORD_LENGTH
@@ -18,7 +26,9 @@ ROLE_LABELS = {
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     password = PasswordField(
         _l("Initial password"),
@@ -28,7 +38,9 @@ class UserForm(FlaskForm):
 
 class EditUserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Account active"))
     unlock = BooleanField(_l("Unlock after failed sign-ins"))

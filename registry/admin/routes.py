@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from registry.admin.forms import ROLE_LABELS, CentreForm, EditUserForm, UserForm
 from registry.admin.service import AdminError, create_user, save_centre, update_user
@@ -18,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _centre_choices():
     centres = db.session.scalars(sa.select(TrainingCentre).order_by(TrainingCentre.code))
-    return [(0, "—")] + [(c.id, f"{c.code} · {c.name}") for c in centres]
+    return [SelectChoice(0, "—")] + [SelectChoice(c.id, f"{c.code} · {c.name}") for c in centres]
 
 
 def _chosen_centre(form):

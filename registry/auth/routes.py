@@ -84,7 +84,8 @@ def password():
         else:
             change_password(current_user, form.new_password.data)
             db.session.commit()
-            login_user(current_user)  # this session continues under the new token
+            # The real object, not the proxy: the proxy would resolve to itself forever.
+            login_user(current_user._get_current_object())  # this session goes on
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/password.html", form=form)

@@ -76,15 +76,19 @@ def verify_chain():
     expected_prev = GENESIS_HASH
     checked = 0
     query = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
-    for event in db.session.scalars(query):
-        checked += 1
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                checked,
-                event.id,
-                "does not follow the event before it (an event was inserted or deleted here)",
-            )
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "its content was altered after it was recorded")
-        expected_prev = event.hash
+    # Closed explicitly: returning early would otherwise leave a server-side cursor open.
+    with db.session.scalars(query) as events:
+        for event in events:
+            checked += 1
+            if event.prev_hash != expected_prev:
+                return ChainReport(
+                    checked,
+                    event.id,
+                    "does not follow the event before it (an event was inserted or deleted here)",
+                )
+            if compute_hash(event) != event.hash:
+                return ChainReport(
+                    checked, event.id, "its content was altered after it was recorded"
+                )
+            expected_prev = event.hash
     return ChainReport(checked)

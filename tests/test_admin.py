@@ -1,0 +1,153 @@
+"""Administrator pages: accounts and training centres, validated and audited."""
+
+import unicodedata
+
+import sqlalchemy as sa
+
+from registry.audit.models import AuditEvent
+from registry.auth.models import User
+from registry.centres.models import TrainingCentre
+from registry.extensions import db
+from tests.conftest import sign_in
+from tests.factories import CentreFactory
+
+MARKUP_NAME = "Nguyễn Thị <b>Hương</b> & Đặng"
+
+
+def _count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_admin_creates_a_centre_and_a_staff_account_who_can_then_sign_in(app, client, login_as):
+    login_as("admin")
+    response = client.post(
+        "/admin/centres",
+        data={
+            "code": "hp01",
+            "name": "Trung tâm Năng suất Hải Phòng",
+            "province": "Hải Phòng",
+            "approved_until": "2029-12-31",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        centre = db.session.scalar(sa.select(TrainingCentre).where(TrainingCentre.code == "HP01"))
+        centre_id = centre.id
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "Staff@HP.vn",
+            "full_name": "Trần Văn Hải",
+            "role": "centre_staff",
+            "centre_id": centre_id,
+            "password": "a long initial password",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+        assert actions[-2:] == ["admin.centre_created", "admin.user_created"]
+    other = app.test_client()
+    assert sign_in(other, "staff@hp.vn", "a long initial password").status_code == 302
+    assert other.get("/centres/mine").headers["Location"] == "/centres/HP01"
+
+
+def test_centre_staff_without_a_centre_is_refused_and_nothing_is_written(app, client, login_as):
+    login_as("admin")
+    with app.app_context():
+        before = _count(User)
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "x@hp.vn",
+            "full_name": "Không Trung Tâm",
+            "role": "centre_staff",
+            "centre_id": 0,
+            "password": "a long initial password",
+        },
+    )
+    assert response.status_code == 200
+    assert "Cán bộ cơ sở đào tạo phải thuộc một cơ sở đào tạo." in response.text
+    with app.app_context():
+        assert _count(User) == before
+
+
+def test_duplicate_email_and_short_password_are_refused(app, client, login_as):
+    admin = login_as("admin")
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": admin.email.upper(),
+            "full_name": "Trùng Email",
+            "role": "officer",
+            "centre_id": 0,
+            "password": "a long initial password",
+        },
+    )
+    assert "Đã có tài khoản dùng email này." in response.text
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "new@example.vn",
+            "full_name": "Mật Khẩu Ngắn",
+            "role": "officer",
+            "centre_id": 0,
+            "password": "short",
+        },
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "new@example.vn")) is None
+
+
+def test_duplicate_centre_code_is_refused(app, client, login_as):
+    with app.app_context():
+        CentreFactory(code="DUP01")
+        db.session.commit()
+    login_as("admin")
+    response = client.post(
+        "/admin/centres",
+        data={"code": "dup01", "name": "Trùng mã", "province": "Huế", "active": "y"},
+    )
+    assert "Mã này đã được một cơ sở đào tạo khác sử dụng." in response.text
+
+
+def test_names_are_stored_nfc_and_shown_escaped(app, client, login_as):
+    login_as("admin")
+    decomposed = unicodedata.normalize("NFD", MARKUP_NAME)
+    assert decomposed != MARKUP_NAME
+    client.post(
+        "/admin/users",
+        data={
+            "email": "markup@example.vn",
+            "full_name": decomposed,
+            "role": "auditor",
+            "centre_id": 0,
+            "password": "a long initial password",
+        },
+    )
+    with app.app_context():
+        stored = db.session.scalar(
+            sa.select(User.full_name).where(User.email == "markup@example.vn")
+        )
+    assert stored == MARKUP_NAME
+    page = client.get("/admin/users").text
+    assert "Nguyễn Thị &lt;b&gt;Hương&lt;/b&gt; &amp; Đặng" in page
+    assert "<b>Hương</b>" not in page
+
+
+def test_admin_edits_a_centre(app, client, login_as):
+    with app.app_context():
+        centre = CentreFactory(code="ED01", name="Tên cũ")
+        db.session.commit()
+        centre_id = centre.id
+    login_as("admin")
+    response = client.post(
+        f"/admin/centres/{centre_id}",
+        data={"code": "ED01", "name": "Tên mới", "province": "Đà Nẵng"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        centre = db.session.get(TrainingCentre, centre_id)
+        assert (centre.name, centre.province, centre.active) == ("Tên mới", "Đà Nẵng", False)

@@ -21,6 +21,18 @@ def _token(html):
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
+def _signed_in_client(app, email):
+    """Sign in the honest way: with the token the sign-in form carries."""
+    client = app.test_client()
+    token = _token(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": "correct horse battery staple", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    return client
+
+
 def test_forged_sign_in_without_token_is_refused(csrf_app):
     account = create_account(csrf_app, "officer")
     client = csrf_app.test_client()
@@ -48,16 +60,7 @@ def test_sign_in_with_the_forms_token_works(csrf_app):
 
 def test_forged_admin_form_creates_no_account(csrf_app):
     admin = create_account(csrf_app, "admin")
-    client = csrf_app.test_client()
-    token = _token(client.get("/login").text)
-    client.post(
-        "/login",
-        data={
-            "email": admin.email,
-            "password": "correct horse battery staple",
-            "csrf_token": token,
-        },
-    )
+    client = _signed_in_client(csrf_app, admin.email)
     response = client.post(
         "/admin/users",
         data={
@@ -75,15 +78,6 @@ def test_forged_admin_form_creates_no_account(csrf_app):
 
 def test_sign_out_needs_a_token_too(csrf_app):
     account = create_account(csrf_app, "officer")
-    client = csrf_app.test_client()
-    token = _token(client.get("/login").text)
-    client.post(
-        "/login",
-        data={
-            "email": account.email,
-            "password": "correct horse battery staple",
-            "csrf_token": token,
-        },
-    )
+    client = _signed_in_client(csrf_app, account.email)
     assert client.post("/logout").status_code == 400
     assert client.get("/experts").status_code == 200

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -53,11 +53,17 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
+    from registry.exams.routes import bp as exams_bp
+
+    app.register_blueprint(exams_bp)
+
 
 def _select_locale():
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background jobs: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

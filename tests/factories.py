@@ -130,3 +130,40 @@ class ExamResultFactory(_Base):
     expert = factory.SubFactory(ExpertFactory)
     score = 80
     recorded_by = factory.SelfAttribute("session.examiner")
+
+
+# --- Training centres at work (issue 3): staff, and spreadsheets to import -------------
+
+
+def staff_of(centre, **kwargs):
+    """A staff account of `centre`."""
+    return UserFactory(role=Role.CENTRE_STAFF, centre=centre, **kwargs)
+
+
+def csv_file(header, rows, *, delimiter=",", encoding="utf-8", bom=False):
+    """The bytes of a CSV file as a spreadsheet program would save it."""
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    data = buffer.getvalue().encode(encoding)
+    return ("\ufeff".encode(encoding) if bom and encoding == "utf-8" else b"") + data
+
+
+def xlsx_file(header, rows):
+    """The bytes of an XLSX workbook with one sheet holding `header` and `rows`."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -189,9 +189,18 @@ def _rank(ref):
 
 
 def check_name(outcome, row, column, given, expert):
-    """A name in the file must be the registry's (accents and case aside): it catches a
-    mistyped email that happens to belong to someone else."""
-    if given and search_key(given) != expert.name_key:
+    """A name in the file must be the registry's: it catches a mistyped email that happens
+    to belong to someone else. Case and spacing aside, a name with diacritics must match
+    exactly ("Lân" is not "Lan"); one typed without any is compared without them."""
+    given = clean_text(given)
+    if not given:
+        return True
+    folded = search_key(given)
+    if folded == given.casefold():
+        same = folded == expert.name_key
+    else:
+        same = given.casefold() == clean_text(expert.full_name).casefold()
+    if not same:
         outcome.error(
             row.number,
             column,
@@ -200,5 +209,4 @@ def check_name(outcome, row, column, given, expert):
                 name=expert.full_name,
             ),
         )
-        return False
-    return True
+    return same

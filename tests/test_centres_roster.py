@@ -341,3 +341,11 @@ def test_other_centres_staff_cannot_touch_a_roster(app, client, login_as):
         (enrolment,) = db.session.scalars(sa.select(Enrolment)).all()
         assert enrolment.attended_hours == 0 and not enrolment.completed
         assert enrolment.expert.status == ExpertStatus.APPLIED
+
+
+def test_an_actor_loaded_before_a_commit_still_records_a_completion(ctx):
+    enrolment = EnrolmentFactory()
+    staff = staff_of(enrolment.course.centre)
+    db.session.commit()  # expires everything, as a commit earlier in a request would
+    assert complete(enrolment, staff) is True
+    assert enrolment.completion_recorded_by_id == staff.id

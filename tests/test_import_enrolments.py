@@ -331,3 +331,16 @@ def test_the_enrolment_template_downloads(app, client, login_as):
     assert header == ",".join(HEADER)
     xlsx = client.get(f"/centres/{staff.centre_code}/imports/enrolments-template.xlsx")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+
+
+def test_an_actor_loaded_before_a_commit_still_records_completions(ctx):
+    # Regression: reading the expired actor's id mid-write flushed a completed enrolment
+    # without its recorder, which the database refused.
+    course = CourseFactory(code="CG-2026")
+    staff = staff_of(course.centre)
+    (email,) = bulk_experts(1)
+    db.session.commit()  # expires `staff` and `course`
+    outcome = import_enrolments(
+        course.centre, rows_from_dicts([completion("CG-2026", email)]), actor=staff
+    )
+    assert outcome.ok and outcome.trained == 1

@@ -165,6 +165,7 @@ def enrol(course, expert, *, actor):
 def record_attendance(enrolment, *, attended_hours, completed, completed_on, actor, today=None):
     """Record hours and, optionally, completion; True when the expert moved to `trained`."""
     course = enrolment.course
+    actor_id = actor.id
     today = today or local_today()
     if enrolment.completed:
         raise CentreError(rules.completion_fixed(enrolment))
@@ -176,9 +177,9 @@ def record_attendance(enrolment, *, attended_hours, completed, completed_on, act
     before = {"attended_hours": enrolment.attended_hours, "completed": enrolment.completed}
     enrolment.attended_hours = attended_hours
     if completed:
-        enrolment.completed = True
+        enrolment.completion_recorded_by_id = actor_id
         enrolment.completed_on = completed_on
-        enrolment.completion_recorded_by_id = actor.id
+        enrolment.completed = True
     db.session.flush()
     record_event(
         "enrolment.updated",

@@ -208,27 +208,29 @@ def _check_row(outcome, row, course, enrolment, values, today):
 
 
 def _write(outcome, plan, actor):
+    actor_id = actor.id  # read once: a lazy load here would flush half-made rows
     completions = []
-    for _row, course, expert, enrolment, values in plan:
-        if enrolment is None:
-            enrolment = Enrolment(
-                course=course, expert_id=expert.id, attended_hours=0, completed=False
-            )
-            db.session.add(enrolment)
-            outcome.created += 1
-        elif enrolment.completed or _unchanged(enrolment, values):
-            outcome.unchanged += 1
-            continue
-        else:
-            outcome.updated += 1
-        if values["attended_hours"] is not None:
-            enrolment.attended_hours = values["attended_hours"]
-        if values["completed"]:
-            enrolment.completed = True
-            enrolment.completed_on = values["completed_on"]
-            enrolment.completion_recorded_by_id = actor.id
-            if expert.status == ExpertStatus.APPLIED:
-                completions.append((expert.id, enrolment))
+    with db.session.no_autoflush:
+        for _row, course, expert, enrolment, values in plan:
+            if enrolment is None:
+                enrolment = Enrolment(
+                    course=course, expert_id=expert.id, attended_hours=0, completed=False
+                )
+                db.session.add(enrolment)
+                outcome.created += 1
+            elif enrolment.completed or _unchanged(enrolment, values):
+                outcome.unchanged += 1
+                continue
+            else:
+                outcome.updated += 1
+            if values["attended_hours"] is not None:
+                enrolment.attended_hours = values["attended_hours"]
+            if values["completed"]:
+                enrolment.completed = True
+                enrolment.completed_on = values["completed_on"]
+                enrolment.completion_recorded_by_id = actor_id
+                if expert.status == ExpertStatus.APPLIED:
+                    completions.append((expert.id, enrolment))
     db.session.flush()
     moving = [
         (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)

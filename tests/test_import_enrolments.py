@@ -344,3 +344,16 @@ def test_an_actor_loaded_before_a_commit_still_records_completions(ctx):
         course.centre, rows_from_dicts([completion("CG-2026", email)]), actor=staff
     )
     assert outcome.ok and outcome.trained == 1
+
+
+def test_every_problem_of_a_row_is_reported(ctx_en):
+    course = CourseFactory(code="CG-2026")
+    rows = rows_from_dicts(
+        [{"course_code": "", "email": "không phải email", "attended_hours": "?"}]
+    )
+    outcome = import_enrolments(course.centre, rows, actor=staff_of(course.centre))
+    assert sorted(errors_of(outcome)) == [
+        (1, "attended_hours", "Enter a whole number."),
+        (1, "course_code", "This cell is required."),
+        (1, "email", "This is not an email address."),
+    ]

@@ -58,7 +58,7 @@ def _read(outcome, exam_session, row):
         except CellError as exc:
             outcome.error(row.number, column, exc.message)
             ok = False
-    if ok and values["email"] is None:
+    if "email" in values and values["email"] is None:
         outcome.error(row.number, EMAIL, _l("This cell is required."))
         ok = False
     if "score" in values:

@@ -95,7 +95,7 @@ def _read(outcome, row):
             outcome.error(row.number, column, exc.message)
             ok = False
     for column in (COURSE, EMAIL):
-        if ok and values[column.key] is None:
+        if column.key in values and values[column.key] is None:
             outcome.error(row.number, column, _l("This cell is required."))
             ok = False
     return values if ok else None

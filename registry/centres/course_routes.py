@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from registry.centres import rules
 from registry.centres.forms import LEVEL_LABELS, AttendanceForm, CourseForm, EnrolForm, choices
 from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.queries import (
@@ -54,13 +53,12 @@ def courses(code):
     centre = load_centre(code)
     if not can_view_centre(current_user, centre):
         abort(403)
+    level, state = request.args.get("level"), request.args.get("state")
     filters = {
         "q": (request.args.get("q") or "").strip(),
         "topic_id": request.args.get("topic", type=int),
-        "level": request.args.get("level")
-        if request.args.get("level") in set(CourseLevel)
-        else None,
-        "state": request.args.get("state") if request.args.get("state") in COURSE_STATES else None,
+        "level": level if level in set(CourseLevel) else None,
+        "state": state if state in COURSE_STATES else None,
         "year": request.args.get("year", type=int),
     }
     on = today()
@@ -155,7 +153,6 @@ def course(code, course_id):
         candidates=experts_to_enrol(course, q) if can_manage else [],
         enrol_form=EnrolForm(),
         full=len(enrolments) >= course.capacity,
-        leads_to_trained=rules.completion_leads_to_trained,
     )
 
 

@@ -9,7 +9,9 @@ class ExamSessionForm(FlaskForm):
     held_on = DateField(_l("Exam date"), validators=[DataRequired()])
     examiner_id = SelectField(_l("Examiner"), coerce=int, validators=[DataRequired()])
     pass_mark = IntegerField(_l("Pass mark"), validators=[InputRequired(), NumberRange(min=0)])
-    max_score = IntegerField(_l("Maximum score"), validators=[InputRequired(), NumberRange(min=1)])
+    max_score = IntegerField(
+        _l("Maximum score"), default=100, validators=[InputRequired(), NumberRange(min=1)]
+    )
 
 
 class ResultForm(FlaskForm):

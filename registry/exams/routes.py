@@ -85,7 +85,7 @@ def _session_form(centre, exam_session=None):
     )
     form.examiner_id.choices = choices((u.id, u.full_name) for u in examiner_candidates(centre))
     if not form.is_submitted():
-        form.course_id.data = exam_session.course_id or 0 if exam_session else 0
+        form.course_id.data = (exam_session.course_id or 0) if exam_session else 0
         form.examiner_id.data = exam_session.examiner_id if exam_session else current_user.id
     return form
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -47,15 +47,16 @@ def _register_blueprints(app):
     from registry.audit.routes import bp as audit_bp
     from registry.auth.routes import bp as auth_bp
     from registry.centres.routes import bp as centres_bp
+    from registry.exams.routes import bp as exams_bp
     from registry.experts.routes import bp as experts_bp
     from registry.public.routes import bp as public_bp
 
-    for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
+    for bp in (public_bp, auth_bp, admin_bp, centres_bp, exams_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
 
 def _select_locale():
-    from flask import current_app, has_request_context
+    from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language

@@ -13,6 +13,14 @@ _BY_ROLE = {
 }
 
 
+# Centre staff's working pages (issue 3), after "My centre".
+_BY_ROLE[Role.CENTRE_STAFF] += [
+    ("centres.my_courses", _l("Courses")),
+    ("exams.my_sessions", _l("Exam sessions")),
+    ("centres.my_imports", _l("Imports")),
+]
+
+
 def navigation_for(user):
     """(endpoint, label) pairs for the signed-in user's role; empty for the public."""
     if not (user and user.is_authenticated):

@@ -61,3 +61,13 @@ def can_view_expert(user, expert):
 
 def can_view_audit_log(user):
     return has_role(user, Role.AUDITOR, Role.OFFICER)
+
+
+def can_record_exam_results(user, exam_session):
+    """Only the examiner named on the session records its results."""
+    return bool(user and user.is_authenticated and user.id == exam_session.examiner_id)
+
+
+def can_view_exam_session(user, exam_session):
+    """Whoever may read the centre's records, and the session's own examiner."""
+    return can_view_centre(user, exam_session.centre) or can_record_exam_results(user, exam_session)

@@ -187,3 +187,19 @@ def login_as(app, client):
         return account
 
     return login
+
+
+@pytest.fixture
+def ctx_en(ctx):
+    """`ctx` with messages in English (the interface's default language is Vietnamese)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield ctx
+
+
+@pytest.fixture
+def english(client):
+    """The test client's pages in English (call after login_as: signing in keeps it)."""
+    client.get("/lang/en")
+    return client

@@ -130,3 +130,73 @@ class ExamResultFactory(_Base):
     expert = factory.SubFactory(ExpertFactory)
     score = 80
     recorded_by = factory.SelfAttribute("session.examiner")
+
+
+# --- Training centres at work (issue 3): staff, and spreadsheets to import -------------
+
+
+def staff_of(centre, **kwargs):
+    """A staff account of `centre`."""
+    return UserFactory(role=Role.CENTRE_STAFF, centre=centre, **kwargs)
+
+
+def csv_file(header, rows, *, delimiter=",", encoding="utf-8", bom=False):
+    """The bytes of a CSV file as a spreadsheet program would save it."""
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    data = buffer.getvalue().encode(encoding)
+    return ("\ufeff".encode(encoding) if bom and encoding == "utf-8" else b"") + data
+
+
+def xlsx_file(header, rows):
+    """The bytes of an XLSX workbook with one sheet holding `header` and `rows`."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def bulk_experts(count, *, prefix="hocvien", status=ExpertStatus.APPLIED):
+    """Insert `count` experts in one statement (fast); returns their emails in order.
+
+    Names are those a centre would type, e.g. "Nguyễn Văn An 7"; emails prefix<i>@example.vn.
+    """
+    from registry.text import search_key
+
+    rows = []
+    for i in range(count):
+        name = f"{NAMES[i % len(NAMES)]} {i}"
+        rows.append(
+            {
+                "full_name": name,
+                "name_key": search_key(name),
+                "date_of_birth": date(1970, 1, 1) + timedelta(days=i),
+                "email": f"{prefix}{i}@example.vn",
+                "organisation": "Công ty CP Cơ khí Hà Nội",
+                "organisation_type": OrganisationType.ENTERPRISE,
+                "province": "Hà Nội",
+                "sector": "Cơ khí chế tạo",
+                "highest_degree": "Kỹ sư",
+                "years_experience": 5,
+                "consent_scheme_rules": True,
+                "consent_public_listing": False,
+                "status": status,
+                "version": 1,
+            }
+        )
+    if rows:
+        db.session.execute(db.insert(Expert), rows)
+    return [row["email"] for row in rows]

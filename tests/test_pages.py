@@ -32,16 +32,16 @@ def test_expert_names_with_markup_are_stored_nfc_and_shown_escaped(app, client, 
 
 def test_expert_search_is_accent_insensitive_and_filters_by_status(app, client, login_as):
     with app.app_context():
-        ExpertFactory(full_name="Nguyễn Văn A")
+        ExpertFactory(full_name="Khổng Văn Ất")
         ExpertFactory(full_name="Trần Thị Bé", status=ExpertStatus.REJECTED)
         db.session.commit()
     login_as("auditor")
-    page = client.get("/experts?q=nguyen van a").text
-    assert "Nguyễn Văn A" in page
+    page = client.get("/experts?q=khong van at").text
+    assert "Khổng Văn Ất" in page
     assert "Trần Thị Bé" not in page
     page = client.get("/experts?status=rejected").text
     assert "Trần Thị Bé" in page
-    assert "Nguyễn Văn A" not in page
+    assert "Khổng Văn Ất" not in page
 
 
 def test_expert_sees_their_own_record_and_not_someone_elses(app, client, login_as):

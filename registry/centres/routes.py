@@ -1,15 +1,29 @@
-"""Training centre pages, scoped so that centre staff see only their own centre."""
+"""Training centre pages, scoped so that centre staff see only their own centre.
+
+The course and roster pages (course_routes.py) and the imports (import_routes.py) are
+views of the same blueprint, under /centres/<code>/...
+"""
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from registry.centres.models import Course, Enrolment, TrainingCentre
+from registry.centres.models import TrainingCentre
+from registry.centres.queries import centre_figures
 from registry.enums import Role
 from registry.extensions import db
-from registry.permissions import can_view_centre, require_role
+from registry.permissions import can_manage_centre_records, can_view_centre, require_role
+from registry.targets.counting import today
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
+
+
+def load_centre(code):
+    """The centre with this code, or 404."""
+    centre = db.session.scalar(sa.select(TrainingCentre).where(TrainingCentre.code == code.upper()))
+    if centre is None:
+        abort(404)
+    return centre
 
 
 @bp.get("/mine")
@@ -18,19 +32,31 @@ def my_centre():
     return redirect(url_for(".overview", code=current_user.centre.code))
 
 
+@bp.get("/mine/courses")
+@require_role(Role.CENTRE_STAFF)
+def my_courses():
+    return redirect(url_for(".courses", code=current_user.centre.code))
+
+
+@bp.get("/mine/imports")
+@require_role(Role.CENTRE_STAFF)
+def my_imports():
+    return redirect(url_for(".imports", code=current_user.centre.code))
+
+
 @bp.get("/<code>")
 @login_required
 def overview(code):
-    centre = db.session.scalar(sa.select(TrainingCentre).where(TrainingCentre.code == code.upper()))
-    if centre is None:
-        abort(404)
+    centre = load_centre(code)
     if not can_view_centre(current_user, centre):
         abort(403)
-    courses = db.session.execute(
-        sa.select(Course, sa.func.count(Enrolment.id))
-        .outerjoin(Enrolment, Enrolment.course_id == Course.id)
-        .where(Course.centre_id == centre.id)
-        .group_by(Course.id)
-        .order_by(Course.starts_on.desc())
-    ).all()
-    return render_template("centres/overview.html", centre=centre, courses=courses)
+    return render_template(
+        "centres/overview.html",
+        centre=centre,
+        figures=centre_figures(centre, today()),
+        can_manage=can_manage_centre_records(current_user, centre.id),
+        year=today().year,
+    )
+
+
+from registry.centres import course_routes, import_routes  # noqa: E402, F401  (views on bp)

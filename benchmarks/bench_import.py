@@ -1,0 +1,167 @@
+"""Benchmark: importing 10,000 exam results (issue 3 asks for well under a minute).
+
+Builds a temporary SQLite database through the migrations, with a centre, its examiner,
+exam sessions and 10,000 experts, then times a 10,000-row results import from CSV and
+from XLSX (reading the file, validating every row, writing, committing): the median of
+3 runs each, every run into a fresh session. Also times re-importing the same file (all
+rows unchanged).
+
+    make bench
+    .venv/bin/python benchmarks/bench_import.py [--database-url URL-of-an-EMPTY-database]
+"""
+
+import argparse
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import flask_migrate
+import sqlalchemy as sa
+
+from registry import create_app
+from registry.centres.imports.enrolments import COLUMNS as ENROLMENT_COLUMNS
+from registry.centres.imports.enrolments import import_enrolments
+from registry.centres.imports.files import read_table
+from registry.centres.models import Course, Topic
+from registry.enums import CourseLevel
+from registry.exams.imports import COLUMNS, import_results
+from registry.exams.models import ExamResult, ExamSession
+from registry.extensions import db
+from tests.factories import CentreFactory, bulk_experts, csv_file, staff_of, xlsx_file
+
+ROWS = 10_000
+RUNS = 3
+HEADER = ["Email (Email)", "Họ và tên (Full name)", "Điểm (Score)"]
+# Completions that each move an applicant to `trained`: one transition (conditional
+# update, history row, audit event) per row, so timed separately.
+COMPLETIONS = 1_000
+
+
+def build(count):
+    centre = CentreFactory(code="BENCH")
+    examiner = staff_of(centre)
+    emails = bulk_experts(count, prefix="bench")
+    db.session.commit()
+    return centre, examiner, emails
+
+
+def new_session(centre, examiner):
+    exam_session = ExamSession(
+        centre=centre,
+        held_on=date.today() - timedelta(days=30),
+        examiner=examiner,
+        pass_mark=50,
+        max_score=100,
+    )
+    db.session.add(exam_session)
+    db.session.commit()
+    return exam_session
+
+
+def timed_import(data, filename, exam_session, examiner, expect_created):
+    started = time.perf_counter()
+    rows, errors = read_table(data, filename, COLUMNS, max_rows=20_000)
+    assert not errors, errors
+    outcome = import_results(exam_session, rows, actor=examiner, source=filename)
+    assert outcome.ok, outcome.errors[:5]
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    assert outcome.created == expect_created, outcome
+    return elapsed
+
+
+def time_completions(centre, staff, emails):
+    """Median of RUNS imports of COMPLETIONS completions, each of other applicants."""
+    header = [c.header for c in ENROLMENT_COLUMNS]
+    programme = db.session.scalar(sa.select(Topic).where(Topic.code == "pq_expert_basic"))
+    times = []
+    for run_number in range(RUNS):
+        course = Course(
+            centre=centre,
+            topic=programme,
+            code=f"CG-{run_number}",
+            title="Chương trình đào tạo chuyên gia năng suất chất lượng",
+            level=CourseLevel.BASIC,
+            starts_on=date.today() - timedelta(days=60),
+            ends_on=date.today() - timedelta(days=20),
+            hours=120,
+            capacity=COMPLETIONS,
+        )
+        db.session.add(course)
+        db.session.commit()
+        ends = course.ends_on.strftime("%d/%m/%Y")
+        chosen = emails[run_number * COMPLETIONS : (run_number + 1) * COMPLETIONS]
+        rows = [[course.code, email, "", "110", "có", ends] for email in chosen]
+        data = csv_file(header, rows, bom=True)
+        started = time.perf_counter()
+        table, errors = read_table(data, "ghi-danh.csv", ENROLMENT_COLUMNS, max_rows=20_000)
+        assert not errors, errors
+        outcome = import_enrolments(centre, table, actor=staff)
+        assert outcome.ok and outcome.created == COMPLETIONS, outcome.errors[:5]
+        db.session.commit()
+        times.append(time.perf_counter() - started)
+        assert outcome.trained == COMPLETIONS, outcome.trained
+    return statistics.median(times)
+
+
+def run(url):
+    app = create_app(
+        {"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
+    )
+    with app.app_context():
+        if sa.inspect(db.engine).get_table_names():
+            sys.exit(f"{url} is not empty: the benchmark needs an empty database.")
+        logging.disable(logging.INFO)  # the migration's progress lines
+        flask_migrate.upgrade()
+        logging.disable(logging.NOTSET)
+        centre, examiner, emails = build(ROWS)
+        rows = [[email, "", str(i % 101)] for i, email in enumerate(emails)]
+        files = {
+            "CSV": (csv_file(HEADER, rows, bom=True), "ket-qua.csv"),
+            "XLSX": (xlsx_file(HEADER, rows), "ket-qua.xlsx"),
+        }
+        figures = {}
+        for kind, (data, filename) in files.items():
+            times = []
+            for _ in range(RUNS):
+                exam_session = new_session(centre, examiner)
+                times.append(timed_import(data, filename, exam_session, examiner, ROWS))
+            figures[kind] = statistics.median(times)
+        again = [
+            timed_import(*files["CSV"], exam_session, examiner, expect_created=0)
+            for _ in range(RUNS)
+        ]
+        figures["CSV again (all unchanged)"] = statistics.median(again)
+        total = db.session.scalar(sa.select(sa.func.count(ExamResult.id)))
+        assert total == ROWS * RUNS * 2, total
+        figures[f"{COMPLETIONS:,} completions -> trained"] = time_completions(
+            centre, examiner, emails
+        )
+        db.session.remove()
+        db.engine.dispose()
+    backend = url.split(":", 1)[0]
+    print(f"bench_import: {ROWS:,}-row exam results import on {backend}, median of {RUNS} runs")
+    for kind, seconds in figures.items():
+        rows = COMPLETIONS if "completions" in kind else ROWS
+        print(f"  {kind:<30} {seconds:6.2f} s  ({rows / seconds:,.0f} rows/s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
+    args = parser.parse_args()
+    if args.database_url:
+        run(args.database_url)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{tmp}/bench.sqlite3")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from registry.enums import CourseLevel
+
+try:  # WTForms >= 3.3 declares options as SelectChoice and deprecates plain tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover  (older WTForms)
+    SelectChoice = None
+
+
+def choices(pairs):
+    """SelectField options from (value, label) pairs, in the form this WTForms expects."""
+    return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
+
+
+LEVEL_LABELS = {
+    CourseLevel.BASIC: _l("Basic"),
+    CourseLevel.INTERMEDIATE: _l("Intermediate"),
+    CourseLevel.ADVANCED: _l("Advanced"),
+}
+
+
+class CourseForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, ., - and _ only.")),
+        ],
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    topic_id = SelectField(_l("Topic"), coerce=int, validators=[DataRequired()])
+    level = SelectField(
+        _l("Level"), choices=choices((level.value, label) for level, label in LEVEL_LABELS.items())
+    )
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
+    hours = IntegerField(_l("Hours"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    capacity = IntegerField(
+        _l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=10000)]
+    )
+    trainers = TextAreaField(
+        _l("Trainers"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
+
+
+class EnrolForm(FlaskForm):
+    expert_id = HiddenField(validators=[DataRequired()])
+
+
+class AttendanceForm(FlaskForm):
+    attended_hours = IntegerField(
+        _l("Attended hours"), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    completed = BooleanField(_l("Completed the course"))
+    completed_on = DateField(_l("Completion date"), validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("File (CSV or XLSX)"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx", "txt"], _l("Upload a .csv or .xlsx file.")),
+        ],
+    )

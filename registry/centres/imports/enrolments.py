@@ -1,0 +1,253 @@
+"""Import of enrolments, attendance and completions into a centre's courses.
+
+One row per (course, expert): the course by its code within the centre, the expert by
+email. A new pair is enrolled; a known pair has its hours and completion updated, so the
+same file imported twice changes nothing. A blank cell keeps what is recorded.
+"""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from registry.audit.service import record_event
+from registry.centres import rules
+from registry.centres.imports import (
+    CHUNK,
+    CellError,
+    Column,
+    ImportOutcome,
+    check_name,
+    experts_by_email,
+    read_bool,
+    read_date,
+    read_email,
+    read_int,
+    read_text,
+)
+from registry.centres.models import Course, Enrolment
+from registry.centres.service import mark_trained
+from registry.enums import ExpertStatus
+from registry.experts.models import Expert
+from registry.extensions import db
+from registry.targets.counting import today as local_today
+
+COURSE = Column(
+    "course_code",
+    "Mã khóa học",
+    "Course code",
+    _l("Course code"),
+    required=True,
+    hint="Mã khóa học của trung tâm, ví dụ CG-HN01-2026. (The centre's course code.)",
+)
+EMAIL = Column(
+    "email",
+    "Email",
+    "Email",
+    _l("Email"),
+    required=True,
+    hint="Email của chuyên gia đã đăng ký. (The email the expert registered with.)",
+)
+NAME = Column(
+    "full_name",
+    "Họ và tên",
+    "Full name",
+    _l("Full name"),
+    hint="Không bắt buộc; nếu có, phải khớp với hồ sơ. (Optional; if given, must match the record.)",
+)
+HOURS = Column(
+    "attended_hours",
+    "Số giờ tham dự",
+    "Attended hours",
+    _l("Attended hours"),
+    hint="Số nguyên, không vượt quá số giờ của khóa học. (Whole number, at most the course hours.)",
+)
+COMPLETED = Column(
+    "completed",
+    "Hoàn thành",
+    "Completed",
+    _l("Completed"),
+    hint="có / không (yes / no). Để trống: giữ nguyên. (Blank: unchanged.)",
+)
+COMPLETED_ON = Column(
+    "completed_on",
+    "Ngày hoàn thành",
+    "Completion date",
+    _l("Completion date"),
+    hint="DD/MM/YYYY, không trước ngày kết thúc khóa học. (Not before the course ends.)",
+)
+COLUMNS = (COURSE, EMAIL, NAME, HOURS, COMPLETED, COMPLETED_ON)
+
+
+def _read(outcome, row):
+    """The row's cells as values, or None after recording each unreadable cell."""
+    readers = {
+        COURSE: read_text,
+        EMAIL: read_email,
+        NAME: read_text,
+        HOURS: read_int,
+        COMPLETED: read_bool,
+        COMPLETED_ON: read_date,
+    }
+    values, ok = {}, True
+    for column, reader in readers.items():
+        try:
+            values[column.key] = reader(row.values.get(column.key))
+        except CellError as exc:
+            outcome.error(row.number, column, exc.message)
+            ok = False
+    for column in (COURSE, EMAIL):
+        if column.key in values and values[column.key] is None:
+            outcome.error(row.number, column, _l("This cell is required."))
+            ok = False
+    return values if ok else None
+
+
+def import_enrolments(centre, rows, *, actor, today=None, source=None):
+    """Validate every row, then enrol, record hours and completions; all or nothing."""
+    today = today or local_today()
+    outcome = ImportOutcome(rows=len(rows))
+    read = [(row, _read(outcome, row)) for row in rows]
+    read = [(row, values) for row, values in read if values is not None]
+
+    # Lock the centre's courses: capacity is counted against what is there now.
+    courses = {
+        c.code.upper(): c
+        for c in db.session.scalars(
+            sa.select(Course).where(Course.centre_id == centre.id).with_for_update()
+        )
+    }
+    experts = experts_by_email(values["email"] for _row, values in read)
+    existing = {}
+    enrolled = dict.fromkeys((c.id for c in courses.values()), 0)
+    wanted_courses = {values["course_code"].upper() for _row, values in read}
+    course_ids = [c.id for code, c in courses.items() if code in wanted_courses]
+    if course_ids:
+        for enrolment in db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.course_id.in_(course_ids))
+        ):
+            existing[(enrolment.course_id, enrolment.expert_id)] = enrolment
+            enrolled[enrolment.course_id] += 1
+
+    seen = {}
+    plan = []  # (row, course, expert, enrolment or None, values)
+    for row, values in read:
+        course = courses.get(values["course_code"].upper())
+        expert = experts.get(values["email"])
+        if course is None:
+            outcome.error(row.number, COURSE, _l("This centre has no course with this code."))
+        if expert is None:
+            outcome.error(row.number, EMAIL, _l("No expert in the registry has this email."))
+        if course is None or expert is None:
+            continue
+        if not check_name(outcome, row, NAME, values["full_name"], expert):
+            continue
+        key = (course.id, expert.id)
+        if key in seen:
+            outcome.error(
+                row.number,
+                EMAIL,
+                _l("Same course and person as row %(row)s.", row=seen[key]),
+            )
+            continue
+        seen[key] = row.number
+        enrolment = existing.get(key)
+        if _check_row(outcome, row, course, enrolment, values, today):
+            if enrolment is None:
+                enrolled[course.id] += 1
+                if enrolled[course.id] > course.capacity:
+                    outcome.error(row.number, COURSE, rules.course_full(course))
+                    continue
+            plan.append((row, course, expert, enrolment, values))
+    if not outcome.ok:
+        return outcome
+    _write(outcome, plan, actor)
+    record_event(
+        "enrolments.imported",
+        actor=actor,
+        object_type="training_centre",
+        object_id=centre.id,
+        details={
+            "centre": centre.code,
+            "source": source,
+            "rows": outcome.rows,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "trained": outcome.trained,
+        },
+    )
+    return outcome
+
+
+def _check_row(outcome, row, course, enrolment, values, today):
+    hours, completed, completed_on = (
+        values["attended_hours"],
+        values["completed"],
+        values["completed_on"],
+    )
+    if enrolment is not None and enrolment.completed:
+        same = (
+            hours in (None, enrolment.attended_hours)
+            and completed in (None, True)
+            and completed_on in (None, enrolment.completed_on)
+        )
+        if not same:
+            outcome.error(row.number, COMPLETED, rules.completion_fixed(enrolment))
+        return same
+    ok = True
+    if hours is not None:
+        problem = rules.attendance_problem(course, hours)
+        if problem:
+            outcome.error(row.number, HOURS, problem)
+            ok = False
+    problem = rules.completion_problem(course, bool(completed), completed_on, today)
+    if problem:
+        column = COMPLETED_ON if completed or completed_on is None else COMPLETED
+        outcome.error(row.number, column, problem)
+        ok = False
+    return ok
+
+
+def _write(outcome, plan, actor):
+    actor_id = actor.id  # read once: a lazy load here would flush half-made rows
+    completions = []
+    with db.session.no_autoflush:
+        for _row, course, expert, enrolment, values in plan:
+            if enrolment is None:
+                enrolment = Enrolment(
+                    course=course, expert_id=expert.id, attended_hours=0, completed=False
+                )
+                db.session.add(enrolment)
+                outcome.created += 1
+            elif enrolment.completed or _unchanged(enrolment, values):
+                outcome.unchanged += 1
+                continue
+            else:
+                outcome.updated += 1
+            if values["attended_hours"] is not None:
+                enrolment.attended_hours = values["attended_hours"]
+            if values["completed"]:
+                enrolment.completed = True
+                enrolment.completed_on = values["completed_on"]
+                enrolment.completion_recorded_by_id = actor_id
+                if expert.status == ExpertStatus.APPLIED:
+                    completions.append((expert.id, enrolment))
+    db.session.flush()
+    moving = [
+        (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)
+    ]
+    if not moving:
+        return
+    ids = [expert_id for expert_id, _e in moving]
+    loaded = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        loaded.update(
+            (e.id, e) for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(chunk)))
+        )
+    for expert_id, enrolment in moving:
+        if mark_trained(loaded[expert_id], enrolment, actor):
+            outcome.trained += 1
+
+
+def _unchanged(enrolment, values):
+    return values["attended_hours"] in (None, enrolment.attended_hours) and not values["completed"]

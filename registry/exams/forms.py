@@ -1,0 +1,19 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+class ExamSessionForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int)
+    held_on = DateField(_l("Exam date"), validators=[DataRequired()])
+    examiner_id = SelectField(_l("Examiner"), coerce=int, validators=[DataRequired()])
+    pass_mark = IntegerField(_l("Pass mark"), validators=[InputRequired(), NumberRange(min=0)])
+    max_score = IntegerField(
+        _l("Maximum score"), default=100, validators=[InputRequired(), NumberRange(min=1)]
+    )
+
+
+class ResultForm(FlaskForm):
+    email = EmailField(_l("Expert's email"), validators=[DataRequired(), Length(max=254)])
+    score = IntegerField(_l("Score"), validators=[InputRequired()])

@@ -1,0 +1,138 @@
+"""Import of an exam session's results: one row per expert (by email) with a score.
+
+Upsert by (session, expert): importing the same file twice changes nothing; a different
+score corrects the one recorded. Written with two bulk statements, whatever the size.
+"""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from registry.audit.service import record_event
+from registry.centres.imports import (
+    CellError,
+    Column,
+    ImportOutcome,
+    check_name,
+    experts_by_email,
+    read_email,
+    read_int,
+    read_text,
+)
+from registry.database import utcnow
+from registry.exams.models import ExamResult, ExamSession
+from registry.exams.service import recording_problem, score_problem
+from registry.extensions import db
+
+EMAIL = Column(
+    "email",
+    "Email",
+    "Email",
+    _l("Email"),
+    required=True,
+    hint="Email của chuyên gia đã đăng ký. (The email the expert registered with.)",
+)
+NAME = Column(
+    "full_name",
+    "Họ và tên",
+    "Full name",
+    _l("Full name"),
+    hint="Không bắt buộc; nếu có, phải khớp với hồ sơ. (Optional; if given, must match the record.)",
+)
+SCORE = Column(
+    "score",
+    "Điểm",
+    "Score",
+    _l("Score"),
+    required=True,
+    hint="Số nguyên từ 0 đến điểm tối đa của kỳ thi; kết quả đạt/không đạt do hệ thống tính. "
+    "(Whole number from 0 to the session's maximum; pass or fail is derived.)",
+)
+COLUMNS = (EMAIL, NAME, SCORE)
+
+
+def _read(outcome, exam_session, row):
+    values, ok = {}, True
+    for column, reader in ((EMAIL, read_email), (NAME, read_text), (SCORE, read_int)):
+        try:
+            values[column.key] = reader(row.values.get(column.key))
+        except CellError as exc:
+            outcome.error(row.number, column, exc.message)
+            ok = False
+    if "email" in values and values["email"] is None:
+        outcome.error(row.number, EMAIL, _l("This cell is required."))
+        ok = False
+    if "score" in values:
+        problem = score_problem(exam_session, values["score"])
+        if problem:
+            outcome.error(row.number, SCORE, problem)
+            ok = False
+    return values if ok else None
+
+
+def import_results(exam_session, rows, *, actor, today=None, source=None):
+    """Validate every row, then record all the scores; all or nothing."""
+    outcome = ImportOutcome(rows=len(rows))
+    problem = recording_problem(exam_session, actor, today)
+    if problem:
+        outcome.error(None, None, problem)
+        return outcome
+    # One import of a session at a time: the second waits and then finds the first's rows.
+    db.session.execute(
+        sa.select(ExamSession.id).where(ExamSession.id == exam_session.id).with_for_update()
+    )
+    read = [(row, _read(outcome, exam_session, row)) for row in rows]
+    experts = experts_by_email(values["email"] for _row, values in read if values)
+    existing = {
+        expert_id: (result_id, score)
+        for result_id, expert_id, score in db.session.execute(
+            sa.select(ExamResult.id, ExamResult.expert_id, ExamResult.score).where(
+                ExamResult.session_id == exam_session.id
+            )
+        )
+    }
+    seen = {}
+    inserts, updates = [], []
+    now = utcnow()
+    for row, values in read:
+        if values is None:
+            continue
+        expert = experts.get(values["email"])
+        if expert is None:
+            outcome.error(row.number, EMAIL, _l("No expert in the registry has this email."))
+            continue
+        if not check_name(outcome, row, NAME, values["full_name"], expert):
+            continue
+        if expert.id in seen:
+            outcome.error(row.number, EMAIL, _l("Same person as row %(row)s.", row=seen[expert.id]))
+            continue
+        seen[expert.id] = row.number
+        recorded = {"score": values["score"], "recorded_by_id": actor.id, "recorded_at": now}
+        if expert.id not in existing:
+            inserts.append({"session_id": exam_session.id, "expert_id": expert.id, **recorded})
+        elif existing[expert.id][1] != values["score"]:
+            updates.append({"id": existing[expert.id][0], **recorded})
+        else:
+            outcome.unchanged += 1
+    if not outcome.ok:
+        return outcome
+    if inserts:
+        db.session.execute(sa.insert(ExamResult), inserts)
+    if updates:
+        db.session.execute(sa.update(ExamResult), updates)
+    outcome.created, outcome.updated = len(inserts), len(updates)
+    record_event(
+        "exam_results.imported",
+        actor=actor,
+        object_type="exam_session",
+        object_id=exam_session.id,
+        details={
+            "centre": exam_session.centre.code,
+            "source": source,
+            "rows": outcome.rows,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+        },
+    )
+    db.session.flush()
+    return outcome

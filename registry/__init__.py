@@ -53,11 +53,17 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
+    from registry.directorate.routes import bp as directorate_bp
+
+    app.register_blueprint(directorate_bp)
+
 
 def _select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI jobs and services outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

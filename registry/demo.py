@@ -366,7 +366,7 @@ class _Seeder:
         ).all()
         for expert, score in zip(trained, (88, 79, 91, 55), strict=False):
             enrolment = guards.training_enrolment(expert)
-            course, session, staff = next(
+            _course, session, staff = next(
                 run for run in self.runs[enrolment.course.centre.code] if run[0] is enrolment.course
             )
             db.session.add(

@@ -12,6 +12,7 @@ from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db
 from registry.models import User
+from registry.targets.counting import today
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -223,7 +224,7 @@ class Walk:
         if status == ExpertStatus.TRAINED:
             return self.trained(**kwargs)[0]
         if status == ExpertStatus.EXPIRED and certified_on is None:
-            certified_on = date.today() - timedelta(days=4 * 365)
+            certified_on = today() - timedelta(days=4 * 365)
         expert = self.certified(certified_on=certified_on, **kwargs)
         if status in (ExpertStatus.ACCREDITED_REGIONAL, ExpertStatus.ACCREDITED_INTERNATIONAL):
             evidence = {"reference": "APO-1", "issuing_body": "APO", "issued_on": "2026-05-01"}

@@ -10,6 +10,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -44,7 +45,7 @@ class ApplicationForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
     organisation_type = SelectField(
         _l("Organisation type"),
-        choices=[(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
+        choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
     )
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
     sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
@@ -80,7 +81,7 @@ class AccreditationForm(FlaskForm):
     level = SelectField(
         _l("Level"),
         choices=[
-            (level.value, LEVEL_LABELS[level])
+            SelectChoice(level.value, LEVEL_LABELS[level])
             for level in (CertificateLevel.REGIONAL, CertificateLevel.INTERNATIONAL)
         ],
     )

@@ -434,10 +434,11 @@ def apply(profile, *, actor, at=None):
     at = _moment(at)
     if not can_apply(actor):
         raise NotAllowed(_l("Only an expert (for themselves) or an officer may apply."))
+    if actor.role == Role.EXPERT:
+        profile = {**profile, "email": actor.email}  # tied to the account
     data, invalid = guards.clean_profile(profile, local_day(at))
     user = _applicant_account(actor, data)
     if user is not None:
-        data["email"] = user.email
         own = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
         if own is not None:
             raise TransitionRefused(

@@ -1,5 +1,7 @@
 """Expert lists for the directorate, an expert's record, and an expert's own pages."""
 
+import io
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -349,7 +351,7 @@ def accreditation_document(request_id):
     if not path.is_file():
         abort(404)
     response = send_file(
-        path,
+        io.BytesIO(path.read_bytes()),  # small (size-limited) and never left open
         mimetype=MIMETYPES.get(path.suffix.lstrip("."), "application/octet-stream"),
         as_attachment=True,
         download_name=accreditation_request.document_name or path.name,

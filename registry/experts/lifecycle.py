@@ -293,12 +293,14 @@ def transition(
     backdates the change for the demo seeder and must not lie in the future.
     """
     at = _moment(at)
-    evaluation = evaluate(expert, to_status, actor=actor, reason=reason, evidence=evidence, at=at)
-    if not evaluation.ok:
-        raise refusal(evaluation)
+    # A decision taken on a stale page is a conflict before anything else: the same
+    # target may mean another rule now (a second "certify" would be a renewal).
     version = expert.version if expected_version is None else int(expected_version)
     if version != expert.version:
         raise _conflict(expert)
+    evaluation = evaluate(expert, to_status, actor=actor, reason=reason, evidence=evidence, at=at)
+    if not evaluation.ok:
+        raise refusal(evaluation)
     from_status, to_status, rule = evaluation.from_status, evaluation.to_status, evaluation.rule
     paused = to_status in (S.SUSPENDED, S.EXPIRED)
     conditional_write(

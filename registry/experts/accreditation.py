@@ -7,7 +7,7 @@ from registry.audit.service import record_event
 from registry.database import utcnow
 from registry.enums import CertificateLevel, ExpertStatus, RequestStatus
 from registry.experts.applications import close_request
-from registry.experts.guards import parse_day
+from registry.experts.checks import parse_day
 from registry.experts.lifecycle import (
     Conflict,
     IncompleteRequest,

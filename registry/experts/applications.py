@@ -10,7 +10,8 @@ from registry.certificates.service import issue_certificate
 from registry.database import utcnow
 from registry.enums import CertificateStatus, ExpertStatus, RequestStatus, Role
 from registry.experts import guards
-from registry.experts.guards import Joined
+from registry.experts import profile as profiles
+from registry.experts.checks import Joined
 from registry.experts.lifecycle import (
     Conflict,
     IncompleteRequest,
@@ -61,12 +62,14 @@ def update_profile(expert, profile, *, actor, expected_version=None):
                 "The profile can be edited only while the application is open (applied). To correct a name now, request a name change."
             )
         )
-    data, invalid = guards.clean_profile(profile, local_day(utcnow()))
+    data, invalid = profiles.clean_profile(profile, local_day(utcnow()))
     if expert.user is not None:
         data["email"] = expert.user.email  # tied to the account
     checks = [
-        *guards.profile_checks(data, invalid),
-        guards.duplicate_check(data["email"], data["full_name"], data["date_of_birth"], expert.id),
+        *profiles.profile_checks(data, invalid),
+        profiles.duplicate_check(
+            data["email"], data["full_name"], data["date_of_birth"], expert.id
+        ),
     ]
     failed = [c for c in checks if not c.ok]
     if failed:

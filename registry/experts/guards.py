@@ -5,29 +5,24 @@ with what is required, whether it is met and what was found, plus the facts the 
 (the enrolment, the exam result, the certificate to replace, ...). Guards never write.
 """
 
-import re
-from dataclasses import dataclass, field
-from datetime import date
-
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import format_date
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.centres.models import Course, Enrolment, Topic
 from registry.certificates.models import Certificate
 from registry.enums import (
-    CLOSED_STATUSES,
     CertificateLevel,
     CertificateStatus,
     ExpertStatus,
-    OrganisationType,
     RequestStatus,
 )
 from registry.exams.models import ExamResult, ExamSession
-from registry.experts.models import CpdRecord, Expert, StatusChange
+from registry.experts.checks import Check, Day, GuardResult, parse_day
+from registry.experts.models import CpdRecord, StatusChange
+from registry.experts.profile import duplicate_check
 from registry.extensions import db
-from registry.text import clean_text, search_key
+from registry.text import clean_text
 
 # Minimum share of a course's hours that a trainee must attend to count as trained.
 ATTENDANCE_PERCENT = 80
@@ -39,167 +34,8 @@ LEVEL_CERTIFICATE = {
 }
 
 
-class Day:
-    """A date that prints in the reader's locale when rendered, and as ISO elsewhere (CLI)."""
-
-    def __init__(self, day):
-        self.day = day
-
-    def __str__(self):
-        return format_date(self.day) if has_request_context() else self.day.isoformat()
-
-
-class Joined:
-    """Lazy strings joined at render time, so that each is translated then."""
-
-    def __init__(self, items, separator="; "):
-        self.items = list(items)
-        self.separator = separator
-
-    def __str__(self):
-        return self.separator.join(str(item) for item in self.items)
-
-
-@dataclass
-class Check:
-    """One requirement: what is needed, whether it is met, what was found."""
-
-    label: object
-    ok: bool
-    detail: object = None
-    # What to say when it is not met; the label itself when None.
-    failure: object = None
-    # True for what the decider types (reason, dates, evidence), False for the record's facts.
-    input: bool = False
-
-    @property
-    def missing(self):
-        return self.failure or self.label
-
-
-@dataclass
-class Context:
-    expert: Expert | None
-    actor: object
-    reason: str | None
-    evidence: dict
-    on: date
-
-
-@dataclass
-class GuardResult:
-    checks: list[Check] = field(default_factory=list)
-    facts: dict = field(default_factory=dict)
-
-
-def parse_day(value):
-    """A date from a date or an ISO string; None when absent or malformed."""
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()) if value else None
-    except ValueError:
-        return None
-
-
 def reason_check(ctx):
     return Check(_l("A reason is given"), bool(clean_text(ctx.reason)), input=True)
-
-
-# --- applications -------------------------------------------------------------------------
-
-
-def open_applications(email, name, date_of_birth, exclude_id=None):
-    """Open (not rejected, not withdrawn) applications of the same email or name and birth date."""
-    same_person = [Expert.email == (email or "").lower()]
-    if name and date_of_birth:
-        same_person.append(
-            sa.and_(Expert.name_key == search_key(name), Expert.date_of_birth == date_of_birth)
-        )
-    query = sa.select(Expert).where(Expert.status.not_in(CLOSED_STATUSES), sa.or_(*same_person))
-    if exclude_id is not None:
-        query = query.where(Expert.id != exclude_id)
-    return db.session.scalars(query).all()
-
-
-def duplicate_check(email, name, date_of_birth, exclude_id=None):
-    others = open_applications(email, name, date_of_birth, exclude_id)
-    return Check(
-        _l(
-            "No other open application for the same person (same email, or same name and date of birth)"
-        ),
-        not others,
-        failure=_l(
-            "another open application exists for the same person (same email, or same name and date of birth)"
-        ),
-    )
-
-
-PROFILE_FIELDS = {
-    # field: (label, maximum length or None)
-    "full_name": (_l("Full name"), 200),
-    "date_of_birth": (_l("Date of birth"), None),
-    "email": (_l("Email"), 254),
-    "organisation": (_l("Organisation"), 200),
-    "organisation_type": (_l("Organisation type"), None),
-    "province": (_l("Province"), 100),
-    "sector": (_l("Sector"), 100),
-    "highest_degree": (_l("Highest degree"), 100),
-    "years_experience": (_l("Years of experience"), None),
-}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def clean_profile(profile, on):
-    """The profile of SPEC §2, normalised; and the labels of the fields missing or invalid."""
-    data = {key: profile.get(key) for key in (*PROFILE_FIELDS, "phone")}
-    for key, (_label, length) in PROFILE_FIELDS.items():
-        if length:
-            data[key] = clean_text(data[key])
-    data["email"] = (data["email"] or "").lower() or None
-    data["phone"] = clean_text(data["phone"])
-    data["date_of_birth"] = parse_day(data["date_of_birth"])
-    try:
-        data["organisation_type"] = OrganisationType(data["organisation_type"])
-    except ValueError:
-        data["organisation_type"] = None
-    try:
-        years = int(data["years_experience"])
-    except (TypeError, ValueError):
-        years = None
-    data["years_experience"] = years if years is not None and 0 <= years <= 80 else None
-    if data["email"] and not _EMAIL.match(data["email"]):
-        data["email"] = None
-    if data["date_of_birth"] and data["date_of_birth"] >= on:
-        data["date_of_birth"] = None
-    if data["phone"] and len(data["phone"]) > 30:
-        data["phone"] = None
-    invalid = [
-        label
-        for key, (label, length) in PROFILE_FIELDS.items()
-        if data[key] is None or (length and len(data[key]) > length)
-    ]
-    data["consent_scheme_rules"] = profile.get("consent_scheme_rules") is True
-    data["consent_public_listing"] = profile.get("consent_public_listing") is True
-    return data, invalid
-
-
-def profile_checks(data, invalid):
-    return [
-        Check(
-            _l("A complete profile"),
-            not invalid,
-            failure=_l(
-                "the profile is incomplete or invalid: %(fields)s", fields=Joined(invalid, ", ")
-            ),
-            input=True,
-        ),
-        Check(
-            _l("Consent to the rules of the certification scheme"),
-            data["consent_scheme_rules"],
-            input=True,
-        ),
-    ]
 
 
 def reapply_guard(ctx):

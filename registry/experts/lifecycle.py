@@ -28,7 +28,9 @@ from registry.enums import (
     Role,
 )
 from registry.experts import guards
-from registry.experts.guards import LEVEL_CERTIFICATE, Context, Joined
+from registry.experts import profile as profiles
+from registry.experts.checks import Context, Joined
+from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
@@ -438,7 +440,7 @@ def apply(profile, *, actor, at=None):
         raise NotAllowed(_l("Only an expert (for themselves) or an officer may apply."))
     if actor.role == Role.EXPERT:
         profile = {**profile, "email": actor.email}  # tied to the account
-    data, invalid = guards.clean_profile(profile, local_day(at))
+    data, invalid = profiles.clean_profile(profile, local_day(at))
     user = _applicant_account(actor, data)
     if user is not None:
         own = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
@@ -451,8 +453,8 @@ def apply(profile, *, actor, at=None):
                 )
             )
     checks = [
-        *guards.profile_checks(data, invalid),
-        guards.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
+        *profiles.profile_checks(data, invalid),
+        profiles.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
     ]
     failed = [c for c in checks if not c.ok]
     if failed:

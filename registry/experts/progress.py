@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus
-from registry.experts.guards import Day, parse_day
+from registry.experts.checks import Day, parse_day
 from registry.experts.lifecycle import Rule, allowed_targets, evaluate, rule_for
 from registry.experts.models import StatusChange
 from registry.extensions import db
@@ -131,3 +131,16 @@ EVIDENCE_LABELS = {
     "renews": _l("Renews certificate"),
     "cpd_hours": _l("CPD hours confirmed"),
 }
+
+
+def evidence_items(evidence):
+    """(label, value) pairs of a history row's evidence worth showing; dates localised."""
+    items = []
+    for key, label in EVIDENCE_LABELS.items():
+        value = (evidence or {}).get(key)
+        if value in (None, ""):
+            continue
+        if key.endswith(("_on", "_until")) and parse_day(value):
+            value = Day(parse_day(value))
+        items.append((label, value))
+    return items

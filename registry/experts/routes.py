@@ -110,7 +110,7 @@ def _record_context(expert):
         "can_accredit": expert.status in (ExpertStatus.CERTIFIED, ExpertStatus.ACCREDITED_REGIONAL)
         and can_submit_accreditation(current_user, expert),
         "rule_labels": RULE_LABELS,
-        "evidence_labels": progress.EVIDENCE_LABELS,
+        "evidence_items": progress.evidence_items,
         "is_self": expert.user_id is not None and expert.user_id == current_user.id,
         "confirm_form": ConfirmForm(),
     }

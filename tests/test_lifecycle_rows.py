@@ -243,3 +243,9 @@ def test_version_changes_with_every_transition_and_a_stale_one_conflicts(ctx):
     with pytest.raises(Conflict):
         transition(expert, S.CERTIFIED, actor=walk.officer, expected_version=seen)
     assert expert.status == S.TRAINED
+
+
+def test_an_application_by_an_officer_joins_the_experts_own_account(ctx):
+    user = UserFactory(role=Role.EXPERT, email="nhung@example.vn")
+    expert = apply(profile(), actor=UserFactory(role=Role.OFFICER)).expert
+    assert expert.user_id == user.id

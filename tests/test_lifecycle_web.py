@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from registry.certificates.models import Certificate
+from registry.directorate.queues import QUEUES
 from registry.enums import CertificateLevel, ExpertStatus, Role
 from registry.experts.lifecycle import transition
 from registry.experts.models import AccreditationRequest, Expert, StatusChange
@@ -220,7 +221,7 @@ def test_only_officers_open_the_work_queues(app, client, login_as):
     login_as("officer")
     page = client.get("/directorate/")
     assert page.status_code == 200
-    for name in ("applications", "decisions", "accreditation", "suspended", "renewals", "cpd"):
+    for name in QUEUES:
         assert client.get(f"/directorate/queue/{name}").status_code == 200, name
 
 

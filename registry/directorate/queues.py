@@ -17,6 +17,7 @@ QUEUES = {
     "applications": _l("Applications to review"),
     "decisions": _l("Trained, awaiting a certification decision"),
     "accreditation": _l("Accreditation requests"),
+    "holders": _l("Certificate holders: suspend or withdraw"),
     "suspended": _l("Suspended: reinstate or withdraw"),
     "renewals": _l("Renewals due and expired certificates"),
     "cpd": _l("CPD hours to confirm"),
@@ -57,11 +58,16 @@ def _pending(model):
 
 
 def queue_query(name, on):
-    """The SELECT of one queue, oldest first."""
+    """The SELECT of one queue: oldest first, certificate holders by name."""
     return {
         "applications": lambda: _experts_in(ExpertStatus.APPLIED),
         "decisions": lambda: _experts_in(ExpertStatus.TRAINED),
         "accreditation": lambda: _pending(AccreditationRequest),
+        "holders": lambda: (
+            sa.select(Expert)
+            .where(Expert.status.in_(CERTIFIED_LEVELS))
+            .order_by(Expert.name_key, Expert.id)
+        ),
         "suspended": lambda: _experts_in(ExpertStatus.SUSPENDED),
         "renewals": lambda: _renewals(on),
         "cpd": lambda: _pending(CpdRecord),

@@ -133,6 +133,8 @@ def decide(expert_id, to):
             db.session.commit()
             flash(_done_message(result), "success")
             return redirect(url_for("experts.detail", expert_id=expert.id))
+    elif form.is_submitted():
+        status = 422
     evaluation = evaluate(expert, to, actor=current_user)
     problem = None
     if evaluation.rule is None or not evaluation.permitted:

@@ -11,6 +11,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -166,6 +167,11 @@ def signup():
             status = refused(exc)
         else:
             db.session.commit()
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in (no fixation), as at /login
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
             login_user(user)
             flash(_("Your account was created. Now fill in your application."), "success")
             return redirect(url_for(".apply_self"))

@@ -54,6 +54,10 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, exams_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
+    from registry.directorate.routes import bp as directorate_bp
+
+    app.register_blueprint(directorate_bp)
+
 
 def _select_locale():
     from flask import current_app
@@ -104,6 +108,14 @@ def _register_error_handlers(app):
         return page(
             413, _l("File too large"), _l("The upload is larger than the registry accepts.")
         )
+
+    from registry.experts.lifecycle import LifecycleError
+
+    @app.errorhandler(LifecycleError)
+    def lifecycle_refused(exc):
+        # A view that did not handle a refusal itself: nothing of the request is kept.
+        db.session.rollback()
+        return page(exc.http_status, _l("Not possible now"), str(exc))
 
     @app.errorhandler(500)
     def server_error(_exc):

@@ -125,3 +125,6 @@ def audit_verify_command():
         click.echo(f"Audit chain intact: {report.checked} events checked.")
         return
     raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+
+
+from registry.experts import cli as _experts_cli  # noqa: E402, F401  (registers `expire`)

@@ -40,6 +40,8 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_CERTIFICATES_DIR": os.environ.get(
             "REGISTRY_CERTIFICATES_DIR", str(PROJECT_ROOT / "certificates")
         ),
+        "REGISTRY_UPLOADS_DIR": os.environ.get("REGISTRY_UPLOADS_DIR", str(instance / "uploads")),
+        "REGISTRY_EVIDENCE_MAX_BYTES": _int("REGISTRY_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024),
         "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
         "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),

@@ -1,5 +1,6 @@
 """Realistic Vietnamese demo data: centres, accounts, courses, exams, ~40 experts in every state."""
 
+import io
 import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,18 +10,15 @@ import sqlalchemy as sa
 from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
-from registry.certificates.service import issue_certificate
-from registry.enums import (
-    CERTIFIED_LEVELS,
-    CertificateLevel,
-    CertificateStatus,
-    CourseLevel,
-    ExpertStatus,
-    OrganisationType,
-    Role,
-)
+from registry.certificates.models import Certificate
+from registry.enums import CertificateLevel, CourseLevel, ExpertStatus, OrganisationType, Role
 from registry.exams.models import ExamResult, ExamSession
-from registry.experts.models import Expert, StatusChange
+from registry.experts import guards
+from registry.experts.accreditation import submit_accreditation
+from registry.experts.applications import request_name_change
+from registry.experts.lifecycle import apply, transition
+from registry.experts.models import Expert
+from registry.experts.renewal import decide_cpd, record_cpd
 from registry.extensions import db
 
 DEMO_PASSWORD = "demo-nscl-2026"  # noqa: S105  (published demo credentials, development only)
@@ -43,6 +41,7 @@ DEMO_ACCOUNTS = [
     ("dn01@trungtam.vn", "centre_staff", "Hoàng Văn Phúc", "DN01"),
     ("ct01@trungtam.vn", "centre_staff", "Lý Thị Kim Ngân", "CT01"),
     ("chuyengia@example.vn", "expert", "Nguyễn Thị Hương Trà", None),
+    ("chuyengia2@example.vn", "expert", "Trần Minh Khoa", None),
 ]
 
 FAMILY = [
@@ -119,7 +118,6 @@ class _Seeder:
         self.rng = random.Random(1322)  # noqa: S311  (reproducible demo data)
         self.users = {}
         self.centres = {}
-        self.certificates = 0
         self.expert_programme = db.session.scalar(
             sa.select(Topic).where(Topic.code == "pq_expert_basic")
         )
@@ -181,20 +179,21 @@ class _Seeder:
         db.session.flush()
 
     def experts(self):
-        expert_user = self.users["chuyengia@example.vn"]
+        # The demo expert accounts hold the first two certified records; the second
+        # was renewed after three years of CPD.
+        own_accounts = [self.users["chuyengia@example.vn"], self.users["chuyengia2@example.vn"]]
         officer = self.users["canbo@nscl.gov.vn"]
         count = 0
         for status, how_many in STATE_PLAN:
-            for _ in range(how_many):
+            for index in range(how_many):
                 centre_code = CENTRES[count % len(CENTRES)][0]
-                expert = self._person(count, centre_code)
-                if status == ExpertStatus.CERTIFIED and expert_user is not None:
-                    # The demo expert account holds the first certified record.
-                    expert.user = expert_user
-                    expert.full_name = expert_user.full_name
-                    expert.email = expert_user.email
-                    expert_user = None
-                self._walk(expert, status, centre_code, officer)
+                profile = self._person(count, centre_code)
+                actor = officer  # applying on the person's behalf
+                if status == ExpertStatus.CERTIFIED and index < len(own_accounts):
+                    actor = own_accounts[index]
+                    profile.update(full_name=actor.full_name, email=actor.email)
+                renewed = status == ExpertStatus.CERTIFIED and index == 1
+                self._walk(profile, status, centre_code, actor, officer, renewed=renewed)
                 count += 1
         return count
 
@@ -210,64 +209,58 @@ class _Seeder:
         )
         province = rng.choice([self.centres[centre_code].province, *EXTRA_PROVINCES])
         organisation, org_type = rng.choice(ORGANISATIONS)
-        return Expert(
-            full_name=name,
-            date_of_birth=date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-            email=f"chuyengia{index + 1:02d}@example.vn",
-            organisation=organisation.format(province=province),
-            organisation_type=org_type,
-            province=province,
-            sector=rng.choice(SECTORS),
-            highest_degree=rng.choice(DEGREES),
-            years_experience=rng.randint(3, 25),
-            consent_scheme_rules=True,
-            consent_public_listing=rng.random() < 0.8,
-            status=ExpertStatus.APPLIED,
-        )
+        return {
+            "full_name": name,
+            "date_of_birth": date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+            "email": f"chuyengia{index + 1:02d}@example.vn",
+            "organisation": organisation.format(province=province),
+            "organisation_type": org_type,
+            "province": province,
+            "sector": rng.choice(SECTORS),
+            "highest_degree": rng.choice(DEGREES),
+            "years_experience": rng.randint(3, 25),
+            "consent_scheme_rules": True,
+            "consent_public_listing": rng.random() < 0.8,
+        }
 
-    def _walk(self, expert, final, centre_code, officer):
-        old = final in (ExpertStatus.EXPIRED,)
+    def _walk(self, profile, final, centre_code, applicant, officer, renewed=False):
+        """Take one person from application to `final` through the lifecycle service."""
+        old = final == ExpertStatus.EXPIRED or renewed
         recent = final in (ExpertStatus.APPLIED, ExpertStatus.TRAINED, ExpertStatus.REJECTED)
         course, session, staff = self.runs[centre_code][0 if old else (2 if recent else 1)]
         applied_on = course.starts_on - timedelta(days=30)
-        expert.created_at = _at(applied_on)
-        db.session.add(expert)
-        db.session.flush()
-        self._change(
-            expert, None, ExpertStatus.APPLIED, _at(applied_on), expert.user, "Nộp hồ sơ đăng ký"
-        )
+        expert = apply(profile, actor=applicant, at=_at(applied_on)).expert
         if final == ExpertStatus.APPLIED:
-            return
+            return expert
         if final == ExpertStatus.REJECTED:
-            self._change(
+            transition(
                 expert,
-                ExpertStatus.APPLIED,
                 final,
-                _at(applied_on + timedelta(days=14)),
-                officer,
-                "Chưa đủ số năm kinh nghiệm theo TCVN 13751:2023",
+                actor=officer,
+                reason="Chưa đủ số năm kinh nghiệm theo TCVN 13751:2023",
+                at=_at(applied_on + timedelta(days=14)),
             )
-            return
-        db.session.add(
-            Enrolment(
-                course=course,
-                expert=expert,
-                attended_hours=self.rng.randint(100, 120),
-                completed=True,
-                completed_on=course.ends_on,
-                completion_recorded_by_id=staff.id,
-            )
+            return expert
+        enrolment = Enrolment(
+            course=course,
+            expert=expert,
+            attended_hours=self.rng.randint(100, 120),
+            completed=True,
+            completed_on=course.ends_on,
+            completion_recorded_by_id=staff.id,
         )
-        self._change(
+        db.session.add(enrolment)
+        db.session.flush()
+        transition(
             expert,
-            ExpertStatus.APPLIED,
             ExpertStatus.TRAINED,
-            _at(course.ends_on, 16),
-            staff,
-            "Hoàn thành chương trình đào tạo chuyên gia",
+            actor=staff,
+            reason="Hoàn thành chương trình đào tạo chuyên gia",
+            evidence={"enrolment_id": enrolment.id},
+            at=_at(course.ends_on, 16),
         )
         if final == ExpertStatus.TRAINED:
-            return
+            return expert
         db.session.add(
             ExamResult(
                 session=session,
@@ -278,15 +271,19 @@ class _Seeder:
             )
         )
         decided_on = session.held_on + timedelta(days=20)
-        self._change(
+        transition(
             expert,
-            ExpertStatus.TRAINED,
             ExpertStatus.CERTIFIED,
-            _at(decided_on),
-            officer,
-            "Đạt kỳ thi đánh giá, đủ điều kiện chứng nhận",
+            actor=officer,
+            reason="Đạt kỳ thi đánh giá, đủ điều kiện chứng nhận",
+            at=_at(decided_on),
         )
-        national = self._issue(expert, CertificateLevel.NATIONAL, decided_on, officer)
+        if renewed:
+            self._renew_with_cpd(expert, decided_on, officer)
+        self._beyond_certified(expert, final, decided_on, officer)
+        return expert
+
+    def _beyond_certified(self, expert, final, decided_on, officer):
         if final in (ExpertStatus.ACCREDITED_REGIONAL, ExpertStatus.ACCREDITED_INTERNATIONAL):
             on = decided_on + timedelta(days=120)
             evidence = {
@@ -294,16 +291,14 @@ class _Seeder:
                 "issuing_body": "Asian Productivity Organization",
                 "issued_on": on.isoformat(),
             }
-            self._change(
+            transition(
                 expert,
-                ExpertStatus.CERTIFIED,
                 ExpertStatus.ACCREDITED_REGIONAL,
-                _at(on),
-                officer,
-                "Được APO công nhận chuyên gia khu vực",
-                evidence,
+                actor=officer,
+                reason="Được APO công nhận chuyên gia khu vực",
+                evidence=evidence,
+                at=_at(on),
             )
-            self._issue(expert, CertificateLevel.REGIONAL, on, officer)
         if final == ExpertStatus.ACCREDITED_INTERNATIONAL:
             on = decided_on + timedelta(days=200)
             evidence = {
@@ -311,76 +306,111 @@ class _Seeder:
                 "issuing_body": "World Confederation of Productivity Science",
                 "issued_on": on.isoformat(),
             }
-            self._change(
+            transition(
                 expert,
-                ExpertStatus.ACCREDITED_REGIONAL,
                 final,
-                _at(on),
-                officer,
-                "Được công nhận chuyên gia quốc tế",
-                evidence,
-            )
-            self._issue(expert, CertificateLevel.INTERNATIONAL, on, officer)
-        if final == ExpertStatus.SUSPENDED:
-            self._change(
-                expert,
-                ExpertStatus.CERTIFIED,
-                final,
-                _at(decided_on + timedelta(days=90)),
-                officer,
-                "Khiếu nại của khách hàng đang được xem xét",
-                {"review_on": (decided_on + timedelta(days=180)).isoformat()},
-            )
-            national.status = CertificateStatus.SUSPENDED
-            national.status_reason = "Khiếu nại của khách hàng đang được xem xét"
-        elif final == ExpertStatus.WITHDRAWN:
-            self._change(
-                expert,
-                ExpertStatus.CERTIFIED,
-                final,
-                _at(decided_on + timedelta(days=60)),
-                officer,
-                "Vi phạm quy tắc đạo đức nghề nghiệp",
-            )
-            national.status = CertificateStatus.WITHDRAWN
-            national.status_reason = "Vi phạm quy tắc đạo đức nghề nghiệp"
-        elif final == ExpertStatus.EXPIRED:
-            self._change(
-                expert,
-                ExpertStatus.CERTIFIED,
-                final,
-                _at(national.valid_until, 1),
-                None,
-                "Hết thời hạn hiệu lực chứng chỉ",
-            )
-            national.status = CertificateStatus.EXPIRED
-
-    def _change(self, expert, from_status, to_status, when, actor, reason, evidence=None):
-        if to_status in (ExpertStatus.SUSPENDED, ExpertStatus.EXPIRED):
-            expert.held_level = from_status
-        elif to_status in CERTIFIED_LEVELS or to_status == ExpertStatus.WITHDRAWN:
-            expert.held_level = None
-        expert.status = to_status
-        expert.status_changed_at = when
-        if from_status is not None:
-            expert.version += 1
-        db.session.add(
-            StatusChange(
-                expert=expert,
-                from_status=from_status,
-                to_status=to_status,
-                actor_id=actor.id if actor else None,
-                reason=reason,
+                actor=officer,
+                reason="Được công nhận chuyên gia quốc tế",
                 evidence=evidence,
-                created_at=when,
+                at=_at(on),
             )
+        if final == ExpertStatus.SUSPENDED:
+            transition(
+                expert,
+                final,
+                actor=officer,
+                reason="Khiếu nại của khách hàng đang được xem xét",
+                evidence={"review_on": (decided_on + timedelta(days=180)).isoformat()},
+                at=_at(decided_on + timedelta(days=90)),
+            )
+        elif final == ExpertStatus.WITHDRAWN:
+            transition(
+                expert,
+                final,
+                actor=officer,
+                reason="Vi phạm quy tắc đạo đức nghề nghiệp",
+                at=_at(decided_on + timedelta(days=60)),
+            )
+        elif final == ExpertStatus.EXPIRED:
+            lapsed_on = guards.level_certificate(expert, expert.status).valid_until
+            transition(expert, final, actor=None, at=_at(lapsed_on + timedelta(days=1), 1))
+
+    def _renew_with_cpd(self, expert, certified_on, officer):
+        """Three years of CPD, confirmed by an officer, then a renewal before expiry."""
+        for year, activity in enumerate(CPD_ACTIVITIES, start=1):
+            record = record_cpd(
+                expert,
+                activity=activity,
+                hours=24,
+                completed_on=certified_on + timedelta(days=300 * year),
+                actor=expert.user,
+            )
+            decide_cpd(record, approve=True, actor=officer)
+        transition(
+            expert,
+            ExpertStatus.CERTIFIED,
+            actor=officer,
+            reason="Gia hạn: đủ giờ phát triển chuyên môn liên tục",
+            at=_at(certified_on + timedelta(days=3 * 365 - 20)),
         )
 
-    def _issue(self, expert, level, issued_on, officer):
-        certificate = issue_certificate(expert, level, actor=officer, issued_on=issued_on)
-        certificate.created_at = _at(issued_on)
-        self.certificates += 1
-        return certificate
+    def requests(self):
+        """Work for the directorate's queues: CPD to confirm, a name correction, evidence."""
+        officer = self.users["canbo@nscl.gov.vn"]
+        certified = db.session.scalars(
+            sa.select(Expert).where(Expert.status == ExpertStatus.CERTIFIED).order_by(Expert.id)
+        ).all()
+        # Exam results for the latest cohort: three passed (ready for a decision), one failed.
+        trained = db.session.scalars(
+            sa.select(Expert).where(Expert.status == ExpertStatus.TRAINED).order_by(Expert.id)
+        ).all()
+        for expert, score in zip(trained, (88, 79, 91, 55), strict=False):
+            enrolment = guards.training_enrolment(expert)
+            _course, session, staff = next(
+                run for run in self.runs[enrolment.course.centre.code] if run[0] is enrolment.course
+            )
+            db.session.add(
+                ExamResult(
+                    session=session,
+                    expert=expert,
+                    score=score,
+                    recorded_by_id=staff.id,
+                    recorded_at=_at(session.held_on, 17),
+                )
+            )
+        own = certified[0]
+        for day, activity in zip(
+            (date(2026, 6, 12), date(2026, 9, 15)), CPD_ACTIVITIES, strict=False
+        ):
+            record_cpd(own, activity=activity, hours=16, completed_on=day, actor=own.user)
+        request_name_change(
+            certified[5],
+            new_name=f"{certified[5].full_name} Anh",
+            reason="Bổ sung tên theo căn cước công dân",
+            actor=officer,
+        )
+        submit_accreditation(
+            certified[6],
+            level=CertificateLevel.REGIONAL,
+            reference="APO-CPE-2026-118",
+            issuing_body="Asian Productivity Organization",
+            issued_on=date(2026, 10, 1),
+            document=io.BytesIO(DEMO_EVIDENCE_PDF),
+            filename="APO-CPE-2026-118.pdf",
+            actor=officer,
+        )
+
+
+CPD_ACTIVITIES = [
+    "Hội thảo quốc gia về năng suất xanh",
+    "Tư vấn cải tiến Kaizen tại doanh nghiệp",
+    "Khóa bồi dưỡng TPM nâng cao",
+]
+# A minimal valid PDF standing in for a scanned APO certificate in the demo.
+DEMO_EVIDENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def seed_demo():
@@ -389,11 +419,12 @@ def seed_demo():
     seeder.accounts()
     seeder.courses()
     experts = seeder.experts()
+    seeder.requests()
     db.session.flush()
     summary = {
         "centres": len(seeder.centres),
         "experts": experts,
-        "certificates": seeder.certificates,
+        "certificates": db.session.scalar(sa.select(sa.func.count(Certificate.id))),
         "accounts": len(seeder.users),
     }
     record_event("demo.seeded", object_type="registry", details=summary)

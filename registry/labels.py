@@ -2,7 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 
-from registry.enums import CertificateLevel, CertificateStatus, ExpertStatus, OrganisationType
+from registry.enums import (
+    CertificateLevel,
+    CertificateStatus,
+    ExpertStatus,
+    OrganisationType,
+    RequestStatus,
+)
 
 STATUS_LABELS = {
     ExpertStatus.APPLIED: _l("Applied"),
@@ -39,9 +45,16 @@ CERTIFICATE_STATUS_LABELS = {
     CertificateStatus.SUPERSEDED: _l("Superseded"),
 }
 
+REQUEST_STATUS_LABELS = {
+    RequestStatus.PENDING: _l("Waiting for a decision"),
+    RequestStatus.APPROVED: _l("Approved"),
+    RequestStatus.REFUSED: _l("Refused"),
+}
+
 ALL_LABELS = {
     "status_labels": STATUS_LABELS,
     "organisation_type_labels": ORGANISATION_TYPE_LABELS,
     "level_labels": LEVEL_LABELS,
     "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
+    "request_status_labels": REQUEST_STATUS_LABELS,
 }

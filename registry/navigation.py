@@ -7,7 +7,11 @@ from registry.enums import Role
 _BY_ROLE = {
     Role.EXPERT: [("experts.me", _l("My application"))],
     Role.CENTRE_STAFF: [("centres.my_centre", _l("My centre"))],
-    Role.OFFICER: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
+    Role.OFFICER: [
+        ("experts.index", _l("Experts")),
+        ("audit.log", _l("Audit log")),
+        ("directorate.queues", _l("Work queues")),
+    ],
     Role.AUDITOR: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
     Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
 }

@@ -71,3 +71,48 @@ def can_record_exam_results(user, exam_session):
 def can_view_exam_session(user, exam_session):
     """Whoever may read the centre's records, and the session's own examiner."""
     return can_view_centre(user, exam_session.centre) or can_record_exam_results(user, exam_session)
+
+
+def can_decide_certification(user):
+    """Certification decisions (SPEC §2): officers only; auditors oversee and decide nothing."""
+    return has_role(user, Role.OFFICER)
+
+
+def can_record_training(user):
+    """Moving an applicant to `trained`: staff of a training centre (their own courses only)."""
+    return has_role(user, Role.CENTRE_STAFF) and user.centre_id is not None
+
+
+def can_apply(user):
+    """Applying for certification: an expert for themselves, or an officer on someone's behalf."""
+    return has_role(user, Role.EXPERT, Role.OFFICER)
+
+
+def is_the_expert(user, expert):
+    """The signed-in expert is the person of this record."""
+    return has_role(user, Role.EXPERT) and expert.user_id is not None and expert.user_id == user.id
+
+
+def can_edit_application(user, expert):
+    """The applicant (or an officer) edits the profile, and only while it is `applied`."""
+    return is_the_expert(user, expert) or can_decide_certification(user)
+
+
+def can_request_name_change(user, expert):
+    return is_the_expert(user, expert) or can_decide_certification(user)
+
+
+def can_record_cpd(user, expert):
+    return is_the_expert(user, expert)
+
+
+def can_submit_accreditation(user, expert):
+    return is_the_expert(user, expert) or can_decide_certification(user)
+
+
+def can_view_work_queues(user):
+    return has_role(user, Role.OFFICER)
+
+
+def can_view_accreditation_document(user, request):
+    return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)

@@ -30,6 +30,7 @@ def make_app(url, tmp_path, **overrides):
         "REGISTRY_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": url,
         "REGISTRY_CERTIFICATES_DIR": str(tmp_path / "certificates"),
+        "REGISTRY_UPLOADS_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
     }

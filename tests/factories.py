@@ -1,6 +1,7 @@
 """Builders for tests (factory_boy). Each commits nothing; the caller commits when needed."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -8,9 +9,10 @@ from factory.alchemy import SQLAlchemyModelFactory
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.enums import CourseLevel, ExpertStatus, OrganisationType, Role
 from registry.exams.models import ExamResult, ExamSession
-from registry.experts.models import Expert
+from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db
 from registry.models import User
+from registry.targets.counting import today
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -200,3 +202,108 @@ def bulk_experts(count, *, prefix="hocvien", status=ExpertStatus.APPLIED):
     if rows:
         db.session.execute(db.insert(Expert), rows)
     return [row["email"] for row in rows]
+
+
+# --- lifecycle builders: records in a given state, reached through the real service ---------
+
+
+class CpdRecordFactory(_Base):
+    class Meta:
+        model = CpdRecord
+
+    expert = factory.SubFactory(ExpertFactory)
+    activity = "Hội thảo năng suất xanh"
+    hours = 20
+    completed_on = date(2026, 6, 1)
+
+
+def completed_enrolment(
+    expert, *, centre=None, staff=None, attended_hours=110, topic_code=None, ends_on=None
+):
+    """A completed enrolment in the expert programme, recorded by staff of the centre."""
+    centre = centre or CentreFactory()
+    staff = staff or UserFactory(role=Role.CENTRE_STAFF, centre=centre)
+    dates = {}
+    if ends_on is not None:
+        dates = {"starts_on": ends_on - timedelta(days=40), "ends_on": ends_on}
+    course = CourseFactory(centre=centre, topic=topic(topic_code or "pq_expert_basic"), **dates)
+    return EnrolmentFactory(
+        course=course,
+        expert=expert,
+        attended_hours=attended_hours,
+        completed=True,
+        completed_on=course.ends_on,
+        completion_recorded_by_id=staff.id,
+    )
+
+
+def passing_exam(expert, *, centre, examiner=None, held_on=date(2026, 4, 20), score=80):
+    extra = {"examiner": examiner} if examiner is not None else {}
+    session = ExamSessionFactory(centre=centre, held_on=held_on, **extra)
+    return ExamResultFactory(session=session, expert=expert, score=score)
+
+
+def local_moment(day, hour=10):
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+class Walk:
+    """Officer and centre staff who take an expert along the lifecycle through the service.
+
+    With `certified_on`, training, exam and certification happen around that past date.
+    """
+
+    def __init__(self):
+        self.centre = CentreFactory()
+        self.staff = UserFactory(role=Role.CENTRE_STAFF, centre=self.centre)
+        self.officer = UserFactory(role=Role.OFFICER)
+
+    def trained(self, expert=None, certified_on=None, **kwargs):
+        from registry.experts.lifecycle import transition
+
+        expert = expert or ExpertFactory(**kwargs)
+        ends_on = certified_on - timedelta(days=30) if certified_on else None
+        enrolment = completed_enrolment(
+            expert, centre=self.centre, staff=self.staff, ends_on=ends_on
+        )
+        at = local_moment(ends_on, 16) if ends_on else None
+        transition(expert, ExpertStatus.TRAINED, actor=self.staff, at=at)
+        return expert, enrolment
+
+    def certified(self, expert=None, certified_on=None, **kwargs):
+        from registry.experts.lifecycle import transition
+
+        expert, _enrolment = self.trained(expert, certified_on, **kwargs)
+        held_on = certified_on - timedelta(days=20) if certified_on else date(2026, 4, 20)
+        passing_exam(expert, centre=self.centre, examiner=self.staff, held_on=held_on)
+        at = local_moment(certified_on) if certified_on else None
+        transition(expert, ExpertStatus.CERTIFIED, actor=self.officer, at=at)
+        return expert
+
+    def to(self, status, certified_on=None, **kwargs):
+        """An expert in `status`; suspended and expired ones held `certified`."""
+        from registry.experts.lifecycle import transition
+
+        status = ExpertStatus(status)
+        if status == ExpertStatus.APPLIED:
+            return ExpertFactory(**kwargs)
+        if status == ExpertStatus.REJECTED:
+            expert = ExpertFactory(**kwargs)
+            transition(expert, status, actor=self.officer, reason="Hồ sơ chưa đủ")
+            return expert
+        if status == ExpertStatus.TRAINED:
+            return self.trained(**kwargs)[0]
+        if status == ExpertStatus.EXPIRED and certified_on is None:
+            certified_on = today() - timedelta(days=4 * 365)
+        expert = self.certified(certified_on=certified_on, **kwargs)
+        if status in (ExpertStatus.ACCREDITED_REGIONAL, ExpertStatus.ACCREDITED_INTERNATIONAL):
+            evidence = {"reference": "APO-1", "issuing_body": "APO", "issued_on": "2026-05-01"}
+            transition(expert, status, actor=self.officer, evidence=evidence)
+        elif status == ExpertStatus.SUSPENDED:
+            evidence = {"review_on": "2099-01-01"}
+            transition(expert, status, actor=self.officer, reason="Khiếu nại", evidence=evidence)
+        elif status == ExpertStatus.WITHDRAWN:
+            transition(expert, status, actor=self.officer, reason="Vi phạm")
+        elif status == ExpertStatus.EXPIRED:
+            transition(expert, status, actor=None)
+        return expert

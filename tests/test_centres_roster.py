@@ -17,6 +17,7 @@ from registry.centres.service import (
     remove_enrolment,
 )
 from registry.enums import ExpertStatus
+from registry.experts.lifecycle import Conflict
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.targets.counting import today
@@ -242,8 +243,12 @@ def test_mark_trained_writes_nothing_when_the_status_changed_meanwhile(ctx):
         .execution_options(synchronize_session=False)
     )
     assert expert.status == ExpertStatus.APPLIED  # stale in memory
-    assert mark_trained(expert, enrolment, staff) is False
-    assert expert.status == ExpertStatus.REJECTED
+    # The lifecycle's conditional write notices: a conflict (HTTP 409), nothing written.
+    with pytest.raises(Conflict):
+        mark_trained(expert, enrolment, staff)
+    assert db.session.scalar(sa.select(Expert.status).where(Expert.id == expert.id)) == (
+        ExpertStatus.REJECTED
+    )
     assert history(expert) == []
 
 

@@ -2,9 +2,12 @@
 of another centre. Every GET route of the app must have a row here."""
 
 import re
+from datetime import date
 
 import pytest
 
+from registry.enums import CertificateLevel
+from registry.experts.models import AccreditationRequest
 from registry.extensions import db
 from tests.conftest import create_account, sign_in
 from tests.factories import (
@@ -58,7 +61,34 @@ TABLE = {
     # only the session's examiner imports results; the signed-in staff member is not it
     "/centres/{code}/exams/{session_id}/import": [L, 403, 403, 403, 403, 403],
     "/centres/{code}/exams/{session_id}/template.{kind}": [L, 403, 200, 200, 200, 200],
+    # applications and the lifecycle ({expert_id} is someone else's record)
+    "/signup": [200, L, L, L, L, L],
+    "/me/apply": [L, 200, 403, 403, 403, 403],
+    "/me/cpd": [L, 404, 403, 403, 403, 403],  # 404: this expert has no record yet
+    "/experts/{expert_id}/edit": [L, 403, 403, 200, 403, 403],
+    "/experts/{expert_id}/name-change": [L, 403, 403, 200, 403, 403],
+    "/experts/{expert_id}/accreditation": [L, 403, 403, 200, 403, 403],
+    "/accreditation/{request_id}/document": [L, 403, 403, 404, 404, 403],  # no file uploaded
+    "/directorate/": [L, 403, 403, 200, 403, 403],
+    "/directorate/queue/{name}": [L, 403, 403, 200, 403, 403],
+    "/directorate/experts/{expert_id}/decide/{to}": [L, 403, 403, 200, 403, 403],
+    "/directorate/accreditation/{request_id}": [L, 403, 403, 200, 403, 403],
+    "/directorate/apply": [L, 403, 403, 200, 403, 403],
 }
+
+
+def _accreditation_request(expert_id):
+    request = AccreditationRequest(
+        expert_id=expert_id,
+        level=CertificateLevel.REGIONAL,
+        reference="APO-CPE-2026-001",
+        issuing_body="Asian Productivity Organization",
+        issued_on=date(2026, 1, 15),
+        requested_by_id=UserFactory().id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request.id
 
 
 def _objects(app):
@@ -76,7 +106,10 @@ def _objects(app):
             "enrolment_id": EnrolmentFactory(course=course).id,
             "session_id": ExamSessionFactory(centre=own, course=course).id,
             "kind": "csv",
+            "name": "applications",
+            "to": "rejected",
         }
+        ids["request_id"] = _accreditation_request(ids["expert_id"])
         db.session.commit()
         db.session.remove()
     return ids

@@ -11,9 +11,8 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.centres import rules
 from registry.centres.models import Course, Enrolment
-from registry.database import utcnow
 from registry.enums import CourseLevel, ExpertStatus
-from registry.experts.models import Expert, StatusChange
+from registry.experts.lifecycle import TransitionRefused, transition
 from registry.extensions import db
 from registry.targets.counting import today as local_today
 from registry.text import clean_text
@@ -228,51 +227,27 @@ def remove_enrolment(enrolment, *, actor):
 def mark_trained(expert, enrolment, actor):
     """Move `expert` from `applied` to `trained` for completing `enrolment`.
 
-    Returns True if the expert moved, False if they were not `applied` (they stay as
-    they are; the completion itself is recorded by the caller either way).
+    Returns True if the expert moved, False if the lifecycle refused (not `applied`, or a
+    guard unmet): the completion itself is recorded by the caller either way.
     """
-    # LEAD: the lifecycle service (issue 4) replaces this body by its single transition
-    # call (applied -> trained, actor, reason, evidence of the enrolment). Every place that
-    # fires applied -> trained goes through this function, so that is the only change.
     if expert.status != ExpertStatus.APPLIED:
         return False
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(Expert)
-        .where(Expert.id == expert.id, Expert.status == ExpertStatus.APPLIED)
-        .values(status=ExpertStatus.TRAINED, version=Expert.version + 1, status_changed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(expert, ["status", "version", "status_changed_at", "updated_at"])
-    if result.rowcount != 1:
-        return False  # someone else changed the status first
     course = enrolment.course
-    reason = f"Completed {course.code}"
-    evidence = {
-        "enrolment_id": enrolment.id,
-        "centre": course.centre.code,
-        "course": course.code,
-        "completed_on": enrolment.completed_on.isoformat(),
-        "attended_hours": enrolment.attended_hours,
-        "course_hours": course.hours,
-    }
-    db.session.add(
-        StatusChange(
-            expert_id=expert.id,
-            from_status=ExpertStatus.APPLIED,
-            to_status=ExpertStatus.TRAINED,
-            actor_id=actor.id,
-            reason=reason,
-            evidence=evidence,
-            created_at=now,
+    try:
+        transition(
+            expert,
+            ExpertStatus.TRAINED,
+            actor=actor,
+            reason=f"Completed {course.code}",
+            evidence={
+                "enrolment_id": enrolment.id,
+                "centre": course.centre.code,
+                "course": course.code,
+                "completed_on": enrolment.completed_on.isoformat(),
+                "attended_hours": enrolment.attended_hours,
+                "course_hours": course.hours,
+            },
         )
-    )
-    db.session.flush()
-    record_event(
-        "expert.transition",
-        actor=actor,
-        object_type="expert",
-        object_id=expert.id,
-        details={"from": "applied", "to": "trained", "reason": reason, "evidence": evidence},
-    )
+    except TransitionRefused:
+        return False
     return True

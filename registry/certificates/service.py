@@ -1,7 +1,5 @@
 """Issuing certificates: a numbered row with the holder's details as printed."""
 
-from datetime import date
-
 from flask import current_app
 
 from registry.audit.service import record_event
@@ -19,11 +17,12 @@ def add_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
-def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None):
+def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, valid_until=None):
     """Create the next certificate of `level` for `expert` in the current transaction.
 
     The holder's name and date of birth are copied as they are now. When `replaces` is
     given (renewal, name correction), that certificate becomes superseded by the new one.
+    `valid_until` keeps the replaced certificate's validity on a name correction.
     """
     config = current_app.config
     issued_on = issued_on or today()
@@ -41,7 +40,8 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None):
         signatory_name=config["REGISTRY_SIGNATORY_NAME"],
         signatory_title=config["REGISTRY_SIGNATORY_TITLE"],
         issued_on=issued_on,
-        valid_until=add_years(issued_on, config["REGISTRY_CERTIFICATE_VALIDITY_YEARS"]),
+        valid_until=valid_until
+        or add_years(issued_on, config["REGISTRY_CERTIFICATE_VALIDITY_YEARS"]),
         issued_by_id=getattr(actor, "id", None),
     )
     db.session.add(certificate)
@@ -52,7 +52,11 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None):
         replaces.superseded_by_id = certificate.id
         details["replaces"] = replaces.number
         db.session.flush()
-    record_event("certificate.issued", actor=actor, object_type="certificate",
-                 object_id=certificate.id, details=details)
+    record_event(
+        "certificate.issued",
+        actor=actor,
+        object_type="certificate",
+        object_id=certificate.id,
+        details=details,
+    )
     return certificate
-

@@ -1,18 +1,67 @@
-"""Expert lists for the directorate, an expert's record, and an expert's own page."""
+"""Expert lists for the directorate, an expert's record, and an expert's own pages."""
+
+import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
-from flask_login import current_user, login_required
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
 
-from registry.enums import ExpertStatus, Role
-from registry.experts.models import Expert
+from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus, Role
+from registry.experts import progress
+from registry.experts.accreditation import submit_accreditation
+from registry.experts.applications import request_name_change, sign_up, update_profile
+from registry.experts.forms import (
+    AccreditationForm,
+    ApplicationForm,
+    ConfirmForm,
+    CpdForm,
+    NameChangeForm,
+    SignUpForm,
+)
+from registry.experts.lifecycle import RULE_LABELS, LifecycleError, apply, transition
+from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
+from registry.experts.renewal import record_cpd
+from registry.experts.uploads import MIMETYPES, UploadRefused, evidence_path
 from registry.extensions import db
-from registry.permissions import can_view_expert, require_role
+from registry.permissions import (
+    can_decide_certification,
+    can_edit_application,
+    can_request_name_change,
+    can_submit_accreditation,
+    can_view_accreditation_document,
+    can_view_expert,
+    require_role,
+)
 from registry.text import search_key
 
 bp = Blueprint("experts", __name__)
 
 PAGE_SIZE = 50
+
+
+def refused(exc):
+    """Undo the request's writes and say why (flash); the caller re-renders or redirects."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    return exc.http_status
+
+
+def conflict_page(exc):
+    db.session.rollback()
+    return render_template(
+        "error.html", status=exc.http_status, title=_("Not done"), message=str(exc)
+    ), exc.http_status
 
 
 @bp.get("/experts")
@@ -42,17 +91,276 @@ def index():
     )
 
 
+def _record_context(expert):
+    return {
+        "expert": expert,
+        "steps": progress.next_steps(expert),
+        "decisions": progress.officer_decisions(expert)
+        if can_decide_certification(current_user)
+        else [],
+        "requests": _open_requests(expert),
+        "cpd_records": db.session.scalars(
+            sa.select(CpdRecord)
+            .where(CpdRecord.expert_id == expert.id)
+            .order_by(CpdRecord.completed_on.desc())
+        ).all(),
+        "can_edit": expert.status == ExpertStatus.APPLIED
+        and can_edit_application(current_user, expert),
+        "can_rename": expert.status not in (ExpertStatus.APPLIED, ExpertStatus.WITHDRAWN)
+        and can_request_name_change(current_user, expert),
+        "can_accredit": expert.status in (ExpertStatus.CERTIFIED, ExpertStatus.ACCREDITED_REGIONAL)
+        and can_submit_accreditation(current_user, expert),
+        "rule_labels": RULE_LABELS,
+        "evidence_items": progress.evidence_items,
+        "is_self": expert.user_id is not None and expert.user_id == current_user.id,
+        "confirm_form": ConfirmForm(),
+    }
+
+
+def _open_requests(expert):
+    name_changes = db.session.scalars(
+        sa.select(NameChangeRequest)
+        .where(NameChangeRequest.expert_id == expert.id)
+        .order_by(NameChangeRequest.id.desc())
+    ).all()
+    accreditations = db.session.scalars(
+        sa.select(AccreditationRequest)
+        .where(AccreditationRequest.expert_id == expert.id)
+        .order_by(AccreditationRequest.id.desc())
+    ).all()
+    return {"name_changes": name_changes, "accreditations": accreditations}
+
+
 @bp.get("/experts/<int:expert_id>")
 @login_required
 def detail(expert_id):
     expert = db.session.get(Expert, expert_id) or abort(404)
     if not can_view_expert(current_user, expert):
         abort(403)
-    return render_template("experts/detail.html", expert=expert)
+    return render_template("experts/detail.html", **_record_context(expert))
+
+
+def _own_record():
+    return db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id))
 
 
 @bp.get("/me")
 @require_role(Role.EXPERT)
 def me():
-    expert = db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id))
-    return render_template("experts/me.html", expert=expert)
+    expert = _own_record()
+    context = _record_context(expert) if expert else {"expert": None}
+    return render_template("experts/me.html", **context)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = SignUpForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = sign_up(
+                email=form.email.data, full_name=form.full_name.data, password=form.password.data
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in (no fixation), as at /login
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
+            login_user(user)
+            flash(_("Your account was created. Now fill in your application."), "success")
+            return redirect(url_for(".apply_self"))
+    return render_template("experts/signup.html", form=form), status
+
+
+@bp.route("/me/apply", methods=["GET", "POST"])
+@require_role(Role.EXPERT)
+def apply_self():
+    if _own_record() is not None:
+        return redirect(url_for(".me"))
+    form = ApplicationForm()
+    if not form.is_submitted():
+        form.full_name.data = current_user.full_name
+    status = 200
+    if form.validate_on_submit():
+        try:
+            apply(form.profile(), actor=current_user)
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("Your application was received."), "success")
+            return redirect(url_for(".me"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("experts/apply.html", form=form, on_behalf=False), status
+
+
+@bp.post("/me/reapply")
+@require_role(Role.EXPERT)
+def reapply():
+    expert = _own_record() or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        transition(expert, ExpertStatus.APPLIED, actor=current_user)
+    except LifecycleError as exc:
+        return conflict_page(exc)
+    db.session.commit()
+    flash(_("You applied again. Check your profile and correct it if needed."), "success")
+    return redirect(url_for(".me"))
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(expert_id):
+    expert = db.session.get(Expert, expert_id) or abort(404)
+    if not can_edit_application(current_user, expert):
+        abort(403)
+    form = ApplicationForm(obj=expert)
+    if not form.is_submitted():
+        form.organisation_type.data = expert.organisation_type.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_profile(
+                expert,
+                form.profile(),
+                actor=current_user,
+                expected_version=request.form.get("version", type=int),
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("The profile was saved."), "success")
+            return redirect(_record_url(expert))
+    elif form.is_submitted():
+        status = 422
+    return render_template("experts/edit.html", form=form, expert=expert), status
+
+
+def _record_url(expert):
+    if expert.user_id is not None and expert.user_id == current_user.id:
+        return url_for(".me")
+    return url_for(".detail", expert_id=expert.id)
+
+
+@bp.route("/experts/<int:expert_id>/name-change", methods=["GET", "POST"])
+@login_required
+def name_change(expert_id):
+    expert = db.session.get(Expert, expert_id) or abort(404)
+    if not can_request_name_change(current_user, expert):
+        abort(403)
+    form = NameChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            request_name_change(
+                expert, new_name=form.new_name.data, reason=form.reason.data, actor=current_user
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("Your request was sent to the directorate."), "success")
+            return redirect(_record_url(expert))
+    return render_template("experts/name_change.html", form=form, expert=expert), status
+
+
+@bp.route("/me/cpd", methods=["GET", "POST"])
+@require_role(Role.EXPERT)
+def cpd():
+    expert = _own_record() or abort(404)
+    form = CpdForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record_cpd(
+                expert,
+                activity=form.activity.data,
+                hours=form.hours.data,
+                completed_on=form.completed_on.data,
+                actor=current_user,
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("Recorded. An officer will confirm the hours."), "success")
+            return redirect(url_for(".cpd"))
+    records = db.session.scalars(
+        sa.select(CpdRecord)
+        .where(CpdRecord.expert_id == expert.id)
+        .order_by(CpdRecord.completed_on.desc())
+    ).all()
+    confirmed = sum(r.hours for r in records if r.status == RequestStatus.APPROVED)
+    return render_template(
+        "experts/cpd.html",
+        form=form,
+        expert=expert,
+        records=records,
+        confirmed=confirmed,
+        open_to_cpd=expert.status in (*CERTIFIED_LEVELS, ExpertStatus.EXPIRED),
+    ), status
+
+
+@bp.route("/experts/<int:expert_id>/accreditation", methods=["GET", "POST"])
+@login_required
+def accreditation(expert_id):
+    expert = db.session.get(Expert, expert_id) or abort(404)
+    if not can_submit_accreditation(current_user, expert):
+        abort(403)
+    form = AccreditationForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            submit_accreditation(
+                expert,
+                level=form.level.data,
+                reference=form.reference.data,
+                issuing_body=form.issuing_body.data,
+                issued_on=form.issued_on.data,
+                document=upload.stream,
+                filename=upload.filename,
+                actor=current_user,
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("The evidence was sent to the directorate."), "success")
+            return redirect(_record_url(expert))
+    elif form.is_submitted():
+        status = 422
+    return render_template("experts/accreditation.html", form=form, expert=expert), status
+
+
+@bp.get("/accreditation/<int:request_id>/document")
+@login_required
+def accreditation_document(request_id):
+    accreditation_request = db.session.get(AccreditationRequest, request_id) or abort(404)
+    if not can_view_accreditation_document(current_user, accreditation_request):
+        abort(403)
+    if not accreditation_request.document_path:
+        abort(404)
+    try:
+        path = evidence_path(accreditation_request.document_path)
+    except UploadRefused:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        io.BytesIO(path.read_bytes()),  # small (size-limited) and never left open
+        mimetype=MIMETYPES.get(path.suffix.lstrip("."), "application/octet-stream"),
+        as_attachment=True,
+        download_name=accreditation_request.document_name or path.name,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

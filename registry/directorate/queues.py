@@ -1,0 +1,85 @@
+"""The directorate's work queues: what waits for an officer's decision."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from registry.certificates.models import Certificate
+from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus, RequestStatus
+from registry.experts.guards import LEVEL_CERTIFICATE
+from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
+
+# Certified experts appear in the renewal queue this long before their certificate ends.
+RENEWAL_WINDOW = timedelta(days=90)
+
+QUEUES = {
+    "applications": _l("Applications to review"),
+    "decisions": _l("Trained, awaiting a certification decision"),
+    "accreditation": _l("Accreditation requests"),
+    "holders": _l("Certificate holders: suspend or withdraw"),
+    "suspended": _l("Suspended: reinstate or withdraw"),
+    "renewals": _l("Renewals due and expired certificates"),
+    "cpd": _l("CPD hours to confirm"),
+    "name_changes": _l("Name corrections"),
+}
+
+
+def _experts_in(status):
+    return sa.select(Expert).where(Expert.status == status).order_by(Expert.status_changed_at)
+
+
+def _renewals(on):
+    level_matches = sa.or_(
+        *(
+            sa.and_(Expert.status == status, Certificate.level == level)
+            for status, level in LEVEL_CERTIFICATE.items()
+        )
+    )
+    due = (
+        sa.select(Expert.id)
+        .join(Certificate, Certificate.expert_id == Expert.id)
+        .where(
+            Expert.status.in_(CERTIFIED_LEVELS),
+            Certificate.status == CertificateStatus.VALID,
+            Certificate.valid_until <= on + RENEWAL_WINDOW,
+            level_matches,
+        )
+    )
+    return (
+        sa.select(Expert)
+        .where(sa.or_(Expert.status == ExpertStatus.EXPIRED, Expert.id.in_(due)))
+        .order_by(Expert.status_changed_at)
+    )
+
+
+def _pending(model):
+    return sa.select(model).where(model.status == RequestStatus.PENDING).order_by(model.created_at)
+
+
+def queue_query(name, on):
+    """The SELECT of one queue: oldest first, certificate holders by name."""
+    return {
+        "applications": lambda: _experts_in(ExpertStatus.APPLIED),
+        "decisions": lambda: _experts_in(ExpertStatus.TRAINED),
+        "accreditation": lambda: _pending(AccreditationRequest),
+        "holders": lambda: (
+            sa.select(Expert)
+            .where(Expert.status.in_(CERTIFIED_LEVELS))
+            .order_by(Expert.name_key, Expert.id)
+        ),
+        "suspended": lambda: _experts_in(ExpertStatus.SUSPENDED),
+        "renewals": lambda: _renewals(on),
+        "cpd": lambda: _pending(CpdRecord),
+        "name_changes": lambda: _pending(NameChangeRequest),
+    }[name]()
+
+
+def counts(session, on):
+    """How many items wait in each queue."""
+    return {
+        name: session.scalar(
+            sa.select(sa.func.count()).select_from(queue_query(name, on).subquery())
+        )
+        for name in QUEUES
+    }

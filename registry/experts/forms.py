@@ -1,0 +1,127 @@
+"""Forms of the application, the expert's requests and the directorate's decisions."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+
+from registry.enums import CertificateLevel
+from registry.experts.applications import MIN_PASSWORD_LENGTH
+from registry.labels import LEVEL_LABELS, ORGANISATION_TYPE_LABELS
+
+
+class SignUpForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ApplicationForm(FlaskForm):
+    """The profile of SPEC §2. `email` is shown only when an officer applies for someone."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)])
+    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    organisation_type = SelectField(
+        _l("Organisation type"),
+        choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
+    )
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
+    highest_degree = StringField(_l("Highest degree"), validators=[DataRequired(), Length(max=100)])
+    years_experience = IntegerField(
+        _l("Years of experience"), validators=[DataRequired(), NumberRange(min=0, max=80)]
+    )
+    consent_scheme_rules = BooleanField(
+        _l("I have read and accept the rules of the certification scheme (TCVN 13751:2023).")
+    )
+    consent_public_listing = BooleanField(
+        _l("List me in the public register of experts once I am certified (optional).")
+    )
+
+    def profile(self):
+        return {name: self[name].data for name in self._fields if name != "csrf_token"}
+
+
+class NameChangeForm(FlaskForm):
+    new_name = StringField(_l("Corrected full name"), validators=[DataRequired(), Length(max=200)])
+    reason = TextAreaField(
+        _l("Reason (e.g. spelling error, legal change of name)"), validators=[DataRequired()]
+    )
+
+
+class CpdForm(FlaskForm):
+    activity = StringField(_l("Activity"), validators=[DataRequired(), Length(max=300)])
+    hours = IntegerField(_l("Hours"), validators=[DataRequired(), NumberRange(min=1, max=500)])
+    completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
+
+
+class AccreditationForm(FlaskForm):
+    level = SelectField(
+        _l("Level"),
+        choices=[
+            SelectChoice(level.value, LEVEL_LABELS[level])
+            for level in (CertificateLevel.REGIONAL, CertificateLevel.INTERNATIONAL)
+        ],
+    )
+    reference = StringField(
+        _l("Reference (e.g. APO certification number)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    issuing_body = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=200)])
+    issued_on = DateField(_l("Date of recognition"), validators=[DataRequired()])
+    document = FileField(_l("Document (PDF, JPEG or PNG)"), validators=[FileRequired()])
+
+
+class DecisionForm(FlaskForm):
+    """A transition decided by an officer; the page shows the fields its rule needs."""
+
+    version = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    review_on = DateField(_l("Review date"), validators=[Optional()])
+    reference = StringField(
+        _l("Reference of the recognition"), validators=[Optional(), Length(max=200)]
+    )
+    issuing_body = StringField(_l("Issuing body"), validators=[Optional(), Length(max=200)])
+    issued_on = DateField(_l("Date of recognition"), validators=[Optional()])
+
+    def evidence(self):
+        return {
+            key: self[key].data
+            for key in ("review_on", "reference", "issuing_body", "issued_on")
+            if self[key].data not in (None, "")
+        }
+
+
+class RequestDecisionForm(FlaskForm):
+    """Approve or refuse a request (accreditation, name change, CPD)."""
+
+    version = HiddenField()
+    reason = TextAreaField(_l("Reason or note"), validators=[Optional(), Length(max=2000)])
+    approve = SubmitField(_l("Approve"))
+    refuse = SubmitField(_l("Refuse"))
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""

@@ -1,0 +1,522 @@
+"""The certification lifecycle (SPEC §2): every change of an expert's status passes here.
+
+`transition()` checks the actor's permission and the guard of the row of the table, then
+changes the status with a conditional write (`UPDATE ... WHERE status = :from AND
+version = :version`, row count checked), writes the history row, updates or issues
+certificates (SPEC §3) and records the audit event, all in the caller's transaction.
+Nothing is written when it refuses. The caller commits (or rolls back on an error).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from registry.audit.service import record_event
+from registry.auth.models import User
+from registry.certificates.models import Certificate
+from registry.certificates.service import issue_certificate
+from registry.database import utcnow
+from registry.enums import (
+    CERTIFIED_LEVELS,
+    CertificateLevel,
+    CertificateStatus,
+    ExpertStatus,
+    Role,
+)
+from registry.experts import guards
+from registry.experts import profile as profiles
+from registry.experts.checks import Context, Joined
+from registry.experts.guards import LEVEL_CERTIFICATE
+from registry.experts.models import Expert, StatusChange
+from registry.extensions import db
+from registry.labels import STATUS_LABELS
+from registry.permissions import (
+    can_apply,
+    can_decide_certification,
+    can_record_training,
+    is_the_expert,
+)
+from registry.targets.counting import LOCAL_TZ
+from registry.text import clean_text
+
+S = ExpertStatus
+
+
+class LifecycleError(Exception):
+    """A refused change; `message` is translated when shown, `http_status` suits a response."""
+
+    http_status = 409
+
+    def __init__(self, message, checks=None):
+        super().__init__(message)
+        self.message = message
+        self.checks = checks or []
+
+    def __str__(self):
+        return str(self.message)
+
+
+class NotAllowed(LifecycleError):
+    """The actor may not perform this transition."""
+
+    http_status = 403
+
+
+class TransitionRefused(LifecycleError):
+    """The transition is not in the table from the current state, or its guard is not met."""
+
+
+class IncompleteRequest(TransitionRefused):
+    """Only what the decider had to give (reason, dates, evidence, profile) is missing."""
+
+    http_status = 422
+
+
+class Conflict(LifecycleError):
+    """The expert changed between reading and writing: someone else decided first."""
+
+
+class Rule(StrEnum):
+    """The rows of the table in SPEC §2."""
+
+    APPLY = "apply"
+    REJECT = "reject"
+    TRAIN = "train"
+    CERTIFY = "certify"
+    ACCREDIT_REGIONAL = "accredit_regional"
+    ACCREDIT_INTERNATIONAL = "accredit_international"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    WITHDRAW = "withdraw"
+    EXPIRE = "expire"
+    RENEW = "renew"
+    REAPPLY = "reapply"
+
+
+RULE_LABELS = {
+    Rule.APPLY: _l("Apply"),
+    Rule.REJECT: _l("Reject the application"),
+    Rule.TRAIN: _l("Record as trained"),
+    Rule.CERTIFY: _l("Certify (national)"),
+    Rule.ACCREDIT_REGIONAL: _l("Accredit at regional level"),
+    Rule.ACCREDIT_INTERNATIONAL: _l("Accredit at international level"),
+    Rule.SUSPEND: _l("Suspend"),
+    Rule.REINSTATE: _l("Reinstate"),
+    Rule.WITHDRAW: _l("Withdraw"),
+    Rule.EXPIRE: _l("Expire"),
+    Rule.RENEW: _l("Renew"),
+    Rule.REAPPLY: _l("Apply again"),
+}
+
+_FIXED = {
+    (S.APPLIED, S.REJECTED): Rule.REJECT,
+    (S.APPLIED, S.TRAINED): Rule.TRAIN,
+    (S.TRAINED, S.CERTIFIED): Rule.CERTIFY,
+    (S.CERTIFIED, S.ACCREDITED_REGIONAL): Rule.ACCREDIT_REGIONAL,
+    (S.CERTIFIED, S.ACCREDITED_INTERNATIONAL): Rule.ACCREDIT_INTERNATIONAL,
+    (S.ACCREDITED_REGIONAL, S.ACCREDITED_INTERNATIONAL): Rule.ACCREDIT_INTERNATIONAL,
+    (S.SUSPENDED, S.WITHDRAWN): Rule.WITHDRAW,
+    (S.REJECTED, S.APPLIED): Rule.REAPPLY,
+}
+for _level in CERTIFIED_LEVELS:
+    _FIXED[(_level, S.SUSPENDED)] = Rule.SUSPEND
+    _FIXED[(_level, S.WITHDRAWN)] = Rule.WITHDRAW
+    _FIXED[(_level, S.EXPIRED)] = Rule.EXPIRE
+    _FIXED[(_level, _level)] = Rule.RENEW
+
+
+def rule_for(status, to_status, held_level=None):
+    """The row of the table that leads from `status` to `to_status`, or None if there is none."""
+    if status == S.SUSPENDED and to_status in CERTIFIED_LEVELS:
+        return Rule.REINSTATE if to_status == held_level else None
+    if status == S.EXPIRED and to_status in CERTIFIED_LEVELS:
+        return Rule.RENEW if to_status == held_level else None
+    return _FIXED.get((status, to_status))
+
+
+def allowed_targets(status, held_level=None):
+    """Every state the table allows from `status` (in the order of the enum)."""
+    return [to for to in ExpertStatus if rule_for(status, to, held_level)]
+
+
+_OFFICER_ONLY = _l("Only a certification officer may take this decision.")
+_PERMISSIONS = {
+    Rule.TRAIN: (
+        can_record_training,
+        _l("Only staff of the training centre that ran the course may record training."),
+    ),
+    Rule.EXPIRE: (
+        lambda actor: actor is None,
+        _l("Only the daily expiry job moves an expert to expired."),
+    ),
+}
+
+_GUARDS = {
+    Rule.REJECT: guards.reason_only_guard,
+    Rule.TRAIN: guards.train_guard,
+    Rule.CERTIFY: guards.certify_guard,
+    Rule.ACCREDIT_REGIONAL: guards.accredit_guard(CertificateLevel.REGIONAL),
+    Rule.ACCREDIT_INTERNATIONAL: guards.accredit_guard(CertificateLevel.INTERNATIONAL),
+    Rule.SUSPEND: guards.suspend_guard,
+    Rule.REINSTATE: guards.reason_only_guard,
+    Rule.WITHDRAW: guards.reason_only_guard,
+    Rule.EXPIRE: guards.expire_guard,
+    Rule.REAPPLY: guards.reapply_guard,
+}
+
+
+def is_permitted(rule, actor, expert):
+    if rule == Rule.REAPPLY:
+        return is_the_expert(actor, expert)
+    check, _message = _PERMISSIONS.get(rule, (can_decide_certification, _OFFICER_ONLY))
+    return check(actor)
+
+
+def _permission_message(rule):
+    if rule == Rule.REAPPLY:
+        return _l("Only the expert may apply again after a rejection.")
+    return _PERMISSIONS.get(rule, (None, _OFFICER_ONLY))[1]
+
+
+@dataclass
+class Evaluation:
+    """What a transition would need, as checked now; nothing is written."""
+
+    expert: Expert
+    from_status: ExpertStatus
+    to_status: ExpertStatus
+    rule: Rule | None
+    permitted: bool
+    checks: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return self.rule is not None and self.permitted and all(c.ok for c in self.checks)
+
+    @property
+    def conditions(self):
+        """The checks about the record (not about what the decider types)."""
+        return [c for c in self.checks if not c.input]
+
+
+@dataclass
+class TransitionResult:
+    expert: Expert
+    change: StatusChange
+    certificate: Certificate | None = None
+    certificates_changed: list = field(default_factory=list)
+
+
+def local_day(at):
+    return at.astimezone(LOCAL_TZ).date()
+
+
+def evaluate(expert, to_status, *, actor, reason=None, evidence=None, at=None):
+    """Check the permission and the guard of expert → to_status without writing anything."""
+    to_status = ExpertStatus(to_status)
+    rule = rule_for(expert.status, to_status, expert.held_level)
+    evaluation = Evaluation(expert, expert.status, to_status, rule, False)
+    if rule is None:
+        return evaluation
+    evaluation.permitted = is_permitted(rule, actor, expert)
+    guard = guards.renewal_guard(to_status) if rule == Rule.RENEW else _GUARDS[rule]
+    ctx = Context(expert, actor, reason, dict(evidence or {}), local_day(at or utcnow()))
+    result = guard(ctx)
+    evaluation.checks, evaluation.facts = result.checks, result.facts
+    return evaluation
+
+
+class _Formatted:
+    """A translated template filled in at render time."""
+
+    def __init__(self, template, values):
+        self.template, self.values = template, values
+
+    def __str__(self):
+        return str(self.template) % {k: str(v) for k, v in self.values.items()}
+
+
+def _state_name(status):
+    return STATUS_LABELS[status] if status else _l("not yet applied")
+
+
+def refusal(evaluation):
+    """The error for an evaluation that is not ok: what the state is and what is missing."""
+    expert, current, target = evaluation.expert, evaluation.from_status, evaluation.to_status
+    if evaluation.rule is None:
+        allowed = allowed_targets(current, expert.held_level)
+        return TransitionRefused(
+            _l(
+                "%(name)s is %(current)s: the registry does not allow a change to %(target)s from this state. Allowed next: %(allowed)s.",
+                name=expert.full_name,
+                current=_state_name(current),
+                target=STATUS_LABELS[target],
+                allowed=Joined([STATUS_LABELS[s] for s in allowed], ", ")
+                if allowed
+                else _l("none, this state is final"),
+            )
+        )
+    if not evaluation.permitted:
+        return NotAllowed(_permission_message(evaluation.rule))
+    failed = [c for c in evaluation.checks if not c.ok]
+    error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
+    message = (
+        _l("%(name)s is %(current)s and cannot be renewed at %(target)s yet. Missing: %(missing)s.")
+        if evaluation.rule == Rule.RENEW
+        else _l("%(name)s is %(current)s and cannot become %(target)s yet. Missing: %(missing)s.")
+    )
+    values = {
+        "name": expert.full_name,
+        "current": _state_name(current),
+        "target": STATUS_LABELS[target],
+        "missing": Joined(c.missing for c in failed),
+    }
+    return error(_Formatted(message, values), checks=evaluation.checks)
+
+
+def transition(
+    expert,
+    to_status,
+    *,
+    actor,
+    reason=None,
+    evidence=None,
+    expected_version=None,
+    at=None,
+):
+    """Move `expert` to `to_status` as `actor` (None: the system), or raise a LifecycleError.
+
+    `expected_version` is the version the decider saw (a stale one is a Conflict); `at`
+    backdates the change for the demo seeder and must not lie in the future.
+    """
+    at = _moment(at)
+    # A decision taken on a stale page is a conflict before anything else: the same
+    # target may mean another rule now (a second "certify" would be a renewal).
+    version = expert.version if expected_version is None else int(expected_version)
+    if version != expert.version:
+        raise _conflict(expert)
+    evaluation = evaluate(expert, to_status, actor=actor, reason=reason, evidence=evidence, at=at)
+    if not evaluation.ok:
+        raise refusal(evaluation)
+    from_status, to_status, rule = evaluation.from_status, evaluation.to_status, evaluation.rule
+    paused = to_status in (S.SUSPENDED, S.EXPIRED)
+    conditional_write(
+        expert,
+        version,
+        where_status=from_status,
+        status=to_status,
+        held_level=from_status if paused else None,
+        status_changed_at=at,
+    )
+    record = dict(evaluation.facts.get("record") or {})
+    change = StatusChange(
+        expert_id=expert.id,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=getattr(actor, "id", None),
+        reason=clean_text(reason),
+        evidence=record or None,
+        created_at=at,
+    )
+    db.session.add(change)
+    db.session.flush()
+    result = TransitionResult(expert, change)
+    _apply_to_certificates(result, evaluation, actor, clean_text(reason), local_day(at))
+    details = {
+        "rule": rule.value,
+        "from": from_status.value,
+        "to": to_status.value,
+        "reason": change.reason,
+        "evidence": record,
+        "status_change_id": change.id,
+    }
+    if result.certificate is not None:
+        details["certificate"] = result.certificate.number
+    if result.certificates_changed:
+        details["certificates"] = {c.number: c.status.value for c in result.certificates_changed}
+    # Certificates are issued before this event: every transaction takes the certificate
+    # counter's lock before the audit chain's, so concurrent issuers cannot deadlock.
+    record_event(
+        "expert.transition", actor=actor, object_type="expert", object_id=expert.id, details=details
+    )
+    return result
+
+
+def _moment(at):
+    now = utcnow()
+    if at is None:
+        return now
+    if not isinstance(at, datetime) or at.tzinfo is None or at > now:
+        raise ValueError("`at` must be a timezone-aware moment that is not in the future")
+    return at
+
+
+def _conflict(expert):
+    current = db.session.scalar(sa.select(Expert.status).where(Expert.id == expert.id))
+    return Conflict(
+        _l(
+            "Someone else changed the record of %(name)s while you were deciding; it is now %(current)s. Reload the page and decide again.",
+            name=expert.full_name,
+            current=_state_name(current),
+        )
+    )
+
+
+def conditional_write(expert, version, *, where_status=None, **values):
+    """UPDATE the expert only if it is still as read (status and version); else Conflict."""
+    table = Expert.__table__
+    conditions = [table.c.id == expert.id, table.c.version == version]
+    if where_status is not None:
+        conditions.append(table.c.status == where_status)
+    statement = sa.update(table).where(*conditions).values(version=table.c.version + 1, **values)
+    try:
+        with db.session.begin_nested():
+            rows = db.session.execute(statement).rowcount
+    except IntegrityError as exc:
+        # A partial unique index: another open application of the same person appeared.
+        raise TransitionRefused(
+            _l(
+                "Another open application exists for the same person (same email, or same name and date of birth)."
+            )
+        ) from exc
+    if rows != 1:
+        raise _conflict(expert)
+    db.session.refresh(expert)
+
+
+def _apply_to_certificates(result, evaluation, actor, reason, on):
+    """Certificates follow the expert (SPEC §3)."""
+    expert, rule = result.expert, evaluation.rule
+
+    def set_status(statuses, new_status, status_reason):
+        for certificate in guards.certificates_of(expert, statuses):
+            certificate.status = new_status
+            certificate.status_reason = status_reason
+            result.certificates_changed.append(certificate)
+
+    if rule == Rule.CERTIFY:
+        result.certificate = issue_certificate(
+            expert, CertificateLevel.NATIONAL, actor=actor, issued_on=on
+        )
+    elif rule in (Rule.ACCREDIT_REGIONAL, Rule.ACCREDIT_INTERNATIONAL):
+        result.certificate = issue_certificate(
+            expert, evaluation.facts["level"], actor=actor, issued_on=on
+        )
+    elif rule == Rule.RENEW:
+        level = LEVEL_CERTIFICATE[evaluation.to_status]
+        replaces = evaluation.facts["replaces"]
+        result.certificate = issue_certificate(
+            expert, level, actor=actor, issued_on=on, replaces=replaces
+        )
+        result.certificates_changed.append(replaces)
+    elif rule == Rule.SUSPEND:
+        set_status([CertificateStatus.VALID], CertificateStatus.SUSPENDED, reason)
+    elif rule == Rule.REINSTATE:
+        set_status([CertificateStatus.SUSPENDED], CertificateStatus.VALID, None)
+    elif rule == Rule.WITHDRAW:
+        set_status(
+            [CertificateStatus.VALID, CertificateStatus.SUSPENDED],
+            CertificateStatus.WITHDRAWN,
+            reason,
+        )
+    elif rule == Rule.EXPIRE:
+        set_status([CertificateStatus.VALID], CertificateStatus.EXPIRED, None)
+    db.session.flush()
+
+
+def apply(profile, *, actor, at=None):
+    """(new) → applied: create the expert's record from the profile of SPEC §2.
+
+    An expert applies for themselves (the record is tied to their account); an officer
+    applies on someone's behalf (tied to an expert account of the same email, if any).
+    """
+    at = _moment(at)
+    if not can_apply(actor):
+        raise NotAllowed(_l("Only an expert (for themselves) or an officer may apply."))
+    if actor.role == Role.EXPERT:
+        profile = {**profile, "email": actor.email}  # tied to the account
+    data, invalid = profiles.clean_profile(profile, local_day(at))
+    user = _applicant_account(actor, data)
+    if user is not None:
+        own = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
+        if own is not None:
+            raise TransitionRefused(
+                _l(
+                    "%(name)s already has an application, which is %(current)s; a new one is not possible. After a rejection, apply again from your page.",
+                    name=own.full_name,
+                    current=_state_name(own.status),
+                )
+            )
+    checks = [
+        *profiles.profile_checks(data, invalid),
+        profiles.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
+    ]
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
+        raise error(
+            _l(
+                "The application cannot be accepted. Missing: %(missing)s.",
+                missing=Joined(c.missing for c in failed),
+            ),
+            checks=checks,
+        )
+    expert = Expert(
+        user=user,
+        status=S.APPLIED,
+        version=1,
+        status_changed_at=at,
+        created_at=at,
+        **data,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(expert)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise TransitionRefused(
+            _l(
+                "Another open application exists for the same person (same email, or same name and date of birth)."
+            )
+        ) from exc
+    change = StatusChange(
+        expert_id=expert.id,
+        from_status=None,
+        to_status=S.APPLIED,
+        actor_id=actor.id,
+        created_at=at,
+        evidence={"on_behalf": user is None or user.id != actor.id},
+    )
+    db.session.add(change)
+    db.session.flush()
+    record_event(
+        "expert.transition",
+        actor=actor,
+        object_type="expert",
+        object_id=expert.id,
+        details={
+            "rule": Rule.APPLY.value,
+            "from": None,
+            "to": S.APPLIED.value,
+            "status_change_id": change.id,
+            "email": expert.email,
+            "consent_public_listing": expert.consent_public_listing,
+        },
+    )
+    return TransitionResult(expert, change)
+
+
+def _applicant_account(actor, data):
+    """The account the record belongs to: the expert's own, or one matching the email."""
+    if actor.role == Role.EXPERT:
+        return actor
+    if not data["email"]:
+        return None
+    return db.session.scalar(
+        sa.select(User).where(User.email == data["email"], User.role == Role.EXPERT)
+    )

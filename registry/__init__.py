@@ -53,6 +53,13 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
+    # Programme targets and reports (issue 6).
+    from registry.reports.routes import bp as reports_bp
+    from registry.targets.routes import bp as targets_bp
+
+    for bp in (targets_bp, reports_bp):
+        app.register_blueprint(bp)
+
 
 def _select_locale():
     from flask import current_app

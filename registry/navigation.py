@@ -12,6 +12,16 @@ _BY_ROLE = {
     Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
 }
 
+# Programme targets (issue 6).
+_BY_ROLE[Role.OFFICER] += [("targets.index", _l("Programme targets"))]
+_BY_ROLE[Role.AUDITOR] += [
+    ("targets.index", _l("Programme targets")),
+]
+_BY_ROLE[Role.ADMIN] += [
+    ("targets.index", _l("Programme targets")),
+    ("targets.manage", _l("Targets")),
+]
+
 
 def navigation_for(user):
     """(endpoint, label) pairs for the signed-in user's role; empty for the public."""

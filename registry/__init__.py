@@ -53,11 +53,12 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
-    # Programme targets and reports (issue 6).
+    # Programme targets, reports, and the directorate's sampling and findings (issue 6).
+    from registry.audit.sampling_routes import bp as sampling_bp
     from registry.reports.routes import bp as reports_bp
     from registry.targets.routes import bp as targets_bp
 
-    for bp in (targets_bp, reports_bp):
+    for bp in (targets_bp, reports_bp, sampling_bp):
         app.register_blueprint(bp)
 
 

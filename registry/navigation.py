@@ -12,10 +12,12 @@ _BY_ROLE = {
     Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
 }
 
-# Programme targets (issue 6).
+# Programme targets, sampling and anomaly flags (issue 6).
 _BY_ROLE[Role.OFFICER] += [("targets.index", _l("Programme targets"))]
 _BY_ROLE[Role.AUDITOR] += [
     ("targets.index", _l("Programme targets")),
+    ("sampling.index", _l("Audit samples")),
+    ("audit.anomalies", _l("Anomaly flags")),
 ]
 _BY_ROLE[Role.ADMIN] += [
     ("targets.index", _l("Programme targets")),

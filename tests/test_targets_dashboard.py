@@ -100,7 +100,7 @@ def test_public_home_page_shows_live_counts(app, client):
 def test_navigation_leads_the_directorate_to_the_dashboard(client, login_as):
     login_as("auditor")
     page = client.get("/targets/").get_data(as_text=True)
-    for link in ('href="/targets/"',):
+    for link in ('href="/targets/"', 'href="/audit/samples/"', 'href="/audit/anomalies"'):
         assert link in page
 
 

@@ -24,7 +24,7 @@ from registry.enums import CertificateLevel, ExpertStatus
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
-from registry.targets.counting import local_date
+from registry.targets.sqldates import local_date
 
 LIMIT = 500  # rows shown per flag; the page says when there are more
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from registry.audit.models import AuditEvent, AuditFinding, AuditSample
@@ -39,8 +40,8 @@ def _certifications(count=30):
 
 @pytest.fixture
 def rctx(ctx):
-    """A request context too: refusal messages are translated for the current request."""
-    with ctx.test_request_context():
+    """A request context too: refusal messages are translated (here, in English)."""
+    with ctx.test_request_context(), force_locale("en"):
         yield ctx
 
 

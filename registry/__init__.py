@@ -45,18 +45,30 @@ def create_app(config=None):
 def _register_blueprints(app):
     from registry.admin.routes import bp as admin_bp
     from registry.audit.routes import bp as audit_bp
+    from registry.audit.sampling_routes import bp as sampling_bp
     from registry.auth.routes import bp as auth_bp
     from registry.centres.routes import bp as centres_bp
+    from registry.directorate.routes import bp as directorate_bp
     from registry.exams.routes import bp as exams_bp
     from registry.experts.routes import bp as experts_bp
     from registry.public.routes import bp as public_bp
+    from registry.reports.routes import bp as reports_bp
+    from registry.targets.routes import bp as targets_bp
 
-    for bp in (public_bp, auth_bp, admin_bp, centres_bp, exams_bp, experts_bp, audit_bp):
+    for bp in (
+        public_bp,
+        auth_bp,
+        admin_bp,
+        centres_bp,
+        exams_bp,
+        experts_bp,
+        directorate_bp,
+        targets_bp,
+        reports_bp,
+        audit_bp,
+        sampling_bp,
+    ):
         app.register_blueprint(bp)
-
-    from registry.directorate.routes import bp as directorate_bp
-
-    app.register_blueprint(directorate_bp)
 
 
 def _select_locale():

@@ -16,6 +16,18 @@ _BY_ROLE = {
     Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
 }
 
+# Programme targets, sampling and anomaly flags (issue 6).
+_BY_ROLE[Role.OFFICER] += [("targets.index", _l("Programme targets"))]
+_BY_ROLE[Role.AUDITOR] += [
+    ("targets.index", _l("Programme targets")),
+    ("sampling.index", _l("Audit samples")),
+    ("audit.anomalies", _l("Anomaly flags")),
+]
+_BY_ROLE[Role.ADMIN] += [
+    ("targets.index", _l("Programme targets")),
+    ("targets.manage", _l("Targets")),
+]
+
 
 # Centre staff's working pages (issue 3), after "My centre".
 _BY_ROLE[Role.CENTRE_STAFF] += [

@@ -116,3 +116,28 @@ def can_view_work_queues(user):
 
 def can_view_accreditation_document(user, request):
     return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)
+
+
+# Programme targets, reports and the directorate's audit (issue 6).
+DASHBOARD_ROLES = (Role.OFFICER, Role.AUDITOR, Role.ADMIN)
+REGISTER_EXPORT_ROLES = DIRECTORATE
+# Sampling, findings and anomaly flags: the auditor only, who decides nothing.
+AUDIT_REVIEW_ROLES = (Role.AUDITOR,)
+
+
+def can_view_dashboard(user):
+    """The targets dashboard and its exports: the directorate and administrators."""
+    return has_role(user, *DASHBOARD_ROLES)
+
+
+def can_export_register(user):
+    return has_role(user, *REGISTER_EXPORT_ROLES)
+
+
+def can_review_certifications(user):
+    """Draw samples, record findings, see anomaly flags."""
+    return has_role(user, *AUDIT_REVIEW_ROLES)
+
+
+def can_manage_targets(user):
+    return can_administer(user)

@@ -307,3 +307,93 @@ class Walk:
         elif status == ExpertStatus.EXPIRED:
             transition(expert, status, actor=None)
         return expert
+
+
+# -- Targets, certificates, status history and audit (issue 6) ------------------------------
+
+
+from registry.certificates.models import Certificate  # noqa: E402
+from registry.certificates.service import issue_certificate  # noqa: E402
+from registry.enums import CertificateLevel, TargetMetric  # noqa: E402
+from registry.experts.models import StatusChange  # noqa: E402
+from registry.targets.models import Target  # noqa: E402
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_time(day, hour=9, minute=0, second=0, microsecond=0):
+    """An aware datetime at that Viet Nam wall-clock time."""
+    return datetime.combine(day, time(hour, minute, second, microsecond), tzinfo=VN)
+
+
+class TargetFactory(_Base):
+    class Meta:
+        model = Target
+
+    key = factory.Sequence(lambda n: f"test_target_{n}")
+    label_vi = factory.Sequence(lambda n: f"Chỉ tiêu thử nghiệm {n}")
+    label_en = factory.Sequence(lambda n: f"Test target {n}")
+    metric = TargetMetric.CERTIFIED
+    period_start = date(2026, 1, 1)
+    period_end = date(2030, 12, 31)
+    target_number = 100
+
+
+class StatusChangeFactory(_Base):
+    """A history row written directly (what the lifecycle service records)."""
+
+    class Meta:
+        model = StatusChange
+
+    expert = factory.SubFactory(ExpertFactory)
+    from_status = None
+    to_status = ExpertStatus.TRAINED
+    actor = None
+    created_at = factory.LazyFunction(lambda: vn_time(date(2026, 3, 1)))
+
+
+class CertificateFactory(factory.Factory):
+    """A certificate numbered and recorded by the real `issue_certificate`."""
+
+    class Meta:
+        model = Certificate
+
+    expert = factory.SubFactory(ExpertFactory)
+    level = CertificateLevel.NATIONAL
+    issued_on = date(2026, 6, 1)
+    actor = None
+    replaces = None
+
+    @classmethod
+    def _create(cls, model_class, expert, level, issued_on, actor, replaces):
+        return issue_certificate(expert, level, actor=actor, issued_on=issued_on, replaces=replaces)
+
+
+def certify(expert, on, *, actor=None, level=CertificateLevel.NATIONAL, hour=10):
+    """The expert's change to the certified level on `on` and the certificate it issues."""
+    to_status = {
+        CertificateLevel.NATIONAL: ExpertStatus.CERTIFIED,
+        CertificateLevel.REGIONAL: ExpertStatus.ACCREDITED_REGIONAL,
+        CertificateLevel.INTERNATIONAL: ExpertStatus.ACCREDITED_INTERNATIONAL,
+    }[level]
+    StatusChangeFactory(
+        expert=expert,
+        from_status=expert.status,
+        to_status=to_status,
+        actor=actor,
+        created_at=vn_time(on, hour),
+    )
+    expert.status = to_status
+    return CertificateFactory(expert=expert, level=level, issued_on=on, actor=actor)
+
+
+def withdraw(expert, on, actor=None):
+    StatusChangeFactory(
+        expert=expert,
+        from_status=expert.status,
+        to_status=ExpertStatus.WITHDRAWN,
+        actor=actor,
+        created_at=vn_time(on, 11),
+    )
+    expert.status = ExpertStatus.WITHDRAWN
+    expert.held_level = None

@@ -1,82 +1,142 @@
-"""The audit log's hash chain: intact when untouched, broken and named when tampered with."""
+"""The hash-chained audit log: append-only in the database, and tampering is named."""
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from registry.audit.models import AuditEvent
-from registry.audit.service import record_event, verify_chain
+from registry.audit.service import compute_hash, record_event
 from registry.extensions import db
 
 
-def _events(n):
-    ids = [
-        record_event("test.event", object_type="registry", object_id=i, details={"i": i}).id
-        for i in range(n)
-    ]
-    db.session.commit()
+def _record_five(app):
+    with app.app_context():
+        for i in range(1, 6):
+            record_event("test.event", object_type="thing", object_id=i, details={"n": i})
+        db.session.commit()
+        ids = db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)).all()
+        db.session.remove()
     return ids
 
 
-def _drop_append_only_guard():
-    """What a rogue database administrator would do first."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            sa.text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
-        )
-    else:
-        db.session.execute(sa.text("DROP TRIGGER audit_events_no_update"))
-        db.session.execute(sa.text("DROP TRIGGER audit_events_no_delete"))
+def _as_rogue_dba(app, backend, *statements):
+    """Run raw SQL on audit_events with the append-only triggers out of the way."""
+    with app.app_context(), db.engine.begin() as conn:
+        if backend == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
+            conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
+        else:
+            conn.exec_driver_sql(
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"
+            )
+        for statement, params in statements:
+            conn.execute(sa.text(statement), params)
+        if backend == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
 
 
-def test_untouched_chain_verifies(ctx, runner):
-    _events(5)
-    assert verify_chain().ok
-    result = runner.invoke(args=["registry", "audit-verify"])
+def _verify(runner):
+    return runner.invoke(args=["registry", "audit-verify"])
+
+
+def test_an_intact_chain_verifies(app, runner):
+    _record_five(app)
+    result = _verify(runner)
     assert result.exit_code == 0
-    assert "5 events checked" in result.output
+    assert "Audit chain intact: 5 events checked." in result.output
 
 
-def test_each_event_links_to_the_one_before(ctx):
-    ids = _events(3)
-    events = [db.session.get(AuditEvent, i) for i in ids]
-    assert events[1].prev_hash == events[0].hash
-    assert events[2].prev_hash == events[1].hash
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET actor_label = 'someone else'",
+        "DELETE FROM audit_events",
+    ],
+)
+def test_the_database_refuses_to_change_the_log(app, statement):
+    _record_five(app)
+    with app.app_context():
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(sa.text(statement))
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 5
 
 
-def test_an_altered_event_is_named(ctx, runner):
-    ids = _events(5)
-    _drop_append_only_guard()
-    db.session.execute(
-        sa.text("UPDATE audit_events SET actor_label = 'someone@else.vn' WHERE id = :id"),
-        {"id": ids[2]},
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("details", '{"n": 99}'),
+        ("actor_label", "someone.else@example.vn"),
+        ("action", "test.other"),
+        ("object_id", "42"),
+    ],
+)
+def test_an_edited_event_is_named(app, runner, backend, column, value):
+    ids = _record_five(app)
+    _as_rogue_dba(
+        app,
+        backend,
+        (
+            f"UPDATE audit_events SET {column} = :value WHERE id = :id",
+            {"value": value, "id": ids[2]},
+        ),
     )
-    db.session.commit()
-    report = verify_chain()
-    assert report.broken_id == ids[2]
-    result = runner.invoke(args=["registry", "audit-verify"])
-    assert result.exit_code != 0
-    assert f"broken at event {ids[2]}" in result.output
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit chain broken at event {ids[2]}: its content was altered" in result.output
 
 
-def test_a_deleted_event_is_found_at_the_next_one(ctx):
-    ids = _events(5)
-    _drop_append_only_guard()
-    db.session.execute(sa.text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[1]})
-    db.session.commit()
-    assert verify_chain().broken_id == ids[2]
-
-
-def test_an_inserted_event_is_named(ctx):
-    ids = _events(3)
-    forged = AuditEvent(
-        occurred_at=db.session.get(AuditEvent, ids[2]).occurred_at,
-        actor_label="forger",
-        action="test.forged",
-        object_type="registry",
-        details={},
-        prev_hash=db.session.get(AuditEvent, ids[0]).hash,
-        hash="f" * 64,
+def test_an_edited_event_with_its_hash_recomputed_breaks_the_next_link(app, runner, backend):
+    ids = _record_five(app)
+    with app.app_context():
+        event = db.session.get(AuditEvent, ids[1])
+        event.details = {"n": 1000}
+        forged_hash = compute_hash(event)
+        db.session.rollback()
+    _as_rogue_dba(
+        app,
+        backend,
+        (
+            "UPDATE audit_events SET details = :details, hash = :hash WHERE id = :id",
+            {"details": '{"n": 1000}', "hash": forged_hash, "id": ids[1]},
+        ),
     )
-    db.session.add(forged)
-    db.session.commit()
-    report = verify_chain()
-    assert report.broken_id == forged.id
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert (
+        f"Audit chain broken at event {ids[2]}: does not follow the event before it"
+        in result.output
+    )
+
+
+def test_a_deleted_event_is_named_by_the_one_after_it(app, runner, backend):
+    ids = _record_five(app)
+    _as_rogue_dba(app, backend, ("DELETE FROM audit_events WHERE id = :id", {"id": ids[2]}))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit chain broken at event {ids[3]}" in result.output
+    assert "inserted or deleted" in result.output
+
+
+def test_an_inserted_event_is_named(app, runner):
+    ids = _record_five(app)
+    with app.app_context():
+        first = db.session.get(AuditEvent, ids[0])
+        # A forged event that claims to follow the first one, appended at the end.
+        forged = AuditEvent(
+            occurred_at=first.occurred_at,
+            actor_id=None,
+            actor_label="system",
+            action="test.forged",
+            object_type="thing",
+            object_id="7",
+            details={},
+            prev_hash=first.hash,
+        )
+        forged.hash = compute_hash(forged)
+        db.session.add(forged)
+        db.session.commit()
+        forged_id = forged.id
+        db.session.remove()
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit chain broken at event {forged_id}: does not follow" in result.output

@@ -5,10 +5,14 @@ import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
-from registry.enums import CertificateLevel
+from registry.audit.models import AuditSample
+from registry.certificates.service import issue_certificate
+from registry.enums import CertificateLevel, ExpertStatus
 from registry.experts.models import AccreditationRequest
 from registry.extensions import db
+from registry.targets.models import Target
 from tests.conftest import create_account, sign_in
 from tests.factories import (
     CentreFactory,
@@ -74,6 +78,21 @@ TABLE = {
     "/directorate/experts/{expert_id}/decide/{to}": [L, 403, 403, 200, 403, 403],
     "/directorate/accreditation/{request_id}": [L, 403, 403, 200, 403, 403],
     "/directorate/apply": [L, 403, 403, 200, 403, 403],
+    # targets, reports, audit sampling and anomalies
+    "/targets/": [L, 403, 403, 200, 200, 200],
+    "/targets/manage": [L, 403, 403, 403, 403, 200],
+    "/targets/new": [L, 403, 403, 403, 403, 200],
+    "/targets/{target_id}/edit": [L, 403, 403, 403, 403, 200],
+    "/reports/targets.csv": [L, 403, 403, 200, 200, 200],
+    "/reports/targets.xlsx": [L, 403, 403, 200, 200, 200],
+    "/reports/summary.pdf": [L, 403, 403, 200, 200, 200],
+    "/reports/register.csv": [L, 403, 403, 200, 200, 403],
+    "/reports/register.xlsx": [L, 403, 403, 200, 200, 403],
+    "/audit/anomalies": [L, 403, 403, 403, 200, 403],
+    "/audit/samples/": [L, 403, 403, 403, 200, 403],
+    "/audit/samples/actions": [L, 403, 403, 403, 200, 403],
+    "/audit/samples/{sample_id}": [L, 403, 403, 403, 200, 403],
+    "/audit/samples/{sample_id}/certificates/{certificate_id}": [L, 403, 403, 403, 200, 403],
 }
 
 
@@ -89,6 +108,21 @@ def _accreditation_request(expert_id):
     db.session.add(request)
     db.session.flush()
     return request.id
+
+
+def _sampled_certificate():
+    expert = ExpertFactory(status=ExpertStatus.CERTIFIED)
+    certificate = issue_certificate(expert, CertificateLevel.NATIONAL, actor=None)
+    sample = AuditSample(
+        auditor_id=UserFactory(role="auditor").id,
+        period_start=date(2021, 1, 1),
+        period_end=date(2030, 12, 31),
+        size=1,
+        seed=1322,
+    )
+    db.session.add(sample)
+    db.session.flush()
+    return sample.id, certificate.id
 
 
 def _objects(app):
@@ -110,6 +144,8 @@ def _objects(app):
             "to": "rejected",
         }
         ids["request_id"] = _accreditation_request(ids["expert_id"])
+        ids["target_id"] = db.session.scalar(sa.select(sa.func.min(Target.id)))
+        ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         db.session.commit()
         db.session.remove()
     return ids

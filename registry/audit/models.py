@@ -3,11 +3,12 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.database import UTCDateTime, enum_column_type, utcnow
 from registry.enums import FindingResult
 from registry.extensions import db
+from registry.text import clean_text
 
 
 class AuditEvent(db.Model):
@@ -76,3 +77,8 @@ class AuditFinding(db.Model):
 
     sample = relationship("AuditSample", back_populates="findings")
     certificate = relationship("Certificate")
+    auditor = relationship("User")
+
+    @validates("note", "corrective_action")
+    def _clean(self, _key, value):
+        return clean_text(value)

@@ -3,11 +3,12 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from registry.database import enum_column_type
 from registry.enums import TargetMetric
 from registry.extensions import db
+from registry.text import clean_text
 
 
 class Target(db.Model):
@@ -25,6 +26,10 @@ class Target(db.Model):
     period_start: Mapped[date]
     period_end: Mapped[date]
     target_number: Mapped[int]
+
+    @validates("key", "label_vi", "label_en")
+    def _clean(self, _key, value):
+        return clean_text(value)
 
     def label(self, locale):
         return self.label_en if locale == "en" else self.label_vi

@@ -1,0 +1,1 @@
+"""Exports for the directorate: dashboard tables, the expert register, the annual summary."""

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from registry.centres.models import Enrolment
 from registry.certificates.models import Certificate
 from registry.directorate.queues import QUEUES
 from registry.enums import CertificateLevel, ExpertStatus, Role
@@ -13,7 +14,14 @@ from registry.experts.lifecycle import transition
 from registry.experts.models import AccreditationRequest, Expert, StatusChange
 from registry.extensions import db
 from tests.conftest import create_account, sign_in
-from tests.factories import ExpertFactory, UserFactory, Walk, completed_enrolment, passing_exam
+from tests.factories import (
+    CourseFactory,
+    ExamSessionFactory,
+    ExpertFactory,
+    UserFactory,
+    Walk,
+    completed_enrolment,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -76,16 +84,33 @@ def test_one_expert_from_application_to_international_accreditation(app, client)
     page = client.get("/me").get_data(as_text=True)
     assert "Complete the PQ expert programme" in page or "chương trình" in page
 
-    # The training centre records the completion (the roster page belongs to the
-    # centres feature: here its staff call the same lifecycle service it calls).
+    # The training centre enrols her, records attendance and completion on its roster page,
+    # which moves her to `trained`; the session's examiner then records a passing score.
     with app.app_context():
         walk = Walk()
-        expert = db.session.get(Expert, expert_id)
-        completed_enrolment(expert, centre=walk.centre, staff=walk.staff)
-        transition(expert, ExpertStatus.TRAINED, actor=walk.staff)
-        passing_exam(expert, centre=walk.centre, examiner=walk.staff, score=86)
+        course = CourseFactory(centre=walk.centre)
+        session = ExamSessionFactory(centre=walk.centre, course=course, examiner=walk.staff)
         db.session.commit()
+        code, course_id, session_id = walk.centre.code, course.id, session.id
+        staff_email, ends_on = walk.staff.email, course.ends_on.isoformat()
         db.session.remove()
+    centre = app.test_client()
+    assert sign_in(centre, staff_email).status_code == 302
+    roster = f"/centres/{code}/courses/{course_id}"
+    assert centre.post(f"{roster}/enrol", data={"expert_id": expert_id}).status_code == 302
+    with app.app_context():
+        enrolment_id = db.session.scalar(sa.select(Enrolment.id).filter_by(expert_id=expert_id))
+        db.session.remove()
+    response = centre.post(
+        f"{roster}/enrolments/{enrolment_id}",
+        data={"attended_hours": "110", "completed": "y", "completed_on": ends_on},
+    )
+    assert response.status_code == 302
+    assert _expert(app, id=expert_id)[1] == ExpertStatus.TRAINED
+    response = centre.post(
+        f"/centres/{code}/exams/{session_id}", data={"email": "nhung@example.vn", "score": "86"}
+    )
+    assert response.status_code == 302
 
     # An independent officer finds the candidate in the queue and certifies.
     officer, _account = _officer_client(app)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -36,6 +36,10 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_template_helpers(app)
 
+    from registry import security
+
+    security.init_app(app)
+
     from registry.cli import registry_cli
 
     app.cli.add_command(registry_cli)
@@ -53,6 +57,12 @@ def _register_blueprints(app):
     for bp in (public_bp, auth_bp, admin_bp, centres_bp, experts_bp, audit_bp):
         app.register_blueprint(bp)
 
+    from registry.api import bp as api_bp
+    from registry.api.pages import bp as tokens_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
+
 
 def _select_locale():
     from flask import current_app, has_request_context
@@ -60,6 +70,8 @@ def _select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("api_locale"):  # chosen by the API for its callers (registry/api/auth.py)
+        return g.api_locale
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -70,6 +82,10 @@ def _select_locale():
 
 def _register_error_handlers(app):
     def page(status, title, message):
+        from registry.api.errors import app_error_response, is_api_request
+
+        if is_api_request():  # unknown paths and methods under /api/v1 answer JSON too
+            return app_error_response(status)
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(400)

@@ -125,3 +125,7 @@ def audit_verify_command():
         click.echo(f"Audit chain intact: {report.checked} events checked.")
         return
     raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+
+
+from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)
+from registry.operations import cli as _operations_cli  # noqa: E402,F401  (backup)

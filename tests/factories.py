@@ -130,3 +130,11 @@ class ExamResultFactory(_Base):
     expert = factory.SubFactory(ExpertFactory)
     score = 80
     recorded_by = factory.SelfAttribute("session.examiner")
+
+
+def api_token_for(user, name="tests"):
+    """A new API token for `user` (flushed, not committed); returns the plaintext."""
+    from registry.api.tokens import create_token
+
+    _token, plaintext = create_token(user, name, actor=user)
+    return plaintext

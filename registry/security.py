@@ -1,0 +1,67 @@
+"""Protection that applies to every response, set in one place.
+
+- Security headers. The Content-Security-Policy allows no inline script or style and
+  no framing: templates keep scripts in registry/static/js/ and styles in CSS files.
+- Logs carry no personal data: SQL parameters are hidden (config), and a filter masks
+  any email address that still reaches a log record.
+
+Rate limits (sign-in, verification, token use) arrive with Flask-Limiter in
+registry/extensions.py; see docs/api.md for where they go.
+"""
+
+import logging
+import re
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",  # Pico's icons are data: SVGs in its stylesheet
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Certificate codes travel in query strings: never send a full URL to another site.
+REFERRER_POLICY = "same-origin"
+HSTS = "max-age=31536000; includeSubDomains"
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks email addresses in log messages (the message as formatted, and exceptions)."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = _EMAIL.sub("[email]", message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = _EMAIL.sub("[email]", text)
+        elif record.exc_text:
+            record.exc_text = _EMAIL.sub("[email]", record.exc_text)
+        return True
+
+
+def init_app(app):
+    production = app.config["REGISTRY_ENV"] == "production"
+
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if production:  # over plain HTTP in development the header would be ignored or harmful
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    app.logger.addFilter(PersonalDataFilter())

@@ -25,6 +25,8 @@ TABLE = {
     "/admin/users": [SIGN_IN, 403, 403, 403, 403, 200],
     "/admin/centres": [SIGN_IN, 403, 403, 403, 403, 200],
     "/admin/centres/{own_id}": [SIGN_IN, 403, 403, 403, 403, 200],
+    "/register": [200, 200, 200, 200, 200, 200],
+    "/account/tokens": [SIGN_IN, 200, 200, 200, 200, 200],
 }
 
 
@@ -61,7 +63,7 @@ def test_every_route_has_a_row(app):
         if "GET" in rule.methods
         and rule.endpoint != "static"
         and rule.endpoint.split(".")[0]
-        in {"public", "auth", "experts", "centres", "audit", "admin"}
+        in {"public", "auth", "experts", "centres", "audit", "admin", "tokens"}
     }
     normalised = {
         r.replace("<int:expert_id>", "{expert}")
@@ -82,6 +84,17 @@ def test_every_route_has_a_row(app):
         }
     }
     assert missing == set()
+
+    # Every API endpoint and method has a row in tests/test_api_permissions.py.
+    from tests.test_api_permissions import covered_endpoints
+
+    api = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert api - covered_endpoints(app) == set()
 
 
 def test_centre_staff_cannot_open_another_centres_page_but_can_open_their_own(app, login_as):

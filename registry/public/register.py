@@ -1,0 +1,82 @@
+"""The public register (SPEC §7): certified experts who agreed to be listed, searchable by anyone.
+
+Shows name, organisation, province, sector and level only: never an email or a birth date.
+"""
+
+import re
+
+import sqlalchemy as sa
+from flask import render_template, request
+
+from registry.enums import CertificateLevel, ExpertStatus
+from registry.experts.models import PUBLIC_REGISTER_WHERE, Expert
+from registry.extensions import db
+from registry.public.routes import bp
+from registry.text import clean_text, search_key
+
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+LEVEL_STATUS = {
+    CertificateLevel.NATIONAL: ExpertStatus.CERTIFIED,
+    CertificateLevel.REGIONAL: ExpertStatus.ACCREDITED_REGIONAL,
+    CertificateLevel.INTERNATIONAL: ExpertStatus.ACCREDITED_INTERNATIONAL,
+}
+STATUS_LEVEL = {status: level for level, status in LEVEL_STATUS.items()}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Written as the partial index's own predicate, so that both databases use that index.
+LISTED = sa.text(PUBLIC_REGISTER_WHERE)
+
+
+def _arg(name, max_length=100):
+    """A search field as typed, without control characters, or None."""
+    value = clean_text(_CONTROL.sub(" ", request.args.get(name, ""))[:max_length])
+    return value or None
+
+
+def search_register(*, q=None, province=None, sector=None, level=None, page=1):
+    """One page of listed experts, by accent-insensitive name, province, sector and level."""
+    query = sa.select(Expert).where(LISTED)
+    if q:
+        query = query.where(Expert.name_key.contains(search_key(q), autoescape=True))
+    if province:
+        query = query.where(Expert.province == province)
+    if sector:
+        query = query.where(Expert.sector == sector)
+    if level:
+        query = query.where(Expert.status == LEVEL_STATUS[level])
+    query = query.order_by(Expert.name_key, Expert.id)
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    # Counted with its ORDER BY kept: that steers SQLite to the register's covering index
+    # (ix_experts_public_register) instead of a slower one; see docs/api.md.
+    pagination.total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.with_only_columns(Expert.id).subquery())
+    )
+    return pagination
+
+
+def listed_values(column):
+    """The distinct values of `column` among listed experts, for the filters."""
+    return db.session.scalars(sa.select(column).where(LISTED).distinct().order_by(column)).all()
+
+
+@bp.get("/register")
+def register():
+    level = request.args.get("level")
+    filters = {
+        "q": _arg("q"),
+        "province": _arg("province"),
+        "sector": _arg("sector"),
+        "level": CertificateLevel(level) if level in set(CertificateLevel) else None,
+    }
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    pagination = search_register(**filters, page=page)
+    return render_template(
+        "public/register.html",
+        pagination=pagination,
+        filters=filters,
+        provinces=listed_values(Expert.province),
+        sectors=listed_values(Expert.sector),
+        levels=list(CertificateLevel),
+        status_level=STATUS_LEVEL,
+    )

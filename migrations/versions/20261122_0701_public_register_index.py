@@ -18,8 +18,10 @@ down_revision = "20261121_0001"
 branch_labels = None
 depends_on = None
 
+# `status || ''`: no index on status alone can serve this predicate, so the planner uses
+# this index even when SQLite has no statistics (queries repeat this text exactly).
 LISTED = (
-    "consent_public_listing AND status IN "
+    "consent_public_listing AND (status || '') IN "
     "('certified', 'accredited_regional', 'accredited_international')"
 )
 

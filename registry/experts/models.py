@@ -17,8 +17,10 @@ from registry.text import clean_email, clean_text, search_key
 
 _OPEN = "status NOT IN ('rejected', 'withdrawn')"
 # Who appears in the public register (SPEC §7): certified-level experts who consented.
+# Written `status || ''` so that the index on status cannot serve it: the planner then
+# reads ix_experts_public_register, whether or not SQLite has statistics (ANALYZE).
 PUBLIC_REGISTER_WHERE = (
-    "consent_public_listing AND status IN "
+    "consent_public_listing AND (status || '') IN "
     "('certified', 'accredited_regional', 'accredited_international')"
 )
 

@@ -24,7 +24,7 @@ LEVEL_STATUS = {
 STATUS_LEVEL = {status: level for level, status in LEVEL_STATUS.items()}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-# Written as the partial index's own predicate, so that both databases use that index.
+# The partial index's own predicate, word for word: both databases then know they may use it.
 LISTED = sa.text(PUBLIC_REGISTER_WHERE)
 
 
@@ -34,17 +34,27 @@ def _arg(name, max_length=100):
     return value or None
 
 
+def _unindexed(column):
+    """`column` in a form its own index cannot serve (`column || ''`).
+
+    The register's covering index already holds the column; without this, SQLite lacking
+    statistics takes the column's own index, reads the table and sorts: ten times slower
+    on 100,000 experts.
+    """
+    return sa.type_coerce(column, sa.String).concat("")
+
+
 def search_register(*, q=None, province=None, sector=None, level=None, page=1):
     """One page of listed experts, by accent-insensitive name, province, sector and level."""
     query = sa.select(Expert).where(LISTED)
     if q:
         query = query.where(Expert.name_key.contains(search_key(q), autoescape=True))
     if province:
-        query = query.where(Expert.province == province)
+        query = query.where(_unindexed(Expert.province) == province)
     if sector:
-        query = query.where(Expert.sector == sector)
+        query = query.where(_unindexed(Expert.sector) == sector)
     if level:
-        query = query.where(Expert.status == LEVEL_STATUS[level])
+        query = query.where(_unindexed(Expert.status) == LEVEL_STATUS[level].value)
     query = query.order_by(Expert.name_key, Expert.id)
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
     # Counted with its ORDER BY kept: that steers SQLite to the register's covering index
@@ -56,8 +66,19 @@ def search_register(*, q=None, province=None, sector=None, level=None, page=1):
 
 
 def listed_values(column):
-    """The distinct values of `column` among listed experts, for the filters."""
-    return db.session.scalars(sa.select(column).where(LISTED).distinct().order_by(column)).all()
+    """The distinct values of `column` among listed experts, in order, for the filters.
+
+    A "loose index scan": one seek in the column's own index per distinct value, instead
+    of reading every listed expert; the same plan on both databases, statistics or not.
+    """
+    first = sa.select(sa.func.min(column)).where(LISTED).scalar_subquery()
+    found = sa.select(first.label("value")).cte("listed_values", recursive=True)
+    following = sa.select(sa.func.min(column)).where(LISTED, column > found.c.value)
+    found = found.union_all(
+        sa.select(following.scalar_subquery()).where(found.c.value.is_not(None))
+    )
+    values = db.session.scalars(sa.select(found.c.value).where(found.c.value.is_not(None)))
+    return sorted(values, key=lambda value: (search_key(value), value))  # Đ among the Ds
 
 
 @bp.get("/register")

@@ -1,5 +1,7 @@
 """Protection that applies to every response, set in one place.
 
+- Request size limits: MAX_CONTENT_LENGTH (uploads), and a smaller one for API bodies
+  (REGISTRY_API_MAX_BODY_BYTES), refused with 413 before anything is read or routed.
 - Security headers. The Content-Security-Policy allows no inline script or style and
   no framing: templates keep scripts in registry/static/js/ and styles in CSS files.
 - Logs carry no personal data: SQL parameters are hidden (config), and a filter masks
@@ -11,6 +13,8 @@ registry/extensions.py; see docs/api.md for where they go.
 
 import logging
 import re
+
+from flask import abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -51,6 +55,17 @@ class PersonalDataFilter(logging.Filter):
 
 def init_app(app):
     production = app.config["REGISTRY_ENV"] == "production"
+
+    @app.before_request
+    def limit_request_size():
+        from registry.api.errors import is_api_request
+
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if is_api_request():  # JSON bodies are small
+            limit = min(limit, app.config["REGISTRY_API_MAX_BODY_BYTES"])
+        request.max_content_length = limit  # also bounds a body sent without a length
+        if request.content_length is not None and request.content_length > limit:
+            abort(413)
 
     @app.after_request
     def set_security_headers(response):

@@ -4,25 +4,14 @@ Requests here never use the browser session or CSRF tokens: they carry
 `Authorization: Bearer <token>` (registry/api/auth.py).
 """
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint
 
-from registry.api.errors import ApiError, register_error_handlers
+from registry.api.errors import register_error_handlers
 from registry.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 register_error_handlers(bp)
-
-
-@bp.before_request
-def limit_body_size():
-    """JSON bodies are small: refuse a large one before reading it."""
-    limit = min(
-        current_app.config["REGISTRY_API_MAX_BODY_BYTES"], current_app.config["MAX_CONTENT_LENGTH"]
-    )
-    request.max_content_length = limit
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413)
 
 
 @bp.after_request

@@ -141,6 +141,11 @@ def test_results_are_paginated(app, client):
     second = client.get("/register?page=2").text
     assert "Nguyễn Văn Số 20" in second and "Nguyễn Văn Số 24" in second
     assert "Nguyễn Văn Số 19" not in second
+    with app.app_context():
+        assert search_register().total == 25
+        assert search_register(page=2).total == 25
+        assert search_register(q="so 2").total == 5  # one page: counted without a count
+        assert search_register(q="so 2", page=3).items == []
 
 
 def test_search_and_count_use_the_register_index(ctx, backend):
@@ -156,7 +161,7 @@ def test_search_and_count_use_the_register_index(ctx, backend):
     engine = db.engine
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        search_register(q="nguyen van", province="Hà Nội")
+        search_register(q="nguyen van", province="Hà Nội", page=2)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert len(statements) == 2  # one page, one count

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -70,8 +70,11 @@ def _select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if g.get("api_locale"):  # chosen by the API for its callers (registry/api/auth.py)
-        return g.api_locale
+    from registry.api.auth import api_locale
+    from registry.api.errors import is_api_request
+
+    if is_api_request():  # the API's callers choose with Accept-Language, not the session
+        return api_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

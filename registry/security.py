@@ -5,7 +5,8 @@
 - Security headers. The Content-Security-Policy allows no inline script or style and
   no framing: templates keep scripts in registry/static/js/ and styles in CSS files.
 - Logs carry no personal data: SQL parameters are hidden (config), and a filter masks
-  any email address that still reaches a log record.
+  what still reaches a log record: email addresses, and the values PostgreSQL quotes in
+  its error details ("Key (email)=(...)", "Failing row contains (...)").
 
 Rate limits (sign-in, verification, token use) arrive with Flask-Limiter in
 registry/extensions.py; see docs/api.md for where they go.
@@ -34,22 +35,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 REFERRER_POLICY = "same-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_MASKS = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(Key \([^)]*\))=\(.*?\)( already exists| is not present|$)", re.M), r"\1=(…)\2"),
+    (re.compile(r"Failing row contains \(.*\)"), "Failing row contains (…)"),
+]
+
+
+def mask_personal_data(text):
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class PersonalDataFilter(logging.Filter):
-    """Masks email addresses in log messages (the message as formatted, and exceptions)."""
+    """Masks personal data in log records: the formatted message and any traceback."""
 
     def filter(self, record):
         message = record.getMessage()
-        masked = _EMAIL.sub("[email]", message)
+        masked = mask_personal_data(message)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = _EMAIL.sub("[email]", text)
-        elif record.exc_text:
-            record.exc_text = _EMAIL.sub("[email]", record.exc_text)
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
         return True
 
 

@@ -108,7 +108,7 @@ def test_experts_list_refuses_bad_parameters_with_400(client, api_as, query):
     assert response.status_code == 400
     error = response.json["error"]
     assert error["code"] == "invalid_parameter"
-    assert set(error["fields"]) <= {"status", "page", "q"}
+    assert set(error["fields"]) <= {"status", "page", "q", "stauts"}
     assert error["message"]
 
 
@@ -193,7 +193,7 @@ def test_targets_count_a_future_day_as_today_and_refuse_a_bad_day(client):
     assert client.get(f"/api/v1/targets?as_of={later}").json == client.get("/api/v1/targets").json
     assert client.get("/api/v1/targets?as_of=9999-12-31").status_code == 200
     for bad in ("2026-02-30", "30/06/2026", "20260630", ""):
-        response = client.get(f"/api/v1/targets?as_of={bad}")
+        response = client.get(f"/api/v1/targets?as_of={bad}", headers={"Accept-Language": "en"})
         assert response.status_code == 400, bad
         assert response.json["error"]["fields"] == {"as_of": "must be a date written YYYY-MM-DD"}
 

@@ -8,7 +8,6 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
-from flask_babel import refresh
 from werkzeug.local import LocalProxy
 
 from registry.api.errors import ApiError
@@ -25,15 +24,11 @@ current_api_user = LocalProxy(api_user)
 
 
 def identify_caller():
-    """Before each API request: the language of its messages, then the bearer token.
+    """Before each API request: read `Authorization: Bearer <token>`; refuse a bad one.
 
-    Messages follow Accept-Language, then the caller's own language, then the default
-    (Vietnamese); the app's locale selector reads `g.api_locale`. A call without a token
-    is anonymous; a wrong, revoked or disabled token is refused even on public endpoints,
-    so that a client learns its token is bad.
+    A call without the header is anonymous; a wrong, revoked or disabled token is refused
+    even on public endpoints, so that a client learns its token is bad.
     """
-    languages = current_app.config["LANGUAGES"]
-    g.api_locale = request.accept_languages.best_match(languages)
     g.api_user = None
     header = request.headers.get("Authorization")
     if header is None:
@@ -46,9 +41,20 @@ def identify_caller():
         g.api_user = authenticate_token(token)
     except TokenError as exc:
         raise ApiError(401, exc.args[0]) from exc
-    if g.api_locale is None and g.api_user.locale in languages:
-        g.api_locale = g.api_user.locale
-        refresh()
+
+
+def api_locale():
+    """The language of API messages: Accept-Language, then the caller's own setting.
+
+    None leaves the default (Vietnamese). Asked by the app's locale selector for every
+    request under /api/v1, which never looks at the browser session.
+    """
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.accept_languages.best_match(languages)
+    user = api_user()
+    if chosen is None and user is not None and user.locale in languages:
+        chosen = user.locale
+    return chosen
 
 
 def api_login_required(view):

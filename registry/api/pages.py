@@ -19,7 +19,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 def no_markup(_form, field):
     if contains_markup(field.data):
-        raise ValidationError(_l("Text only, please: no HTML tags."))
+        raise ValidationError(_l("Text only, please: no < or > characters."))
 
 
 class TokenForm(FlaskForm):

@@ -287,13 +287,15 @@ def main():
             verdict = judge(target, loaded, quiet, baseline)
             rows.append((f"{target.name} {target.path}", args.connections, loaded, verdict))
             rows.append((f"{target.name} {target.path}", 1, quiet, ""))
+        # ratio: throughput over the bare app's at the same number of connections.
         print(
             f"\n{'target':48} {'conn':>4} {'req/s':>7} {'ratio':>6} {'p50':>8} {'p95':>8} "
             f"{'p99':>8}  goals"
         )
         for name, connections, result, verdict in rows:
+            ratio = result.rps / bare[connections].rps
             print(
-                f"{name:48} {connections:4} {result.rps:7.0f} {result.rps / baseline.rps:6.2f} "
+                f"{name:48} {connections:4} {result.rps:7.0f} {ratio:6.2f} "
                 f"{result.p50:6.1f}ms {result.p95:6.1f}ms {result.p99:6.1f}ms  {verdict}"
             )
         return 0

@@ -107,8 +107,8 @@ def test_sqlite_backup_restores_to_the_same_registry(app, runner, backend, tmp_p
 def test_postgresql_backup_restores_to_the_same_registry(app, runner, backend, tmp_path):
     if backend != "postgresql":
         pytest.skip("the PostgreSQL backup")
-    if not shutil.which("pg_restore"):
-        pytest.skip("pg_restore is not installed")
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump/pg_restore are not installed (Debian: postgresql-client)")
     token = _populate(app)
     before = _snapshot(app, token)
     target = tmp_path / "backup"

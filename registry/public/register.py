@@ -8,6 +8,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask_sqlalchemy.pagination import Pagination
 
 from registry.enums import CertificateLevel, ExpertStatus
 from registry.experts.models import PUBLIC_REGISTER_WHERE, Expert
@@ -54,28 +55,45 @@ def _contains(column, text):
     return position(column, text) > 0
 
 
+class RegisterPage(Pagination):
+    """One page of the register, read in two steps that both stay inside the index.
+
+    First the page's ids (and, when needed, their count) from ix_experts_public_register
+    alone, an index-only scan; then those few experts. Reading whole rows while filtering
+    would fetch every listed expert from the table on PostgreSQL.
+    """
+
+    def _query_items(self):
+        ids_query = self._query_args["ids"]
+        offset = (self.page - 1) * self.per_page
+        ids = db.session.scalars(ids_query.limit(self.per_page).offset(offset)).all()
+        if not ids:
+            return []
+        rows = db.session.scalars(sa.select(Expert).where(Expert.id.in_(ids)))
+        by_id = {expert.id: expert for expert in rows}
+        return [by_id[i] for i in ids]
+
+    def _query_count(self):
+        if self.page == 1 and len(self.items) < self.per_page:
+            return len(self.items)  # all there is: no second scan to count
+        # Counted with its ORDER BY kept: that steers SQLite to the covering index too.
+        ids_query = self._query_args["ids"]
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids_query.subquery()))
+
+
 def search_register(*, q=None, province=None, sector=None, level=None, page=1):
     """One page of listed experts, by accent-insensitive name, province, sector and level."""
-    query = sa.select(Expert).where(LISTED)
+    ids = sa.select(Expert.id).where(LISTED)
     if q:
-        query = query.where(_contains(Expert.name_key, search_key(q)))
+        ids = ids.where(_contains(Expert.name_key, search_key(q)))
     if province:
-        query = query.where(_unindexed(Expert.province) == province)
+        ids = ids.where(_unindexed(Expert.province) == province)
     if sector:
-        query = query.where(_unindexed(Expert.sector) == sector)
+        ids = ids.where(_unindexed(Expert.sector) == sector)
     if level:
-        query = query.where(_unindexed(Expert.status) == LEVEL_STATUS[level].value)
-    query = query.order_by(Expert.name_key, Expert.id)
-    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
-    if page == 1 and len(pagination.items) < PAGE_SIZE:
-        pagination.total = len(pagination.items)  # all there is: no second scan to count
-    else:
-        # Counted with its ORDER BY kept: that steers SQLite to the register's covering
-        # index (ix_experts_public_register) instead of a slower one.
-        pagination.total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.with_only_columns(Expert.id).subquery())
-        )
-    return pagination
+        ids = ids.where(_unindexed(Expert.status) == LEVEL_STATUS[level].value)
+    ids = ids.order_by(Expert.name_key, Expert.id)
+    return RegisterPage(ids=ids, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
 @cache

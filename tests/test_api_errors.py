@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
-from registry.api.errors import API_PREFIX
+from registry.api.errors import API_PREFIX, ApiError, http_error_response
 from registry.api.schema import (
     Boolean,
     Choice,
@@ -219,3 +219,36 @@ def test_an_unhandled_error_is_a_json_500_that_leaks_nothing_and_saves_nothing(
     logged = caplog.text
     assert "RuntimeError" in logged  # the operator learns what happened...
     assert "huong.nguyen@example.vn" not in logged  # ...without the personal data
+
+
+@probe.get("/fail/<int:status>")
+def fail(status):
+    raise ApiError(status)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "bad_request"),
+        (401, "unauthorized"),
+        (403, "forbidden"),
+        (404, "not_found"),
+        (409, "conflict"),
+        (413, "payload_too_large"),
+        (415, "unsupported_media_type"),
+        (422, "invalid"),
+        (429, "too_many_requests"),
+    ],
+)
+def test_every_error_status_has_the_same_shape(app, probe_client, status, code):
+    response = probe_client.get(f"/api/v1/probe/fail/{status}")
+    assert response.status_code == status
+    assert response.json["error"]["code"] == code
+    assert response.json["error"]["message"]
+    # The same for HTTP errors raised inside the API blueprint (abort(409) and the like).
+    with app.test_request_context("/api/v1/experts"):
+        from werkzeug.exceptions import default_exceptions
+
+        answer = http_error_response(default_exceptions[status]())
+        assert answer.status_code == status
+        assert answer.json["error"]["code"] == code

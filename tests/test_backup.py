@@ -65,6 +65,13 @@ def _snapshot(app, token):
     return experts, details, [tuple(r) for r in rows]
 
 
+def _assert_audit_chain_intact(app):
+    result = app.test_cli_runner().invoke(args=["registry", "audit-verify"])
+    assert result.exit_code == 0, result.output
+    assert "Audit chain intact" in result.output
+    assert " 0 events" not in result.output
+
+
 def _check_manifest(target):
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["schema_revision"]
@@ -100,6 +107,7 @@ def test_sqlite_backup_restores_to_the_same_registry(app, runner, backend, tmp_p
     assert _snapshot(again, token) == before
     _number, sha256, path = before[2][0]
     assert hashlib.sha256((restored / "certificates" / path).read_bytes()).hexdigest() == sha256
+    _assert_audit_chain_intact(again)
     with again.app_context():
         db.engine.dispose()
 
@@ -146,6 +154,7 @@ def test_postgresql_backup_restores_to_the_same_registry(app, runner, backend, t
     shutil.copytree(target / "certificates", archive)
     again = make_app(str(url), tmp_path, REGISTRY_CERTIFICATES_DIR=str(archive))
     assert _snapshot(again, token) == before
+    _assert_audit_chain_intact(again)
     with again.app_context():
         db.engine.dispose()
 

@@ -36,6 +36,10 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_template_helpers(app)
 
+    from registry import security
+
+    security.init_app(app)
+
     from registry.cli import registry_cli
 
     app.cli.add_command(registry_cli)
@@ -70,6 +74,12 @@ def _register_blueprints(app):
     ):
         app.register_blueprint(bp)
 
+    from registry.api import bp as api_bp
+    from registry.api.pages import bp as tokens_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
+
 
 def _select_locale():
     from flask import current_app
@@ -77,6 +87,11 @@ def _select_locale():
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    from registry.api.auth import api_locale
+    from registry.api.errors import is_api_request
+
+    if is_api_request():  # the API's callers choose with Accept-Language, not the session
+        return api_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -87,6 +102,10 @@ def _select_locale():
 
 def _register_error_handlers(app):
     def page(status, title, message):
+        from registry.api.errors import app_error_response, is_api_request
+
+        if is_api_request():  # unknown paths and methods under /api/v1 answer JSON too
+            return app_error_response(status)
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(400)

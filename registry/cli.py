@@ -127,4 +127,6 @@ def audit_verify_command():
     raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
 
 
+from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)
 from registry.experts import cli as _experts_cli  # noqa: E402, F401  (registers `expire`)
+from registry.operations import cli as _operations_cli  # noqa: E402,F401  (backup)

@@ -36,7 +36,8 @@ def load_config(instance_path, overrides=None):
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "REGISTRY_DATABASE_URL", f"sqlite:///{instance / 'registry.sqlite3'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's values (names, emails) stay out of the logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REGISTRY_CERTIFICATES_DIR": os.environ.get(
             "REGISTRY_CERTIFICATES_DIR", str(PROJECT_ROOT / "certificates")
         ),
@@ -53,6 +54,7 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_SIGNATORY_NAME": os.environ.get("REGISTRY_SIGNATORY_NAME", "Nguyễn Hoàng Linh"),
         "REGISTRY_SIGNATORY_TITLE": os.environ.get("REGISTRY_SIGNATORY_TITLE", "Tổng cục trưởng"),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "registry" / "translations"),

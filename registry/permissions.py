@@ -141,3 +141,34 @@ def can_review_certifications(user):
 
 def can_manage_targets(user):
     return can_administer(user)
+
+
+def can_list_experts(user):
+    """The directorate lists every expert; centre staff list those enrolled at their centre."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF)
+
+
+def experts_visible_to(user):
+    """A SQL condition on Expert: the experts `user` may see, as `can_view_expert` decides."""
+    import sqlalchemy as sa
+
+    from registry.centres.models import Course, Enrolment
+    from registry.experts.models import Expert
+
+    if has_role(user, *DIRECTORATE):
+        return sa.true()
+    if has_role(user, Role.CENTRE_STAFF):
+        enrolled_here = (
+            sa.select(Enrolment.expert_id)
+            .join(Course, Enrolment.course_id == Course.id)
+            .where(Course.centre_id == user.centre_id)
+        )
+        return Expert.id.in_(enrolled_here)
+    if has_role(user, Role.EXPERT):
+        return Expert.user_id == user.id
+    return sa.false()
+
+
+def can_manage_token(user, token):
+    """Users create and revoke only their own API tokens."""
+    return bool(user and user.is_authenticated and token.user_id == user.id)

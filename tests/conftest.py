@@ -204,3 +204,20 @@ def english(client):
     """The test client's pages in English (call after login_as: signing in keeps it)."""
     client.get("/lang/en")
     return client
+
+
+@pytest.fixture
+def api_as(app):
+    """api_as("officer") -> (account, headers): a new user of that role and its bearer token."""
+    from registry.models import User
+    from tests.factories import api_token_for
+
+    def make(role, **kwargs):
+        account = create_account(app, role, **kwargs)
+        with app.app_context():
+            token = api_token_for(db.session.get(User, account.id))
+            db.session.commit()
+            db.session.remove()
+        return account, {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -397,3 +397,11 @@ def withdraw(expert, on, actor=None):
     )
     expert.status = ExpertStatus.WITHDRAWN
     expert.held_level = None
+
+
+def api_token_for(user, name="tests"):
+    """A new API token for `user` (flushed, not committed); returns the plaintext."""
+    from registry.api.tokens import create_token
+
+    _token, plaintext = create_token(user, name, actor=user)
+    return plaintext

@@ -33,6 +33,8 @@ TABLE = {
     "/login": [200, L, L, L, L, L],
     "/lang/{code}": [L, L, L, L, L, L],
     "/account/password": [L, 200, 200, 200, 200, 200],
+    "/account/tokens": [L, 200, 200, 200, 200, 200],
+    "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],
     "/experts/{expert_id}": [L, 403, 403, 200, 200, 403],
@@ -177,6 +179,19 @@ def test_every_page_has_a_row(app):
         if "GET" in rule.methods and rule.endpoint != "static" and not rule.rule.startswith("/api/")
     }
     assert sorted(rules - TABLE.keys()) == []
+
+
+def test_every_api_endpoint_has_a_row(app):
+    """Every API endpoint and method has a row in tests/test_api_permissions.py."""
+    from tests.test_api_permissions import covered_endpoints
+
+    api = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert api - covered_endpoints(app) == set()
 
 
 def test_centre_staff_cannot_open_another_centres_page_but_can_open_their_own(app):

@@ -16,6 +16,13 @@ from registry.extensions import db
 from registry.text import clean_email, clean_text, search_key
 
 _OPEN = "status NOT IN ('rejected', 'withdrawn')"
+# Who appears in the public register (SPEC §7): certified-level experts who consented.
+# Written `status || ''` so that the index on status cannot serve it: the planner then
+# reads ix_experts_public_register, whether or not SQLite has statistics (ANALYZE).
+PUBLIC_REGISTER_WHERE = (
+    "consent_public_listing AND (status || '') IN "
+    "('certified', 'accredited_regional', 'accredited_international')"
+)
 
 
 class Expert(db.Model):
@@ -45,6 +52,18 @@ class Expert(db.Model):
             unique=True,
             sqlite_where=sa.text(_OPEN),
             postgresql_where=sa.text(_OPEN),
+        ),
+        # The public register's search: only listed experts, in name order, with every
+        # column its filters read (a covering index: no table lookups while counting).
+        sa.Index(
+            "ix_experts_public_register",
+            "name_key",
+            "id",
+            "province",
+            "sector",
+            "status",
+            sqlite_where=sa.text(PUBLIC_REGISTER_WHERE),
+            postgresql_where=sa.text(PUBLIC_REGISTER_WHERE),
         ),
     )
 

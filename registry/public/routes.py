@@ -18,3 +18,6 @@ def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.args.get("next")) or url_for(".home"))
+
+
+from registry.public import register  # noqa: E402,F401  (/register on this blueprint)

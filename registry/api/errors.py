@@ -1,0 +1,114 @@
+"""The API's error format (SPEC §8): `{"error": {"code", "message"}}`, never an HTML page."""
+
+from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from registry.extensions import db
+
+API_PREFIX = "/api/v1"
+
+# Stable, machine-readable codes; the message is for people and follows the locale.
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Send a valid API token: Authorization: Bearer <token>."),
+    403: _l("Your account may not do this."),
+    404: _l("There is no such resource."),
+    405: _l("This endpoint does not accept that method."),
+    409: _l("The request conflicts with the current state of the registry."),
+    413: _l("The request body is larger than the registry accepts."),
+    415: _l("Send the body as JSON (Content-Type: application/json)."),
+    422: _l("The request body is not valid."),
+    429: _l("Too many requests. Wait a moment and try again."),
+    500: _l("Something went wrong. The error was logged; nothing was saved."),
+    503: _l("The service is unavailable."),
+}
+
+
+class ApiError(Exception):
+    """An answer of the API other than success; `fields` names the invalid input, if any."""
+
+    def __init__(self, status, message=None, *, code=None, fields=None):
+        super().__init__(str(message or MESSAGES.get(status, "")))
+        self.status = status
+        self.message = message
+        self.code = code
+        self.fields = fields
+
+
+def is_api_request():
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def error_response(status, message=None, *, code=None, fields=None, headers=None):
+    """The JSON body and headers of an API error."""
+    error = {
+        "code": code or CODES.get(status, "error"),
+        "message": str(message or MESSAGES.get(status, MESSAGES[500])),
+    }
+    if fields:
+        error["fields"] = {name: str(text) for name, text in fields.items()}
+    response = jsonify({"error": error})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
+    response.headers.update(headers or {})
+    return response
+
+
+def http_error_response(exc):
+    """An HTTPException (abort(404), routing errors, 413...) as an API error."""
+    status = exc.code or 500
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if status >= 500:
+        db.session.rollback()
+    return error_response(status if status in CODES else 500, headers=headers)
+
+
+def app_error_response(status):
+    """An error the app's own handlers caught under /api/v1 (mostly routing: 404, 405)."""
+    exc = request.routing_exception
+    if isinstance(exc, HTTPException) and exc.code == status:
+        return http_error_response(exc)
+    return error_response(status)
+
+
+def register_error_handlers(bp):
+    """Errors raised inside the API blueprint, and API errors raised anywhere, answer JSON.
+
+    Routing errors (an unknown path or method under /api/v1) never reach a blueprint: the
+    app's own handlers ask `is_api_request()` and hand over to `http_error_response`.
+    """
+
+    @bp.app_errorhandler(ApiError)
+    def api_error(exc):
+        if exc.status >= 500:
+            db.session.rollback()
+        return error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc):
+        return http_error_response(exc)
+
+    @bp.errorhandler(500)
+    def server_error(exc):
+        # Flask has logged the exception already; the client learns nothing of it.
+        db.session.rollback()
+        return error_response(500)

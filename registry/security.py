@@ -1,0 +1,92 @@
+"""Protection that applies to every response, set in one place.
+
+- Request size limits: MAX_CONTENT_LENGTH (uploads), and a smaller one for API bodies
+  (REGISTRY_API_MAX_BODY_BYTES), refused with 413 before anything is read or routed.
+- Security headers. The Content-Security-Policy allows no inline script or style and
+  no framing: templates keep scripts in registry/static/js/ and styles in CSS files.
+- Logs carry no personal data: SQL parameters are hidden (config), and a filter masks
+  what still reaches a log record: email addresses, and the values PostgreSQL quotes in
+  its error details ("Key (email)=(...)", "Failing row contains (...)").
+
+Rate limits (sign-in, verification, token use) arrive with Flask-Limiter in
+registry/extensions.py; see docs/api.md for where they go.
+"""
+
+import logging
+import re
+
+from flask import abort, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",  # Pico's icons are data: SVGs in its stylesheet
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Certificate codes travel in query strings: never send a full URL to another site.
+REFERRER_POLICY = "same-origin"
+HSTS = "max-age=31536000; includeSubDomains"
+
+_MASKS = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(Key \([^)]*\))=\(.*?\)( already exists| is not present|$)", re.M), r"\1=(…)\2"),
+    (re.compile(r"Failing row contains \(.*\)"), "Failing row contains (…)"),
+]
+
+
+def mask_personal_data(text):
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks personal data in log records: the formatted message and any traceback."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = mask_personal_data(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
+        return True
+
+
+def init_app(app):
+    production = app.config["REGISTRY_ENV"] == "production"
+
+    @app.before_request
+    def limit_request_size():
+        from registry.api.errors import is_api_request
+
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if is_api_request():  # JSON bodies are small
+            limit = min(limit, app.config["REGISTRY_API_MAX_BODY_BYTES"])
+        request.max_content_length = limit  # also bounds a body sent without a length
+        if request.content_length is not None and request.content_length > limit:
+            abort(413)
+
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if production:  # over plain HTTP in development the header would be ignored or harmful
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    app.logger.addFilter(PersonalDataFilter())

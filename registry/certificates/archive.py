@@ -153,7 +153,11 @@ def read_archived(certificate, *, actor=None):
         actor=actor,
         object_type="certificate",
         object_id=certificate.id,
-        details={"number": certificate.number, "problem": problem, "path": certificate.archive_path},
+        details={
+            "number": certificate.number,
+            "problem": problem,
+            "path": certificate.archive_path,
+        },
     )
     raise ArchiveError(problem, certificate.archive_path)
 

@@ -34,7 +34,9 @@ def next_sequence(level, year):
             return value
         try:
             with db.session.begin_nested():
-                db.session.execute(sa.insert(counters).values(level=level, year=year, last_sequence=1))
+                db.session.execute(
+                    sa.insert(counters).values(level=level, year=year, last_sequence=1)
+                )
             return 1
         except IntegrityError:
             continue  # another transaction created the counter first: bump it instead

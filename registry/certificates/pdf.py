@@ -41,7 +41,9 @@ def register_fonts():
         return
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    pdfmetrics.registerFontFamily(
+        REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
+    )
 
 
 class UnprintableText(ValueError):
@@ -114,7 +116,12 @@ class CertificatePdf:
             "holder", fontName=BOLD, fontSize=26, leading=31, alignment=TA_CENTER, textColor=NAVY
         )
         self._scope_style = ParagraphStyle(
-            "scope", fontName=REGULAR, fontSize=9.5, leading=12.5, alignment=TA_CENTER, textColor=INK
+            "scope",
+            fontName=REGULAR,
+            fontSize=9.5,
+            leading=12.5,
+            alignment=TA_CENTER,
+            textColor=INK,
         )
 
     def check_printable(self, cert):

@@ -53,7 +53,9 @@ def render_at_issue(certificate, *, actor=None):
         return False
     try:
         data = renderer().render(printed_fields(certificate))
-        digest, relpath, _created = store_certificate_pdf(certificate.number, certificate.year, data)
+        digest, relpath, _created = store_certificate_pdf(
+            certificate.number, certificate.year, data
+        )
     # Whatever goes wrong in reportlab or the file system must not undo the decision
     # being recorded by the caller: the certificate stays pending and is reported.
     except Exception as exc:

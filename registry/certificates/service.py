@@ -1,7 +1,5 @@
 """Issuing certificates: a numbered row with the holder's details as printed."""
 
-from datetime import date
-
 from flask import current_app
 
 from registry.audit.service import record_event
@@ -53,8 +51,12 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None):
         replaces.superseded_by_id = certificate.id
         details["replaces"] = replaces.number
         db.session.flush()
-    record_event("certificate.issued", actor=actor, object_type="certificate",
-                 object_id=certificate.id, details=details)
+    record_event(
+        "certificate.issued",
+        actor=actor,
+        object_type="certificate",
+        object_id=certificate.id,
+        details=details,
+    )
     render_at_issue(certificate, actor=actor)
     return certificate
-

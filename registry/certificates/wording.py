@@ -4,7 +4,10 @@ Shared by the PDF and the public verification page, so that what a verifier read
 is worded exactly as what the holder shows on paper, whatever the browser's language.
 """
 
-TITLE = ("GIẤY CHỨNG NHẬN CHUYÊN GIA NĂNG SUẤT CHẤT LƯỢNG", "Certificate of Productivity and Quality Expert")
+TITLE = (
+    "GIẤY CHỨNG NHẬN CHUYÊN GIA NĂNG SUẤT CHẤT LƯỢNG",
+    "Certificate of Productivity and Quality Expert",
+)
 CERTIFIES = ("CHỨNG NHẬN ÔNG/BÀ", "This is to certify that")
 HAS_MET = ("Đã đáp ứng các yêu cầu đối với", "has met the requirements for")
 NATIONAL_HEADER = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")

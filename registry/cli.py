@@ -125,3 +125,6 @@ def audit_verify_command():
         click.echo(f"Audit chain intact: {report.checked} events checked.")
         return
     raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+
+
+from registry.certificates import cli as _certificates_cli  # noqa: E402, F401  (registers its commands)

@@ -130,3 +130,17 @@ class ExamResultFactory(_Base):
     expert = factory.SubFactory(ExpertFactory)
     score = 80
     recorded_by = factory.SelfAttribute("session.examiner")
+
+
+def issued_certificate(expert=None, *, level=None, actor=None, issued_on=None, **expert_kwargs):
+    """A certified expert (built unless given) and a certificate issued the real way."""
+    from registry.certificates.service import issue_certificate
+    from registry.enums import CertificateLevel
+
+    if expert is None:
+        expert_kwargs.setdefault("status", ExpertStatus.CERTIFIED)
+        expert = ExpertFactory(**expert_kwargs)
+    actor = actor or UserFactory(role=Role.OFFICER)
+    return issue_certificate(
+        expert, level or CertificateLevel.NATIONAL, actor=actor, issued_on=issued_on
+    )

@@ -182,7 +182,12 @@ class CertificatePdf:
         certifies = f"{wording.CERTIFIES[0]} · {wording.CERTIFIES[1]}"
         self._centred(c, certifies, mid, PAGE_HEIGHT - 205, REGULAR, 10.5, width)
 
-        name = Paragraph(markup(cert.holder_name), self._name_style)
+        # A long name is set smaller to stay on one line; only a very long one wraps.
+        size = _fit(printable(cert.holder_name), BOLD, 26, 650, smallest=16)
+        style = self._name_style
+        if size != style.fontSize:
+            style = ParagraphStyle("holder-fitted", style, fontSize=size, leading=size * 1.2)
+        name = Paragraph(markup(cert.holder_name), style)
         _w, name_height = name.wrapOn(c, 660, 80)
         y = PAGE_HEIGHT - 215 - name_height
         name.drawOn(c, mid - 330, y)

@@ -100,4 +100,4 @@ def test_an_officer_sees_the_link_on_the_record_and_a_pending_note(app, client, 
     login_as(Role.OFFICER.value)
     page = client.get(f"/experts/{expert_id}").get_data(as_text=True)
     assert f"/certificates/{number}.pdf" in page
-    assert "waiting to be issued" in page or "chờ cấp" in page
+    assert "giấy chứng nhận đang chờ cấp" in page

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -131,6 +131,8 @@ class _Run:
         self.root = archive_root()
         self.base_url = current_app.config["REGISTRY_PUBLIC_URL"]
         self.pending = {}
+        # Started lazily, after the worker processes have been forked.
+        self.writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="archive-writer")
 
     def prepare(self, chunk):
         """Load a chunk's printed fields; certificates archived meanwhile are skipped."""
@@ -147,23 +149,32 @@ class _Run:
             items.append((certificate.id, printed_fields(certificate, self.base_url)))
         return items, len(chunk) - len(items)
 
+    def _store(self, result):
+        """Write one rendered PDF into the archive: (error, sha256, relative path)."""
+        certificate_id, data, _digest, error = result
+        if error is not None:
+            return error, None, None
+        info = self.pending[certificate_id]
+        try:
+            digest, relpath, _created = store_certificate_pdf(
+                info.number, info.year, data, root=self.root, sync_dir=False
+            )
+        except (ArchiveError, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}", None, None
+        return None, digest, relpath
+
     def commit(self, results, skipped):
         """Archive a chunk's files, then record them, and commit: all of the chunk or none."""
+        # The writes overlap in threads: each fsync waits on the disk, not on the CPU.
+        stored = list(self.writer.map(self._store, results))
         failures, archived, already, directories = [], 0, skipped, set()
-        for certificate_id, data, digest, error in results:
+        for (certificate_id, *_rest), (error, digest, relpath) in zip(results, stored, strict=True):
             info = self.pending.pop(certificate_id)
-            if error is None:
-                try:
-                    digest, relpath, _created = store_certificate_pdf(
-                        info.number, info.year, data, root=self.root, sync_dir=False
-                    )
-                    directories.add((self.root / relpath).parent)
-                except (ArchiveError, OSError) as exc:
-                    error = f"{type(exc).__name__}: {exc}"
             if error is not None:
                 failures.append(Failure(info.expert_id, info.holder_name, info.number, error))
                 self._record_failure(certificate_id, info, error)
                 continue
+            directories.add((self.root / relpath).parent)
             if self._mark_archived(certificate_id, info, digest, relpath):
                 archived += 1
             else:
@@ -247,6 +258,8 @@ def issue_batch(
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        run.writer.shutdown(wait=True)
     return summary
 
 

@@ -83,10 +83,12 @@ def verify(number):
 @login_required
 def download(number):
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None or certificate.archive_path is None:
+    if certificate is None:
         abort(404)
     if not can_download_certificate(current_user, certificate):
         abort(403)
+    if certificate.archive_path is None:
+        abort(404)  # decided, not yet issued: there is no PDF yet
     try:
         data = download_certificate(certificate, actor=current_user)
     except ArchiveError:

@@ -272,8 +272,9 @@ def _run_in_pool(run, chunks, workers):
             items, skipped = run.prepare(chunk)
             in_flight.append((pool.submit(render_chunk, items), skipped))
 
-        # Two chunks per worker in flight: workers never wait, memory stays bounded.
-        for chunk in islice(chunks, 2 * workers):
+        # Three chunks per worker in flight: workers keep busy even when this process is
+        # slow to come back (a busy machine, a slow disk), and memory stays bounded.
+        for chunk in islice(chunks, 3 * workers):
             submit(chunk)
         while in_flight:
             future, skipped = in_flight.popleft()

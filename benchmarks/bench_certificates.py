@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,13 +46,23 @@ def find_reference():
 
 
 def reference_rate(script, pages):
-    out = subprocess.run(
-        [sys.executable, str(script), str(pages), "--font", str(FONT), "--bold", str(BOLD)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return float(re.search(r"= ([\d.]+) pages/s", out).group(1))
+    """(pages/s as the reference reports it, CPU seconds per page)."""
+
+    def run(n):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(
+            [sys.executable, str(script), str(n), "--font", str(FONT), "--bold", str(BOLD)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return float(re.search(r"= ([\d.]+) pages/s", out).group(1)), cpu
+
+    rate, cpu = run(pages)
+    _rate, startup = run(1)  # interpreter, imports, fonts, one page
+    return rate, (cpu - startup) / (pages - 1)
 
 
 # --- one measured run, in a fresh process --------------------------------------------------
@@ -101,13 +112,20 @@ def measure(count, workers, pin):
             if pin:
                 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
             print("ISSUING", flush=True)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
             summary = run_job(job_id, workers=workers)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
             print("DONE", flush=True)
             assert summary.archived == count and not summary.failures, summary
             db.engine.dispose()
-    print(json.dumps({"rate": count / elapsed, "seconds": elapsed}), flush=True)
+    print(json.dumps({"rate": count / elapsed, "cpu": cpu / count}), flush=True)
+
+
+def _cpu_seconds():
+    """CPU time of this process and of its finished children (the worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 # --- the orchestrator -----------------------------------------------------------------------
@@ -205,15 +223,25 @@ def main():
         f"{backend}, {cpus} CPU(s) available; reference: {reference}"
     )
     rates = {"reference": [], 1: [], 2: []}
+    cpu = {"reference": [], 1: [], 2: []}
     for run in range(1, args.runs + 1):
-        rates["reference"].append(reference_rate(reference, args.count))
-        rates[1].append(run_measure(args.count, 1, pin=True)["rate"])
-        rates[2].append(run_measure(args.count, 2)["rate"])
+        rate, cpu_per_page = reference_rate(reference, args.count)
+        rates["reference"].append(rate)
+        cpu["reference"].append(cpu_per_page)
+        for workers in (1, 2):
+            result = run_measure(args.count, workers, pin=workers == 1)
+            rates[workers].append(result["rate"])
+            cpu[workers].append(result["cpu"])
         print(
             f"  run {run}: reference {rates['reference'][-1]:.1f}/s, "
-            f"1 core {rates[1][-1]:.1f}/s, 2 cores {rates[2][-1]:.1f}/s"
+            f"1 core {rates[1][-1]:.1f}/s, 2 cores {rates[2][-1]:.1f}/s "
+            f"(load average {os.getloadavg()[0]:.1f})"
         )
-    print(f"reference (bare reportlab page): {statistics.median(rates['reference']):.1f} pages/s")
+    ms = {key: 1000 * statistics.median(values) for key, values in cpu.items()}
+    print(
+        f"reference (bare reportlab page): {statistics.median(rates['reference']):.1f} pages/s, "
+        f"{ms['reference']:.1f} ms CPU per page"
+    )
     for workers in (1, 2):
         # Each run is compared with the reference measured just before it, so that a
         # machine busy with other work weighs on both sides of the ratio.
@@ -223,7 +251,8 @@ def main():
         verdict = "goal met" if ratio >= GOALS[workers] else "GOAL MISSED"
         print(
             f"issue-batch, {workers} core(s): {statistics.median(rates[workers]):.1f} "
-            f"certificates/s, {ratio:.2f} x reference (goal >= {GOALS[workers]}: {verdict})"
+            f"certificates/s, {ratio:.2f} x reference (goal >= {GOALS[workers]}: {verdict}); "
+            f"{ms[workers]:.1f} ms CPU per certificate, all processes"
         )
     memory = run_measure(args.memory_count, 2, sample_memory=True)
     verdict = "goal met" if memory["pss_mb"] < MEMORY_GOAL_MB else "GOAL MISSED"

@@ -264,6 +264,7 @@ def issue_batch(
 
 
 def _run_in_pool(run, chunks, workers):
+    renderer()  # fonts loaded once, here: forked workers share them instead of each loading
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
     try:
         in_flight = deque()

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from registry.config import PROJECT_ROOT, load_config
-from registry.extensions import babel, csrf, db, login_manager, migrate
+from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config=None):
@@ -29,6 +29,7 @@ def create_app(config=None):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
+    limiter.init_app(app)
 
     from registry import models  # noqa: F401  (every model registered before first use)
 
@@ -79,6 +80,9 @@ def _register_blueprints(app):
 
     app.register_blueprint(api_bp)
     app.register_blueprint(tokens_bp)
+    from registry.certificates.routes import bp as certificates_bp
+
+    app.register_blueprint(certificates_bp)
 
 
 def _select_locale():

@@ -22,6 +22,13 @@ def _int(name, default):
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _flag(name, default):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
 def load_config(instance_path, overrides=None):
     """Build the app's settings; `overrides` (tests, scripts) win over the environment."""
     overrides = dict(overrides or {})
@@ -53,6 +60,15 @@ def load_config(instance_path, overrides=None):
         ),
         "REGISTRY_SIGNATORY_NAME": os.environ.get("REGISTRY_SIGNATORY_NAME", "Nguyễn Hoàng Linh"),
         "REGISTRY_SIGNATORY_TITLE": os.environ.get("REGISTRY_SIGNATORY_TITLE", "Tổng cục trưởng"),
+        # Certificates (docs/certificates.md): render the PDF inside issue_certificate, or leave
+        # it (sha256 NULL) for `registry issue-batch`; public verification limits per client.
+        "REGISTRY_CERTIFICATES_RENDER_AT_ISSUE": _flag(
+            "REGISTRY_CERTIFICATES_RENDER_AT_ISSUE", True
+        ),
+        "REGISTRY_VERIFY_RATE_LIMIT": os.environ.get(
+            "REGISTRY_VERIFY_RATE_LIMIT", "30 per minute;500 per day"
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REGISTRY_RATELIMIT_STORAGE_URL", "memory://"),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",

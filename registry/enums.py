@@ -88,3 +88,12 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+
+
+class BatchJobStatus(StrEnum):
+    """A background run of certificate batch issuance, as the directorate follows it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"

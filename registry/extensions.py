@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,3 +15,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# No default limits: each public endpoint states its own. Storage comes from
+# RATELIMIT_STORAGE_URI (REGISTRY_RATELIMIT_STORAGE_URL; memory:// unless redis is configured).
+limiter = Limiter(key_func=get_remote_address)

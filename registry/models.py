@@ -3,7 +3,7 @@
 from registry.audit.models import AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
-from registry.certificates.models import Certificate, CertificateCounter
+from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import (
     AccreditationRequest,
@@ -20,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "AuditFinding",
     "AuditSample",
+    "BatchJob",
     "Certificate",
     "CertificateCounter",
     "Course",

@@ -48,3 +48,7 @@ def home_endpoint(user):
     """Where a user lands after signing in."""
     items = navigation_for(user)
     return items[0][0] if items else "public.home"
+
+
+_BY_ROLE[Role.OFFICER].append(("certificates.batch_jobs", _l("Certificate issuance")))
+_BY_ROLE[Role.AUDITOR].append(("certificates.batch_jobs", _l("Certificate issuance")))

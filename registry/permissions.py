@@ -172,3 +172,24 @@ def experts_visible_to(user):
 def can_manage_token(user, token):
     """Users create and revoke only their own API tokens."""
     return bool(user and user.is_authenticated and token.user_id == user.id)
+
+
+def can_download_certificate(user, certificate):
+    """The holder (the user whose account owns the expert record), officers and auditors."""
+    if has_role(user, Role.OFFICER, Role.AUDITOR):
+        return True
+    return bool(
+        user
+        and user.is_authenticated
+        and user.id is not None
+        and certificate.expert.user_id == user.id
+    )
+
+
+def can_view_batch_jobs(user):
+    return has_role(user, Role.OFFICER, Role.AUDITOR)
+
+
+def can_run_certificate_batch(user):
+    """Starting batch issuance is a directorate decision: officers only."""
+    return has_role(user, Role.OFFICER)

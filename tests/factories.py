@@ -405,3 +405,17 @@ def api_token_for(user, name="tests"):
 
     _token, plaintext = create_token(user, name, actor=user)
     return plaintext
+
+
+def issued_certificate(expert=None, *, level=None, actor=None, issued_on=None, **expert_kwargs):
+    """A certified expert (built unless given) and a certificate issued the real way."""
+    from registry.certificates.service import issue_certificate
+    from registry.enums import CertificateLevel
+
+    if expert is None:
+        expert_kwargs.setdefault("status", ExpertStatus.CERTIFIED)
+        expert = ExpertFactory(**expert_kwargs)
+    actor = actor or UserFactory(role=Role.OFFICER)
+    return issue_certificate(
+        expert, level or CertificateLevel.NATIONAL, actor=actor, issued_on=issued_on
+    )

@@ -17,8 +17,6 @@ from registry.operations.backup import BackupError, make_backup
 from tests.conftest import make_app
 from tests.factories import ExpertFactory, UserFactory, api_token_for
 
-PDF = b"%PDF-1.4\n% a certificate as archived\n%%EOF\n"
-
 
 def _populate(app):
     """Experts, a certificate with its archived PDF, and an API token; returns the token."""
@@ -29,22 +27,10 @@ def _populate(app):
         expert = ExpertFactory(full_name="Đặng Văn Khôi Phục", status=ExpertStatus.CERTIFIED)
         db.session.flush()
         certificate = issue_certificate(expert, CertificateLevel.NATIONAL, actor=officer)
-        archive = app.config["REGISTRY_CERTIFICATES_DIR"]
-        path = f"{certificate.year}/{certificate.number}.pdf"
-        (pdf := _archive_file(archive, path)).write_bytes(PDF)
-        certificate.archive_path = path
-        certificate.sha256 = hashlib.sha256(pdf.read_bytes()).hexdigest()
+        assert certificate.archive_path  # rendered and archived at issue
         token = api_token_for(db.session.get(User, officer.id))
         db.session.commit()
         return token
-
-
-def _archive_file(archive, relative):
-    from pathlib import Path
-
-    path = Path(archive) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _snapshot(app, token):

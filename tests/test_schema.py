@@ -107,9 +107,8 @@ def test_certificate_rules(ctx):
         "UPDATE certificates SET valid_until = issued_on WHERE id = :id", id=certificate.id
     )
     # a file and its hash come together
-    _insert_fails(
-        "UPDATE certificates SET sha256 = :h WHERE id = :id", id=certificate.id, h="0" * 64
-    )
+    assert certificate.sha256 and certificate.archive_path  # archived at issue
+    _insert_fails("UPDATE certificates SET archive_path = NULL WHERE id = :id", id=certificate.id)
     # a verification code too short to be unguessable
     _insert_fails(
         "UPDATE certificates SET verification_code = 'abc' WHERE id = :id", id=certificate.id

@@ -6,7 +6,7 @@ those experts, ordered as the page lists them, with every column the filters rea
 that a search and its count over 100,000 experts never touch the table.
 
 Revision ID: 20261122_0701
-Revises: 20261121_0001
+Revises: 20261122_0501
 Create Date: 2026-11-22 07:01:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261122_0701"
-down_revision = "20261121_0001"
+down_revision = "20261122_0501"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import UTCDateTime, enum_column_type, utcnow
-from registry.enums import CertificateLevel, CertificateStatus
+from registry.enums import BatchJobStatus, CertificateLevel, CertificateStatus
 from registry.extensions import db
 
 SCHEME_REFERENCE = "TCVN 13751:2023"
@@ -70,3 +70,51 @@ class CertificateCounter(db.Model):
     )
     year: Mapped[int] = mapped_column(primary_key=True)
     last_sequence: Mapped[int] = mapped_column(default=0)
+
+
+class BatchJob(db.Model):
+    """A run of batch issuance started from the directorate's page; its progress lives here.
+
+    The background process updates the counts in the same transaction as each chunk of
+    certificates it archives, so what the page shows is what the database holds.
+    """
+
+    __tablename__ = "batch_jobs"
+    __table_args__ = (
+        sa.CheckConstraint("total >= 0 AND done >= 0 AND failed >= 0", name="counts_not_negative"),
+        sa.CheckConstraint("done + failed <= total", name="progress_within_total"),
+        sa.CheckConstraint(
+            "(status IN ('finished', 'failed')) = (finished_at IS NOT NULL)",
+            name="finished_when_closed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[BatchJobStatus] = mapped_column(
+        enum_column_type(BatchJobStatus, "status"), default=BatchJobStatus.QUEUED, index=True
+    )
+    # The cohort: a course code and/or expert ids; neither means every pending certificate.
+    course_code: Mapped[str | None] = mapped_column(sa.String(40))
+    expert_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    # [{"expert_id", "holder_name", "number", "error"}], at most MAX_RECORDED_FAILURES.
+    failures: Mapped[list] = mapped_column(sa.JSON, default=list)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    pid: Mapped[int | None]
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    started_by = relationship("User")
+
+    @property
+    def processed(self):
+        return self.done + self.failed
+
+    @property
+    def percent(self):
+        return 100 if not self.total else round(100 * self.processed / self.total)

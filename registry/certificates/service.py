@@ -5,6 +5,7 @@ from flask import current_app
 from registry.audit.service import record_event
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import format_number, new_verification_code, next_sequence
+from registry.certificates.rendering import render_at_issue
 from registry.enums import CertificateStatus
 from registry.extensions import db
 from registry.targets.counting import today
@@ -59,4 +60,5 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, va
         object_id=certificate.id,
         details=details,
     )
+    render_at_issue(certificate, actor=actor)
     return certificate

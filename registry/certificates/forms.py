@@ -1,0 +1,29 @@
+"""The form that starts batch issuance."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import Length, Optional, Regexp
+
+
+class BatchJobForm(FlaskForm):
+    course = StringField(
+        _l("Course code"),
+        validators=[Optional(), Length(max=40)],
+        filters=[lambda v: v and v.strip()],
+    )
+    expert_ids = StringField(
+        _l("Expert ids"),
+        validators=[
+            Optional(),
+            Length(max=2000),
+            Regexp(
+                r"^[\d\s,]+$", message=_l("Use expert ids separated by commas, e.g. 12, 15, 31.")
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Issue pending certificates"))
+
+    def parsed_expert_ids(self):
+        raw = self.expert_ids.data or ""
+        return sorted({int(part) for part in raw.replace(" ", "").split(",") if part})

@@ -1,0 +1,72 @@
+"""From a certificate row to its archived PDF: the printed fields, the QR link, the renderer."""
+
+from urllib.parse import quote, urlencode
+
+from flask import current_app
+
+from registry.audit.service import record_event
+from registry.certificates.archive import record_archived, store_certificate_pdf
+from registry.certificates.pdf import CertificatePdf, PrintedCertificate
+
+_renderer = None
+
+
+def renderer():
+    """The process's CertificatePdf (fonts are registered once per process)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = CertificatePdf()
+    return _renderer
+
+
+def verification_url(certificate, base_url=None):
+    """<REGISTRY_PUBLIC_URL>/verify/<number>?code=<code>: what the QR code encodes."""
+    base = (base_url or current_app.config["REGISTRY_PUBLIC_URL"]).rstrip("/")
+    query = urlencode({"code": certificate.verification_code})
+    return f"{base}/verify/{quote(certificate.number)}?{query}"
+
+
+def printed_fields(certificate, base_url=None):
+    """The certificate's printed fields as plain values (picklable, for worker processes)."""
+    return PrintedCertificate(
+        number=certificate.number,
+        level=certificate.level.value,
+        holder_name=certificate.holder_name,
+        holder_date_of_birth=certificate.holder_date_of_birth,
+        scheme=certificate.scheme,
+        issuing_body=certificate.issuing_body,
+        signatory_name=certificate.signatory_name,
+        signatory_title=certificate.signatory_title,
+        issued_on=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        verification_url=verification_url(certificate, base_url),
+    )
+
+
+def render_at_issue(certificate, *, actor=None):
+    """Render and archive a just-issued certificate, inside the issuing transaction.
+
+    Returns True when archived. A failure (or REGISTRY_CERTIFICATES_RENDER_AT_ISSUE off)
+    leaves sha256 NULL: the decision stands and `registry issue-batch` renders it later.
+    """
+    if not current_app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"]:
+        return False
+    try:
+        data = renderer().render(printed_fields(certificate))
+        digest, relpath, _created = store_certificate_pdf(
+            certificate.number, certificate.year, data
+        )
+    # Whatever goes wrong in reportlab or the file system must not undo the decision
+    # being recorded by the caller: the certificate stays pending and is reported.
+    except Exception as exc:
+        current_app.logger.exception("rendering certificate %s failed", certificate.number)
+        record_event(
+            "certificate.render_failed",
+            actor=actor,
+            object_type="certificate",
+            object_id=certificate.id,
+            details={"number": certificate.number, "error": f"{type(exc).__name__}: {exc}"},
+        )
+        return False
+    record_archived(certificate, digest, relpath, actor=actor)
+    return True

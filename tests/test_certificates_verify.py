@@ -1,0 +1,164 @@
+"""Public verification: status for each case, nothing for a wrong code, logged, rate-limited."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from registry.audit.models import AuditEvent
+from registry.certificates.models import Certificate
+from registry.certificates.service import issue_certificate
+from registry.enums import CertificateLevel, CertificateStatus, Role
+from registry.extensions import db
+from tests.factories import ExpertFactory, UserFactory, issued_certificate
+
+HOLDER = "Hoàng Thị Ngọc Ánh"
+
+
+def _issue(app, **kwargs):
+    """Issue a certificate for HOLDER; returns (number, code, id)."""
+    with app.app_context():
+        certificate = issued_certificate(full_name=HOLDER, **kwargs)
+        db.session.commit()
+        result = (certificate.number, certificate.verification_code, certificate.id)
+        db.session.remove()
+    return result
+
+
+def _set_status(app, certificate_id, status, reason=None):
+    with app.app_context():
+        certificate = db.session.get(Certificate, certificate_id)
+        certificate.status = status
+        certificate.status_reason = reason
+        db.session.commit()
+
+
+def _page(client, number, code):
+    response = client.get(f"/verify/{number}", query_string={"code": code})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_a_valid_certificate_shows_its_printed_fields(app, client):
+    number, code, _id = _issue(app, date_of_birth=date(1984, 7, 14))
+    status, page = _page(client, number, code)
+    assert status == 200
+    for expected in (
+        "Còn hiệu lực",
+        "Valid",
+        number,
+        HOLDER,
+        "Chuyên gia năng suất chất lượng cấp quốc gia",
+        "National productivity and quality expert",
+        "TCVN 13751:2023",
+        "Tổng cục Tiêu chuẩn Đo lường Chất lượng",
+    ):
+        assert expected in page, expected
+    assert "14/07/1984" not in page  # no personal data beyond the name (SPEC §7)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "vietnamese", "english"),
+    [
+        (CertificateStatus.SUSPENDED, "KN-2026-07", "Đang bị đình chỉ", "Suspended"),
+        (CertificateStatus.WITHDRAWN, "VP-DAO-DUC", "Đã bị thu hồi", "Withdrawn"),
+        (CertificateStatus.EXPIRED, None, "Đã hết hiệu lực", "Expired"),
+    ],
+)
+def test_each_status_is_shown(app, client, status, reason, vietnamese, english):
+    number, code, certificate_id = _issue(app)
+    _set_status(app, certificate_id, status, reason)
+    code_status, page = _page(client, number, code)
+    assert code_status == 200
+    assert vietnamese in page and english in page
+    assert "Còn hiệu lực" not in page
+    if reason:
+        assert reason in page
+
+
+def test_a_valid_certificate_past_its_date_shows_expired(app, client):
+    number, code, _id = _issue(app, issued_on=date(2019, 5, 2))
+    _code_status, page = _page(client, number, code)
+    assert "Đã hết hiệu lực" in page and "Còn hiệu lực" not in page
+
+
+def test_a_reason_is_not_shown_for_an_expired_certificate(app, client):
+    number, code, certificate_id = _issue(app)
+    _set_status(app, certificate_id, CertificateStatus.EXPIRED, "internal note")
+    assert "internal note" not in _page(client, number, code)[1]
+
+
+def test_a_superseded_certificate_names_its_successor(app, client):
+    with app.app_context():
+        officer = UserFactory(role=Role.OFFICER)
+        expert = ExpertFactory(full_name=HOLDER, status="certified")
+        old = issue_certificate(expert, CertificateLevel.NATIONAL, actor=officer)
+        expert.full_name = "Hoàng Thị Ngọc Anh"
+        new = issue_certificate(expert, CertificateLevel.NATIONAL, actor=officer, replaces=old)
+        db.session.commit()
+        old_ref = (old.number, old.verification_code)
+        new_ref = (new.number, new.verification_code)
+    _status, page = _page(client, *old_ref)
+    assert "Đã được thay thế" in page and "Superseded" in page
+    assert new_ref[0] in page
+    assert HOLDER in page  # the old certificate shows the name it carried
+    _status, page = _page(client, *new_ref)
+    assert "Còn hiệu lực" in page and "Hoàng Thị Ngọc Anh" in page
+
+
+@pytest.mark.parametrize("code", ["wrong-code-wrong-code-wrong", "", None])
+def test_a_wrong_or_missing_code_reveals_nothing(app, client, code):
+    number, _code, _id = _issue(app)
+    query = {} if code is None else {"code": code}
+    response = client.get(f"/verify/{number}", query_string=query)
+    unknown = client.get("/verify/NSCL-QG-2026-99999", query_string=query)
+    assert response.status_code == unknown.status_code == 404
+    page = response.get_data(as_text=True)
+    assert HOLDER not in page
+    for hidden in ("Còn hiệu lực", "Valid", "cấp quốc gia", "Đo lường", "Số hiệu"):
+        assert hidden not in page
+    # The same page as for a number that does not exist (but for the echoed address).
+    assert page.replace(number, "N") == unknown.get_data(as_text=True).replace(
+        "NSCL-QG-2026-99999", "N"
+    )
+
+
+def test_the_page_speaks_the_certificates_languages_not_the_browsers(app, client):
+    number, code, _id = _issue(app)
+    client.get("/lang/en")
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    _status, page = _page(client, number, code)
+    assert '<html lang="vi">' in page
+    assert "Kiểm tra giấy chứng nhận" in page and "Certificate verification" in page
+
+
+def test_each_check_is_logged(app, client):
+    number, code, certificate_id = _issue(app)
+    _page(client, number, code)
+    _page(client, number, "guess")
+    with app.app_context():
+        events = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "certificate.verified")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [(e.object_id, e.details["outcome"]) for e in events] == [
+            (str(certificate_id), "valid"),
+            (None, "no_match"),
+        ]
+        assert all(e.details["number"] == number for e in events)
+        assert events[0].details["client"] == "127.0.0.1"
+
+
+def test_verification_is_rate_limited_per_client(app, client):
+    app.config["REGISTRY_VERIFY_RATE_LIMIT"] = "3 per minute"
+    number, code, _id = _issue(app)
+    statuses = [
+        client.get(f"/verify/{number}", query_string={"code": code}).status_code for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    other_client = client.get(
+        f"/verify/{number}",
+        query_string={"code": code},
+        environ_overrides={"REMOTE_ADDR": "203.0.113.7"},
+    )
+    assert other_client.status_code == 200

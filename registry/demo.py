@@ -193,7 +193,21 @@ class _Seeder:
                     actor = own_accounts[index]
                     profile.update(full_name=actor.full_name, email=actor.email)
                 renewed = status == ExpertStatus.CERTIFIED and index == 1
-                self._walk(profile, status, centre_code, actor, officer, renewed=renewed)
+                # Half of the certified and regional experts come from this year's cohort,
+                # so that the 2026-2030 targets show progress too.
+                this_year = status in (
+                    ExpertStatus.CERTIFIED,
+                    ExpertStatus.ACCREDITED_REGIONAL,
+                ) and index >= max(2, how_many // 2)
+                self._walk(
+                    profile,
+                    status,
+                    centre_code,
+                    actor,
+                    officer,
+                    renewed=renewed,
+                    this_year=this_year,
+                )
                 count += 1
         return count
 
@@ -223,10 +237,16 @@ class _Seeder:
             "consent_public_listing": rng.random() < 0.8,
         }
 
-    def _walk(self, profile, final, centre_code, applicant, officer, renewed=False):
+    def _walk(
+        self, profile, final, centre_code, applicant, officer, renewed=False, this_year=False
+    ):
         """Take one person from application to `final` through the lifecycle service."""
         old = final == ExpertStatus.EXPIRED or renewed
-        recent = final in (ExpertStatus.APPLIED, ExpertStatus.TRAINED, ExpertStatus.REJECTED)
+        recent = this_year or final in (
+            ExpertStatus.APPLIED,
+            ExpertStatus.TRAINED,
+            ExpertStatus.REJECTED,
+        )
         course, session, staff = self.runs[centre_code][0 if old else (2 if recent else 1)]
         applied_on = course.starts_on - timedelta(days=30)
         expert = apply(profile, actor=applicant, at=_at(applied_on)).expert

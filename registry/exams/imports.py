@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.centres.imports import (
+    EMAIL,
+    NAME,
     CellError,
     Column,
     ImportOutcome,
@@ -23,21 +25,6 @@ from registry.exams.models import ExamResult, ExamSession
 from registry.exams.service import recording_problem, score_problem
 from registry.extensions import db
 
-EMAIL = Column(
-    "email",
-    "Email",
-    "Email",
-    _l("Email"),
-    required=True,
-    hint="Email của chuyên gia đã đăng ký. (The email the expert registered with.)",
-)
-NAME = Column(
-    "full_name",
-    "Họ và tên",
-    "Full name",
-    _l("Full name"),
-    hint="Không bắt buộc; nếu có, phải khớp với hồ sơ. (Optional; if given, must match the record.)",
-)
 SCORE = Column(
     "score",
     "Điểm",

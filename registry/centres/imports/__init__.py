@@ -46,6 +46,24 @@ class Column:
         return {search_key(h) for h in (self.header, self.header_vi, self.header_en, self.key)}
 
 
+# The columns every import identifies people by.
+EMAIL = Column(
+    "email",
+    "Email",
+    "Email",
+    _l("Email"),
+    required=True,
+    hint="Email của chuyên gia đã đăng ký. (The email the expert registered with.)",
+)
+NAME = Column(
+    "full_name",
+    "Họ và tên",
+    "Full name",
+    _l("Full name"),
+    hint="Không bắt buộc; nếu có, phải khớp với hồ sơ. (Optional; if given, must match the record.)",
+)
+
+
 @dataclass
 class Row:
     number: int  # as the user sees it: the header is row 1 of a spreadsheet

@@ -12,6 +12,8 @@ from registry.audit.service import record_event
 from registry.centres import rules
 from registry.centres.imports import (
     CHUNK,
+    EMAIL,
+    NAME,
     CellError,
     Column,
     ImportOutcome,
@@ -37,21 +39,6 @@ COURSE = Column(
     _l("Course code"),
     required=True,
     hint="Mã khóa học của trung tâm, ví dụ CG-HN01-2026. (The centre's course code.)",
-)
-EMAIL = Column(
-    "email",
-    "Email",
-    "Email",
-    _l("Email"),
-    required=True,
-    hint="Email của chuyên gia đã đăng ký. (The email the expert registered with.)",
-)
-NAME = Column(
-    "full_name",
-    "Họ và tên",
-    "Full name",
-    _l("Full name"),
-    hint="Không bắt buộc; nếu có, phải khớp với hồ sơ. (Optional; if given, must match the record.)",
 )
 HOURS = Column(
     "attended_hours",

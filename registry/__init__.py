@@ -152,6 +152,21 @@ def _register_error_handlers(app):
         db.session.rollback()
         return page(exc.http_status, _l("Not possible now"), str(exc))
 
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        # SQLite lets one writer in at a time; a writer that waited too long must not see a 500.
+        db.session.rollback()
+        if "database is locked" in str(exc):
+            return page(
+                503,
+                _l("The registry is busy"),
+                _l("Nothing was saved. Try again in a moment."),
+            )
+        app.logger.exception("database error")
+        return page(500, _l("Something went wrong"), _l("The error was logged. Nothing was saved."))
+
     @app.errorhandler(500)
     def server_error(_exc):
         db.session.rollback()

@@ -54,3 +54,21 @@ def test_expert_sees_their_own_record_and_not_someone_elses(app, client, login_a
         assert mine.user_id == account.id
     assert "Lê Thị Của Tôi" in client.get("/me").text
     assert client.get(f"/experts/{other_id}").status_code == 403
+
+
+def test_a_locked_sqlite_database_is_a_503_that_saves_nothing(app, client, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from registry.auth import routes
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError(
+            "UPDATE users ...", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(routes, "authenticate", locked)
+    response = client.post("/login", data={"email": "a@example.vn", "password": "whatever it is"})
+    assert response.status_code == 503
+    assert "Chưa có dữ liệu nào được lưu" in response.text

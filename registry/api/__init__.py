@@ -21,6 +21,14 @@ def do_not_store(response):
     return response
 
 
-from registry.api import auth, openapi, views  # noqa: E402,F401  (routes on bp)
+# Modules with routes on bp.
+from registry.api import (  # noqa: E402,F401
+    auth,
+    centre_views,
+    certificate_views,
+    lifecycle_views,
+    openapi,
+    views,
+)
 
 bp.before_request(auth.identify_caller)

@@ -7,6 +7,7 @@ Requests here never use the browser session or CSRF tokens: they carry
 from flask import Blueprint
 
 from registry.api.errors import register_error_handlers
+from registry.api.throttle import throttle
 from registry.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,4 +32,5 @@ from registry.api import (  # noqa: E402,F401
     views,
 )
 
+bp.before_request(throttle)
 bp.before_request(auth.identify_caller)

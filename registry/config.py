@@ -68,6 +68,20 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_VERIFY_RATE_LIMIT": os.environ.get(
             "REGISTRY_VERIFY_RATE_LIMIT", "30 per minute;500 per day"
         ),
+        # Rate limits (docs/api.md): sign-in per client address and per email tried; the API
+        # per token, or per address without one.
+        "REGISTRY_LOGIN_RATE_LIMIT": os.environ.get(
+            "REGISTRY_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
+        ),
+        "REGISTRY_LOGIN_EMAIL_RATE_LIMIT": os.environ.get(
+            "REGISTRY_LOGIN_EMAIL_RATE_LIMIT", "10 per minute;50 per hour"
+        ),
+        "REGISTRY_API_TOKEN_RATE_LIMIT": os.environ.get(
+            "REGISTRY_API_TOKEN_RATE_LIMIT", "600 per minute"
+        ),
+        "REGISTRY_API_ANONYMOUS_RATE_LIMIT": os.environ.get(
+            "REGISTRY_API_ANONYMOUS_RATE_LIMIT", "120 per minute"
+        ),
         "RATELIMIT_STORAGE_URI": os.environ.get("REGISTRY_RATELIMIT_STORAGE_URL", "memory://"),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),

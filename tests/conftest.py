@@ -33,6 +33,8 @@ def make_app(url, tmp_path, **overrides):
         "REGISTRY_UPLOADS_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        # Tests sign many accounts in from one address; tests/test_api_limits.py sets its own.
+        "REGISTRY_LOGIN_RATE_LIMIT": "1000 per minute",
     }
     config.update(overrides)
     return create_app(config)

@@ -1,30 +1,114 @@
 """Who may call what in the API: every endpoint x anonymous and each role, with objects that
-are the caller's own (their record, an expert enrolled at their centre) and someone else's.
+are the caller's own (their record, an expert enrolled at their centre, a course of their
+centre, a session they examine, a certificate they hold) and someone else's.
 
 tests/test_permissions.py::test_every_route_has_a_row fails when an API endpoint has no row.
 """
 
+import re
+
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from registry.centres.models import Course
+from registry.auth.models import User
+from registry.enums import ExpertStatus
 from registry.extensions import db
-from tests.factories import CourseFactory, EnrolmentFactory, ExpertFactory
+from tests.factories import (
+    CentreFactory,
+    CourseFactory,
+    EnrolmentFactory,
+    ExamSessionFactory,
+    ExpertFactory,
+    issued_certificate,
+)
 
 ROLES = ["anonymous", "expert", "centre_staff", "officer", "auditor", "admin"]
+DENY = [401, 403, 403, 403, 403, 403]
+STAFF_ONLY = [401, 403, "ok", 403, 403, 403]
 
-# (method, path, expected status for each role in ROLES order). {own_expert} is the
-# caller's own record (expert) or an expert enrolled at the caller's centre (centre staff);
-# {other_expert} is another person, enrolled at another centre.
+APPLICATION = {
+    "full_name": "Lê Văn Ứng",
+    "date_of_birth": "1985-02-03",
+    "email": "ung.le@example.vn",
+    "organisation": "Sở KH&CN Huế",
+    "organisation_type": "province",
+    "province": "Thừa Thiên Huế",
+    "sector": "Dịch vụ công",
+    "highest_degree": "Thạc sĩ",
+    "years_experience": 9,
+    "consent_scheme_rules": True,
+}
+COURSE = {
+    "code": "API-01",
+    "title": "Năng suất xanh",
+    "topic": "pq_expert_basic",
+    "level": "basic",
+    "starts_on": "2026-09-01",
+    "ends_on": "2026-10-30",
+    "hours": 40,
+    "capacity": 20,
+}
+SESSION = {"held_on": "2026-05-01", "examiner_id": "{me}", "pass_mark": 70, "max_score": 100}
+
+# (method, path, expected status for each role in ROLES order, JSON body or None).
+# "ok" is 200, or 201 for a POST that creates. {own_*} objects belong to the caller (the
+# expert's record, their certificate; the staff's centre and sessions); {other_*} to others.
 API_TABLE = [
-    ("GET", "/api/v1/health", [200, 200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/targets", [200, 200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/experts", [401, 403, 200, 200, 200, 403]),
-    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 200, 200, 200, 403]),
-    ("GET", "/api/v1/experts/{other_expert}", [401, 403, 403, 200, 200, 403]),
-    ("GET", "/api/v1/experts/999999", [401, 404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/health", [200, 200, 200, 200, 200, 200], None),
+    ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200], None),
+    ("GET", "/api/v1/targets", [200, 200, 200, 200, 200, 200], None),
+    ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200], None),
+    ("GET", "/api/v1/experts", [401, 403, 200, 200, 200, 403], None),
+    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 200, 200, 200, 403], None),
+    ("GET", "/api/v1/experts/{other_expert}", [401, 403, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/experts/999999", [401, 404, 404, 404, 404, 404], None),
+    # The expert already holds a record: a second application conflicts.
+    ("POST", "/api/v1/experts", [401, 409, 403, "ok", 403, 403], APPLICATION),
+    (
+        "POST",
+        "/api/v1/experts/{other_expert}/transitions",
+        [401, 403, 403, 200, 403, 403],
+        {"to": "rejected", "reason": "Hồ sơ thiếu bằng cấp"},
+    ),
+    ("POST", "/api/v1/experts/999999/transitions", [401, 404, 404, 404, 404, 404], {"to": "x"}),
+    ("GET", "/api/v1/courses", [401, 403, 200, 200, 200, 403], None),
+    ("POST", "/api/v1/courses", STAFF_ONLY, COURSE),
+    (
+        "POST",
+        "/api/v1/courses/{own_course}/enrolments",
+        STAFF_ONLY,
+        {"expert_id": "{other_expert}"},
+    ),
+    (
+        "POST",
+        "/api/v1/courses/{other_course}/enrolments",
+        DENY,
+        {"expert_id": "{other_expert}"},
+    ),
+    ("POST", "/api/v1/courses/999999/enrolments", [401, 403, 404, 403, 403, 403], {}),
+    ("PATCH", "/api/v1/enrolments/{own_enrolment}", [401, 403, 200, 403, 403, 403], {}),
+    ("PATCH", "/api/v1/enrolments/{other_enrolment}", DENY, {"attended_hours": 1}),
+    ("PATCH", "/api/v1/enrolments/999999", [401, 403, 404, 403, 403, 403], {}),
+    ("POST", "/api/v1/exam-sessions", STAFF_ONLY, SESSION),
+    (
+        "POST",
+        "/api/v1/exam-sessions/{own_session}/results",
+        [401, 403, 200, 403, 403, 403],
+        [{"expert_id": "{own_expert}", "score": 81}],
+    ),
+    (
+        "POST",
+        "/api/v1/exam-sessions/{other_session}/results",
+        DENY,
+        [{"expert_id": "{own_expert}", "score": 81}],
+    ),
+    ("GET", "/api/v1/certificates/{own_certificate}", [401, 200, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/certificates/{other_certificate}", [401, 403, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/certificates/{own_certificate}/pdf", [401, 200, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/certificates/{other_certificate}/pdf", [401, 403, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/certificates/NSCL-QG-1999-99999", [401, 404, 404, 404, 404, 404], None),
+    ("GET", "/api/v1/verify/{own_certificate}?code={own_code}", [200] * 6, None),
+    ("GET", "/api/v1/verify/{own_certificate}?code=wrong", [404] * 6, None),
 ]
 
 
@@ -32,8 +116,8 @@ def covered_endpoints(app):
     """(endpoint, method) pairs that API_TABLE exercises, found by routing its paths."""
     adapter = app.url_map.bind("localhost")
     covered = set()
-    for method, path, _expected in API_TABLE:
-        url = path.format(own_expert=1, other_expert=2)
+    for method, path, _expected, _body in API_TABLE:
+        url = re.sub(r"\{\w+\}", "1", path.split("?")[0])
         try:
             endpoint, _args = adapter.match(url, method=method)
         except (NotFound, MethodNotAllowed):
@@ -42,34 +126,74 @@ def covered_endpoints(app):
     return covered
 
 
+def _fill(value, ids):
+    """The body with "{name}" placeholders replaced by the objects' ids."""
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
+        return ids[value[1:-1]]
+    return value
+
+
+def _objects(role, account):
+    """The objects of the table: the caller's own and someone else's (committed)."""
+    user = db.session.get(User, account.id) if account else None
+    course = CourseFactory(**({"centre": user.centre} if role == "centre_staff" else {}))
+    other = ExpertFactory()
+    other_enrolment = EnrolmentFactory(expert=other)  # at a centre of its own
+    own = ExpertFactory(
+        status=ExpertStatus.CERTIFIED, user_id=account.id if role == "expert" else None
+    )
+    own_enrolment = EnrolmentFactory(expert=own, course=course)
+    examiner = {"examiner": user} if role == "centre_staff" else {}
+    own_session = ExamSessionFactory(centre=course.centre, **examiner)
+    own_certificate = issued_certificate(own)
+    other_certificate = issued_certificate()
+    other_session = ExamSessionFactory()
+    db.session.commit()
+    return {
+        "me": account.id if account else None,
+        "own_expert": own.id,
+        "other_expert": other.id,
+        "own_course": course.id,
+        "other_course": other_enrolment.course_id,
+        "own_enrolment": own_enrolment.id,
+        "other_enrolment": other_enrolment.id,
+        "own_session": own_session.id,
+        "other_session": other_session.id,
+        "own_certificate": own_certificate.number,
+        "own_code": own_certificate.verification_code,
+        "other_certificate": other_certificate.number,
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_api_role_table(app, api_as, role):
     client = app.test_client()
-    headers = {}
-    kwargs = {}
+    app.config["REGISTRY_VERIFY_RATE_LIMIT"] = "1000 per minute"
+    account, headers = None, {}
     if role == "centre_staff":
         with app.app_context():
-            course = CourseFactory()
+            centre_id = CentreFactory().id
             db.session.commit()
-            kwargs = {"centre_id": course.centre_id}
-            course_id = course.id
-    if role != "anonymous":
-        account, headers = api_as(role, **kwargs)
+        account, headers = api_as(role, centre_id=centre_id)
+    elif role != "anonymous":
+        account, headers = api_as(role)
     with app.app_context():
-        other = ExpertFactory()
-        EnrolmentFactory(expert=other)  # at a centre of its own
-        own = ExpertFactory(user_id=account.id if role == "expert" else None)
-        if role == "centre_staff":
-            EnrolmentFactory(expert=own, course=db.session.get(Course, course_id))
-        db.session.commit()
-        ids = {"own_expert": own.id, "other_expert": other.id}
+        ids = _objects(role, account)
     failures = []
-    for method, path, expected in API_TABLE:
+    for method, path, expected, body in API_TABLE:
         url = path.format(**ids)
-        response = client.open(url, method=method, headers=headers)
+        kwargs = {"json": _fill(body, ids)} if body is not None else {}
+        response = client.open(url, method=method, headers=headers, **kwargs)
         want = expected[ROLES.index(role)]
+        if want == "ok":
+            want = 201 if method == "POST" and not path.endswith("/results") else 200
         if response.status_code != want:
-            failures.append(f"{method} {url}: {response.status_code}, expected {want}")
+            detail = response.json["error"]["message"] if response.is_json and want < 400 else ""
+            failures.append(f"{method} {url}: {response.status_code}, expected {want} {detail}")
         elif want >= 400:
             assert response.json["error"]["code"], url
     assert failures == []

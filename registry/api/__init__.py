@@ -7,6 +7,7 @@ Requests here never use the browser session or CSRF tokens: they carry
 from flask import Blueprint
 
 from registry.api.errors import register_error_handlers
+from registry.api.throttle import throttle
 from registry.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -21,6 +22,15 @@ def do_not_store(response):
     return response
 
 
-from registry.api import auth, openapi, views  # noqa: E402,F401  (routes on bp)
+# Modules with routes on bp.
+from registry.api import (  # noqa: E402,F401
+    auth,
+    centre_views,
+    certificate_views,
+    lifecycle_views,
+    openapi,
+    views,
+)
 
+bp.before_request(throttle)
 bp.before_request(auth.identify_caller)

@@ -43,8 +43,9 @@ MESSAGES = {
 class ApiError(Exception):
     """An answer of the API other than success; `fields` names the invalid input, if any."""
 
-    def __init__(self, status, message=None, *, code=None, fields=None):
+    def __init__(self, status, message=None, *, code=None, fields=None, headers=None):
         super().__init__(str(message or MESSAGES.get(status, "")))
+        self.headers = headers
         self.status = status
         self.message = message
         self.code = code
@@ -101,11 +102,17 @@ def register_error_handlers(bp):
     def api_error(exc):
         if exc.status >= 500:
             db.session.rollback()
-        return error_response(exc.status, exc.message, code=exc.code, fields=exc.fields)
+        return error_response(
+            exc.status, exc.message, code=exc.code, fields=exc.fields, headers=exc.headers
+        )
 
     @bp.errorhandler(HTTPException)
     def http_error(exc):
         return http_error_response(exc)
+
+    # Flask looks for handlers by status code across the app before it looks by class: an
+    # app-wide page for 429 (the public /verify page's) would otherwise answer the API.
+    bp.errorhandler(429)(http_error)
 
     @bp.errorhandler(500)
     def server_error(exc):

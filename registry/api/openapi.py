@@ -138,19 +138,40 @@ SCHEMAS["Expert"] = {
 }
 
 ERROR_TEXT = {
-    400: "Invalid query parameter.",
+    400: "Invalid query parameter, or a body that is not JSON.",
     401: "No token, or a token that is not valid, revoked, or of a disabled account.",
     403: "The token's user may not do this.",
     404: "No such object.",
+    409: "Refused by the state of the registry (an illegal or concurrent change, a full "
+    "course, a result too early...); the message says why.",
+    413: "The body is too large.",
+    415: "The body is not sent as application/json.",
+    422: "The body is not valid: missing, unknown or wrong fields (named in `fields`), or "
+    "refused by the registry's rules.",
+    429: "Too many requests.",
+    500: "The archived file failed its integrity check.",
 }
+BODY_ERRORS = (400, 403, 413, 415, 422)
 
 
 def _json_response(description, schema):
     return {"description": description, "content": {JSON: {"schema": schema}}}
 
 
-def _operation(summary, ok, *, errors=(), params=None, secured=True, description=None):
-    responses = {"200": _json_response("OK", ok)}
+def _operation(
+    summary,
+    ok,
+    *,
+    errors=(),
+    params=None,
+    secured=True,
+    description=None,
+    method="get",
+    body=None,
+    status=200,
+    ok_content=JSON,
+):
+    responses = {str(status): {"description": "OK", "content": {ok_content: {"schema": ok}}}}
     # A token that is sent is checked even on public endpoints.
     for status in sorted({401, *errors}):
         responses[str(status)] = _json_response(ERROR_TEXT[status], _ref("Error"))
@@ -162,7 +183,9 @@ def _operation(summary, ok, *, errors=(), params=None, secured=True, description
     }
     if description:
         operation["description"] = description
-    return {"get": operation}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body.schema()}}}
+    return {method: operation}
 
 
 def _query_params(fields):
@@ -179,6 +202,9 @@ def _query_params(fields):
 
 @cache
 def openapi_document():
+    from registry.api.openapi_services import SERVICE_SCHEMAS, phase_two_paths
+
+    SCHEMAS.update(SERVICE_SCHEMAS)
     expert_id = {
         "name": "expert_id",
         "in": "path",
@@ -194,7 +220,7 @@ def openapi_document():
     health["get"]["responses"]["503"] = _json_response(
         "The database does not answer.", _ref("Health")
     )
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "PQ expert registry API",
@@ -244,6 +270,9 @@ def openapi_document():
             },
         },
     }
+    for path, operations in phase_two_paths().items():
+        document["paths"].setdefault(path, {}).update(operations)
+    return document
 
 
 @bp.get("/openapi.json")

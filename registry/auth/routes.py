@@ -2,7 +2,16 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from registry.auth.forms import ChangePasswordForm, LoginForm
 from registry.auth.models import User
 from registry.auth.service import authenticate, change_password
-from registry.extensions import db, login_manager
+from registry.extensions import db, limiter, login_manager
 from registry.navigation import home_endpoint
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +40,17 @@ def safe_next(target):
     return target
 
 
+def _email_tried():
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRY_LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["REGISTRY_LOGIN_EMAIL_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_email_tried,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))

@@ -60,6 +60,8 @@ def too_many_requests(_exc):
         _l("Too many requests"),
         _l("Too many checks from your address in a short time. Wait a minute and try again."),
     )
+    if request.endpoint == "auth.login":  # the sign-in limits (registry/auth/routes.py)
+        message = _l("Too many sign-in attempts in a short time. Wait a minute and try again.")
     return render_template("error.html", status=429, title=title, message=message), 429
 
 

@@ -78,4 +78,7 @@ def _configure_sqlite(dbapi_connection, _record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A unit of work known to write asks for the write lock at once (see
+        # registry/transactions.py): it then waits its turn instead of failing later.
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

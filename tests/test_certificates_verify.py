@@ -162,3 +162,33 @@ def test_verification_is_rate_limited_per_client(app, client):
         environ_overrides={"REMOTE_ADDR": "203.0.113.7"},
     )
     assert other_client.status_code == 200
+
+
+def test_concurrent_verifications_all_answer_and_are_all_logged(app, backend, tmp_path):
+    """Several workers verifying at once: every check answers 200 and is logged exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.audit.models import AuditEvent
+    from registry.audit.service import verify_chain
+
+    with app.app_context():
+        certificate = issued_certificate()
+        db.session.commit()
+        url = f"/verify/{certificate.number}?code={certificate.verification_code}"
+        before = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+        db.session.remove()
+    app.config["REGISTRY_VERIFY_RATE_LIMIT"] = "1000 per minute"
+
+    def check(_):
+        with app.test_client() as worker:
+            return worker.get(url).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(check, range(40)))
+    # Without the write lock up front, SQLite refused some of these ("database is locked").
+    assert statuses == [200] * 40
+    with app.app_context():
+        after = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+        assert after - before == 40
+        assert verify_chain().ok
+        db.session.remove()

@@ -18,6 +18,7 @@ from registry.certificates.rendering import verification_url
 from registry.certificates.verification import check_certificate, effective_status
 from registry.extensions import db, limiter
 from registry.permissions import can_download_certificate
+from registry.transactions import commit_with_retry
 
 VERIFY_QUERY = {
     "code": String(max_length=64, description="The verification code printed on the certificate."),
@@ -70,8 +71,10 @@ def certificate_pdf(number):
 @limiter.limit(lambda: current_app.config["REGISTRY_VERIFY_RATE_LIMIT"])
 def verify(number):
     args = parse_query(VERIFY_QUERY)
-    result = check_certificate(number, args["code"], client=request.remote_addr, actor=api_user())
-    db.session.commit()
+    actor = api_user()
+    result = commit_with_retry(
+        lambda: check_certificate(number, args["code"], client=request.remote_addr, actor=actor)
+    )
     if result is None:
         raise ApiError(404, NOT_VERIFIED)
     return jsonify(verification_json(result))

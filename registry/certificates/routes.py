@@ -42,6 +42,7 @@ from registry.permissions import (
     can_run_certificate_batch,
     can_view_batch_jobs,
 )
+from registry.transactions import commit_with_retry
 
 bp = Blueprint("certificates", __name__)
 
@@ -68,13 +69,12 @@ def too_many_requests(_exc):
 @bp.get("/verify/<number>")
 @limiter.limit(lambda: current_app.config["REGISTRY_VERIFY_RATE_LIMIT"])
 def verify(number):
-    result = check_certificate(
-        number,
-        request.args.get("code"),
-        client=request.remote_addr,
-        actor=current_user if current_user.is_authenticated else None,
+    actor = current_user if current_user.is_authenticated else None
+    result = commit_with_retry(
+        lambda: check_certificate(
+            number, request.args.get("code"), client=request.remote_addr, actor=actor
+        )
     )
-    db.session.commit()
     with force_locale(CERTIFICATE_LOCALE):
         if result is None:
             return render_template("certificates/verify_not_found.html", w=wording), 404

@@ -44,7 +44,7 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_DATABASE_URL", f"sqlite:///{instance / 'registry.sqlite3'}"
         ),
         # hide_parameters: a failed statement's values (names, emails) stay out of the logs.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "REGISTRY_CERTIFICATES_DIR": os.environ.get(
             "REGISTRY_CERTIFICATES_DIR", str(PROJECT_ROOT / "certificates")
         ),
@@ -96,6 +96,12 @@ def load_config(instance_path, overrides=None):
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     }
     config.update(overrides)
+    # A server connection may have dropped while pooled: test it before use. A SQLite file
+    # has no connection to lose, and the test would cost a statement per request.
+    server = not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": server} | config[
+        "SQLALCHEMY_ENGINE_OPTIONS"
+    ]
 
     secret = config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:

@@ -72,6 +72,7 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()
 
 
@@ -80,5 +81,12 @@ def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         # A unit of work known to write asks for the write lock at once (see
         # registry/transactions.py): it then waits its turn instead of failing later.
-        immediate = conn.get_execution_options().get("sqlite_immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # Each commit is synced to disk (FULL) unless the unit of work said it may be lost
+        # in a power failure (NORMAL: still atomic, and safe when only the process dies).
+        synchronous = "NORMAL" if options.get("sqlite_relaxed_durability") else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous", "FULL") != synchronous:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {synchronous}")
+            info["synchronous"] = synchronous
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")

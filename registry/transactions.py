@@ -1,9 +1,11 @@
 """Running a unit of work that reads and then writes, on SQLite as on PostgreSQL."""
 
+import sqlalchemy as sa
+
 from registry.extensions import db
 
 
-def commit_with_retry(operation):
+def commit_with_retry(operation, *, durable=True):
     """Run `operation()` in a transaction of its own and commit; returns what it returned.
 
     On SQLite a transaction that reads first and then writes fails at once ("database is
@@ -11,10 +13,17 @@ def commit_with_retry(operation):
     the unit of work starts with BEGIN IMMEDIATE there: it takes the write lock first and
     waits its turn (busy timeout) instead. PostgreSQL waits on row and advisory locks anyway.
     Call it before the request has written anything: what was read before is let go.
+
+    `durable=False` is for writes whose last moments may be lost in a power failure or a
+    database crash (never a decision): the commit does not wait for the disk. The write
+    stays atomic, in order, and safe when only the application's process dies.
     """
     db.session.rollback()  # end the request's read-only transaction, if one began
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_immediate": True})
+        options = {"sqlite_immediate": True, "sqlite_relaxed_durability": not durable}
+        db.session.connection(execution_options=options)
+    elif not durable:
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     result = operation()
     db.session.commit()
     return result

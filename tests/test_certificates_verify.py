@@ -5,11 +5,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from registry.audit.models import AuditEvent
+from registry.audit.models import AuditEvent, VerificationCheck
+from registry.audit.service import seal_verifications, verify_chain
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
 from registry.enums import CertificateLevel, CertificateStatus, Role
 from registry.extensions import db
+from registry.transactions import commit_with_retry
 from tests.factories import ExpertFactory, UserFactory, issued_certificate
 
 HOLDER = "Hoàng Thị Ngọc Ánh"
@@ -131,22 +133,35 @@ def test_the_page_speaks_the_certificates_languages_not_the_browsers(app, client
     assert "Kiểm tra giấy chứng nhận" in page and "Certificate verification" in page
 
 
-def test_each_check_is_logged(app, client):
+def test_each_check_is_logged_then_sealed_into_the_chain(app, client, runner):
     number, code, certificate_id = _issue(app)
     _page(client, number, code)
     _page(client, number, "guess")
     with app.app_context():
+        checks = db.session.scalars(sa.select(VerificationCheck).order_by(VerificationCheck.id))
+        assert [(c.certificate_id, c.outcome, c.client) for c in checks] == [
+            (certificate_id, "valid", "127.0.0.1"),
+            (None, "no_match", "127.0.0.1"),
+        ]
+        db.session.remove()
+
+    result = runner.invoke(args=["registry", "audit-seal"])
+    assert result.exit_code == 0
+    assert "Sealed 2 verification checks into the audit chain." in result.output
+    with app.app_context():
         events = db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.action == "certificate.verified")
-            .order_by(AuditEvent.id)
+            sa.select(AuditEvent).where(AuditEvent.action == "certificate.verified")
         ).all()
-        assert [(e.object_id, e.details["outcome"]) for e in events] == [
-            (str(certificate_id), "valid"),
-            (None, "no_match"),
+        assert [(e.object_id, e.details["outcome"], e.actor_label) for e in events] == [
+            (str(certificate_id), "valid", "anonymous"),
+            (None, "no_match", "anonymous"),
         ]
         assert all(e.details["number"] == number for e in events)
         assert events[0].details["client"] == "127.0.0.1"
+        assert verify_chain().ok
+        db.session.remove()
+    # Sealed once: a second run finds nothing left.
+    assert "Sealed 0 verification" in runner.invoke(args=["registry", "audit-seal"]).output
 
 
 def test_verification_is_rate_limited_per_client(app, client):
@@ -164,18 +179,14 @@ def test_verification_is_rate_limited_per_client(app, client):
     assert other_client.status_code == 200
 
 
-def test_concurrent_verifications_all_answer_and_are_all_logged(app, backend, tmp_path):
+def test_concurrent_verifications_all_answer_and_are_all_logged(app, backend):
     """Several workers verifying at once: every check answers 200 and is logged exactly once."""
     from concurrent.futures import ThreadPoolExecutor
-
-    from registry.audit.models import AuditEvent
-    from registry.audit.service import verify_chain
 
     with app.app_context():
         certificate = issued_certificate()
         db.session.commit()
         url = f"/verify/{certificate.number}?code={certificate.verification_code}"
-        before = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
         db.session.remove()
     app.config["REGISTRY_VERIFY_RATE_LIMIT"] = "1000 per minute"
 
@@ -188,7 +199,11 @@ def test_concurrent_verifications_all_answer_and_are_all_logged(app, backend, tm
     # Without the write lock up front, SQLite refused some of these ("database is locked").
     assert statuses == [200] * 40
     with app.app_context():
-        after = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
-        assert after - before == 40
+        assert db.session.scalar(sa.select(sa.func.count(VerificationCheck.id))) == 40
+        assert commit_with_retry(seal_verifications) == 40
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "certificate.verified")
+        ).all()
+        assert sorted(e.details["check"] for e in events) == list(range(1, 41))
         assert verify_chain().ok
         db.session.remove()

@@ -18,7 +18,6 @@ from registry.certificates.rendering import verification_url
 from registry.certificates.verification import check_certificate, effective_status
 from registry.extensions import db, limiter
 from registry.permissions import can_download_certificate
-from registry.transactions import commit_with_retry
 
 VERIFY_QUERY = {
     "code": String(max_length=64, description="The verification code printed on the certificate."),
@@ -72,9 +71,7 @@ def certificate_pdf(number):
 def verify(number):
     args = parse_query(VERIFY_QUERY)
     actor = api_user()
-    result = commit_with_retry(
-        lambda: check_certificate(number, args["code"], client=request.remote_addr, actor=actor)
-    )
+    result = check_certificate(number, args["code"], client=request.remote_addr, actor=actor)
     if result is None:
         raise ApiError(404, NOT_VERIFIED)
     return jsonify(verification_json(result))

@@ -31,6 +31,38 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
 
+class VerificationCheck(db.Model):
+    """One public verification of a certificate, logged as it is answered.
+
+    Checks are many and come from anyone, so they are logged here, in parallel and without
+    the chain's lock, and `registry.audit.service.seal_verifications` appends each one to the
+    hash chain afterwards as a `certificate.verified` event (docs/certificates.md). Append-only.
+    """
+
+    __tablename__ = "verification_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    number: Mapped[str] = mapped_column(sa.String(40))
+    # A plain id, like the audit log's: set only when the number and the code matched.
+    certificate_id: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    client: Mapped[str | None] = mapped_column(sa.String(64))
+    actor_id: Mapped[int | None]
+    actor_label: Mapped[str] = mapped_column(sa.String(254))
+
+
+class VerificationSeal(db.Model):
+    """One sealing: every check up to `through_check_id` is in the chain. Append-only."""
+
+    __tablename__ = "verification_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    through_check_id: Mapped[int] = mapped_column(unique=True)
+    checks: Mapped[int]
+
+
 class AuditSample(db.Model):
     """A reproducible random draw of certifications from a period."""
 

@@ -42,7 +42,6 @@ from registry.permissions import (
     can_run_certificate_batch,
     can_view_batch_jobs,
 )
-from registry.transactions import commit_with_retry
 
 bp = Blueprint("certificates", __name__)
 
@@ -70,10 +69,8 @@ def too_many_requests(_exc):
 @limiter.limit(lambda: current_app.config["REGISTRY_VERIFY_RATE_LIMIT"])
 def verify(number):
     actor = current_user if current_user.is_authenticated else None
-    result = commit_with_retry(
-        lambda: check_certificate(
-            number, request.args.get("code"), client=request.remote_addr, actor=actor
-        )
+    result = check_certificate(
+        number, request.args.get("code"), client=request.remote_addr, actor=actor
     )
     with force_locale(CERTIFICATE_LOCALE):
         if result is None:

@@ -1,6 +1,10 @@
 """Batch issuance: all pending certificates or a cohort, in processes, safe to interrupt and re-run."""
 
 import hashlib
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -170,6 +174,37 @@ def test_only_one_live_job_at_a_time_but_a_stalled_one_does_not_block(app):
         db.session.commit()
         assert active_job() is None
         assert create_job().id != first.id
+
+
+def _dead_pid():
+    """The pid of a process that has exited and been reaped."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.parametrize(
+    ("host", "pid", "blocks"),
+    [
+        ("here", "dead", False),  # its process is gone: dead at once, no 10-minute wait
+        ("here", "alive", True),  # still running (this very process)
+        ("elsewhere", "dead", True),  # another host's pid says nothing here: heartbeat rules
+    ],
+)
+def test_a_running_job_whose_process_is_gone_does_not_block(app, host, pid, blocks):
+    with app.app_context():
+        job = create_job()
+        job.status = BatchJobStatus.RUNNING
+        job.heartbeat_at = utcnow()  # it beat a moment ago
+        job.host = socket.gethostname() if host == "here" else "another-host.example"
+        job.pid = _dead_pid() if pid == "dead" else os.getpid()
+        db.session.commit()
+        assert (active_job() is not None) is blocks
+        if blocks:
+            with pytest.raises(BatchJobError):
+                create_job()
+        else:
+            assert create_job().id != job.id
 
 
 def test_officers_start_a_background_job_and_follow_its_progress(app, client, login_as, tmp_path):

@@ -1,6 +1,7 @@
 """Batch jobs: a batch issuance run recorded in the database, started from a page or the CLI."""
 
 import os
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -19,7 +20,8 @@ from registry.enums import BatchJobStatus
 from registry.extensions import db
 
 # A running job commits (and beats) after every chunk, within a second or two; one that
-# has been silent this long has died (killed, machine restarted) and no longer blocks.
+# has been silent this long has died (killed, machine restarted) and no longer blocks. A job
+# whose process is gone from this host is known dead at once.
 STALE_AFTER = timedelta(minutes=10)
 OPEN_STATUSES = (BatchJobStatus.QUEUED, BatchJobStatus.RUNNING)
 
@@ -28,9 +30,29 @@ class BatchJobError(Exception):
     """A batch job cannot be started or run; the message is for the user."""
 
 
+def _process_gone(pid):
+    """Whether no process `pid` runs on this host (a killed one not yet reaped is gone)."""
+    if Path("/proc/self/stat").exists():
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        return state in ("Z", "X")  # zombie or dead: killed, waiting for its parent
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def is_stalled(job, now=None):
     if job.status not in OPEN_STATUSES:
         return False
+    running_here = job.status == BatchJobStatus.RUNNING and job.host == socket.gethostname()
+    if running_here and job.pid and _process_gone(job.pid):
+        return True
     last = job.heartbeat_at or job.started_at or job.created_at
     return (now or utcnow()) - last > STALE_AFTER
 
@@ -78,7 +100,13 @@ def run_job(job_id, *, workers=1, chunk_size=DEFAULT_CHUNK_SIZE, on_start=None, 
     claimed = db.session.execute(
         sa.update(BatchJob)
         .where(BatchJob.id == job_id, BatchJob.status == BatchJobStatus.QUEUED)
-        .values(status=BatchJobStatus.RUNNING, pid=os.getpid(), started_at=now, heartbeat_at=now)
+        .values(
+            status=BatchJobStatus.RUNNING,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=now,
+            heartbeat_at=now,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:

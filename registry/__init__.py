@@ -37,9 +37,10 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_template_helpers(app)
 
-    from registry import security
+    from registry import security, transactions
 
     security.init_app(app)
+    transactions.init_app(app)
 
     from registry.cli import registry_cli
 

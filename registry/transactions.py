@@ -1,8 +1,23 @@
 """Running a unit of work that reads and then writes, on SQLite as on PostgreSQL."""
 
 import sqlalchemy as sa
+from flask import request
 
 from registry.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def init_app(app):
+    @app.before_request
+    def lock_sqlite_before_a_write_request():
+        """On SQLite, a request that may write (any method but GET, HEAD, OPTIONS) takes the
+        write lock before its first read, for the reason given in `commit_with_retry`: an
+        import that reads for a second and then writes would otherwise fail when anyone
+        saved anything meanwhile. Other writers wait their turn (busy timeout); readers
+        never wait. On PostgreSQL nothing changes."""
+        if request.method not in SAFE_METHODS and db.engine.dialect.name == "sqlite":
+            db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 def commit_with_retry(operation, *, durable=True):

@@ -1,9 +1,11 @@
 """Import of enrolments and completions into a centre's courses."""
 
 import io
+import threading
 import unicodedata
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
@@ -14,6 +16,7 @@ from registry.centres.models import Enrolment, TrainingCentre
 from registry.enums import ExpertStatus
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
+from tests.conftest import create_account
 from tests.factories import (
     CentreFactory,
     CourseFactory,
@@ -357,3 +360,45 @@ def test_every_problem_of_a_row_is_reported(ctx_en):
         (1, "course_code", "This cell is required."),
         (1, "email", "This is not an email address."),
     ]
+
+
+def test_a_save_elsewhere_during_an_import_waits_instead_of_failing_it(
+    app, backend, client, login_as, monkeypatch
+):
+    """SQLite: an import reads (a second, for a big file) and then writes. Someone saving
+    anything meanwhile used to fail it ("database is locked": 503, nothing imported); the
+    other save now waits for the import to commit, and both land."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single writer (PostgreSQL locks rows, not the database)")
+    from registry.auth.models import User
+    from registry.centres import import_routes
+
+    staff = login_as("centre_staff")
+    url, emails = _own_course(app, staff)
+    with app.app_context():
+        other_id = create_account(app, "officer").id
+
+    def save_elsewhere():
+        with app.app_context():
+            db.session.execute(
+                sa.update(User).where(User.id == other_id).values(full_name="Lê Văn Tám")
+            )
+            db.session.commit()
+            db.session.remove()
+
+    other = threading.Thread(target=save_elsewhere)
+    real_import = import_routes.import_enrolments
+
+    def import_while_someone_saves(*args, **kwargs):
+        other.start()  # the import has read its centre and its user already
+        other.join(timeout=0.5)
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(import_routes, "import_enrolments", import_while_someone_saves)
+    rows = [["CG-2026", e, "", "", "", ""] for e in emails]
+    response = upload(client, url, csv_file(HEADER, rows), "ghi-danh.csv")
+    other.join(timeout=10)
+    assert response.status_code == 302
+    with app.app_context():
+        assert count(Enrolment) == 5
+        assert db.session.get(User, other_id).full_name == "Lê Văn Tám"

@@ -44,3 +44,19 @@ access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s'
 
 # Only the proxy in front of the app may say the request came over HTTPS.
 forwarded_allow_ips = os.environ.get("REGISTRY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The app is loaded once, in the master, and workers are forked from it: a worker recycled
+# after max_requests starts at once instead of importing the registry again (a second or
+# two of CPU, during which the connections it accepted wait), and workers share the code's
+# memory.
+preload_app = True
+
+
+def post_fork(server, worker):
+    """No database connection crosses the fork: each worker opens its own."""
+    app = server.app.wsgi()
+    database = getattr(app, "extensions", {}).get("sqlalchemy")
+    if database is not None:
+        with app.app_context():
+            for engine in database.engines.values():
+                engine.dispose(close=False)

@@ -111,6 +111,37 @@ def test_course_codes_are_unique_within_a_centre_only(app, client, login_as, eng
     assert course_count(app) == 2
 
 
+def test_the_same_code_saved_at_the_same_moment_gets_the_message_not_an_error(
+    app, backend, client, login_as, english
+):
+    """Two people create course CG-2027 at once: both pass the check for an existing code,
+    the database's unique constraint stops the second, who reads the usual message."""
+    if backend == "sqlite":
+        pytest.skip("real concurrency needs PostgreSQL (SQLite writes one request at a time)")
+    staff = login_as("centre_staff")
+    first_id = make_course(app, staff.centre_id, code="KH-1")
+    columns = [c.name for c in Course.__table__.columns if c.name != "id"]
+    copied = ", ".join("'CG-2027'" if name == "code" else name for name in columns)
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(Course, "before_insert", once=True)
+    def someone_else_saves_first(_mapper, _connection, _target):
+        with engine.begin() as other:
+            other.execute(
+                sa.text(
+                    f"INSERT INTO courses ({', '.join(columns)}) "
+                    f"SELECT {copied} FROM courses WHERE id = :id"
+                ),
+                {"id": first_id},
+            )
+
+    response = client.post(f"/centres/{staff.centre_code}/courses/new", data=course_form())
+    assert response.status_code == 200
+    assert "already has the code CG-2027" in response.text
+    assert course_count(app) == 2  # KH-1 and the other person's CG-2027
+
+
 def test_staff_edit_their_course(app, client, login_as):
     staff = login_as("centre_staff")
     course_id = make_course(app, staff.centre_id, code="KH-1", capacity=10)

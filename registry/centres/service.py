@@ -7,6 +7,7 @@ commits once.
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from registry.audit.service import record_event
 from registry.centres import rules
@@ -75,7 +76,14 @@ def save_course(
     course.hours = hours
     course.capacity = capacity
     course.trainers = trainers or ""
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # Someone saved the same code in between: the unique constraint has the last word.
+        raise CentreError(
+            _l("Another course of this centre already has the code %(code)s.", code=code)
+        ) from exc
     details = _course_details(course)
     if not creating:
         details = {"before": before, "after": details}

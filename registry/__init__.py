@@ -31,6 +31,10 @@ def create_app(config=None):
     login_manager.login_message_category = "info"
     limiter.init_app(app)
 
+    from registry.api.auth import BrowserSessionInterface
+
+    app.session_interface = BrowserSessionInterface()
+
     from registry import models  # noqa: F401  (every model registered before first use)
 
     _register_blueprints(app)

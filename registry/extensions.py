@@ -17,4 +17,8 @@ csrf = CSRFProtect()
 babel = Babel()
 # No default limits: each public endpoint states its own. Storage comes from
 # RATELIMIT_STORAGE_URI (REGISTRY_RATELIMIT_STORAGE_URL; memory:// unless redis is configured).
-limiter = Limiter(key_func=get_remote_address)
+# Limits are checked where they apply, not by a hook on every request (that hook cost every
+# request about as much as the bare Flask app's whole answer): the blueprints whose views
+# carry @limiter.limit run limiter.check before their views (registry/auth/routes.py,
+# registry/certificates/routes.py), and the API hits its own (registry/api/throttle.py).
+limiter = Limiter(key_func=get_remote_address, auto_check=False)

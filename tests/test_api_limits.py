@@ -55,3 +55,19 @@ def test_verification_api_is_limited_per_address(app, client):
     statuses = [client.get(url).status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
     assert client.get(url).json["error"]["code"] == "too_many_requests"
+
+
+def test_every_view_with_a_limit_is_checked(app):
+    """The limiter checks no request by itself (registry/extensions.py): a view decorated with
+    @limiter.limit is limited only when its blueprint runs limiter.check first."""
+    from registry.extensions import limiter
+
+    decorated = {  # Flask-Limiter marks each view it wraps (with a weak proxy to itself)
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if hasattr(view, "__wrapper-limiter-instance")
+    }
+    assert {"auth.login", "certificates.verify"} <= decorated
+    for endpoint in decorated:
+        blueprint = endpoint.rpartition(".")[0]
+        assert limiter.check in app.before_request_funcs.get(blueprint, []), endpoint

@@ -84,7 +84,10 @@ def test_bad_authorization_headers_are_401_even_on_public_endpoints(client):
 def test_the_browser_session_does_not_open_the_api(client, login_as):
     login_as("officer")
     assert client.get("/experts").status_code == 200
-    assert client.get("/api/v1/me").status_code == 401
+    answer = client.get("/api/v1/me")
+    assert answer.status_code == 401
+    assert "Set-Cookie" not in answer.headers  # the API neither reads nor touches the session
+    assert client.get("/experts").status_code == 200  # still signed in
 
 
 def test_cli_prints_a_new_token_once_and_audits_it(app, runner, client):

@@ -38,6 +38,19 @@ def test_every_response_carries_the_security_headers(client, path):
     assert "Strict-Transport-Security" not in headers  # not over plain HTTP in tests
 
 
+def test_a_header_the_answer_sets_itself_is_kept_and_not_repeated(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/unused.sqlite3", tmp_path)
+
+    @app.get("/own-policy")
+    def own_policy():
+        return "ok", {"Referrer-Policy": "no-referrer", "X-Frame-Options": "SAMEORIGIN"}
+
+    headers = app.test_client().get("/own-policy").headers
+    assert headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
 def test_the_policy_forbids_inline_scripts_and_framing():
     directives = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
     assert directives["default-src"] == "'self'"

@@ -7,10 +7,11 @@ passing `api_user()`; the decorators below answer 401 before any view runs.
 from functools import wraps
 
 from flask import current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.local import LocalProxy
 
-from registry.api.errors import ApiError
+from registry.api.errors import ApiError, is_api_request
 from registry.api.tokens import TokenError, authenticate_token
 from registry.permissions import has_role
 
@@ -41,6 +42,20 @@ def identify_caller():
         g.api_user = authenticate_token(token)
     except TokenError as exc:
         raise ApiError(401, exc.args[0]) from exc
+
+
+class BrowserSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened for the web pages only.
+
+    An API request gets the null session, whatever cookies it carries: nothing in the API
+    can read or change a signed-in browser's session, and a call does not pay for opening
+    one (set as the app's session interface in create_app).
+    """
+
+    def open_session(self, app, request):
+        if is_api_request():
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def api_locale():

@@ -3,7 +3,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
@@ -16,7 +16,7 @@ from registry.certificates.downloads import download_certificate
 from registry.certificates.models import Certificate
 from registry.certificates.rendering import verification_url
 from registry.certificates.verification import check_certificate, effective_status
-from registry.extensions import db, limiter
+from registry.extensions import db
 from registry.permissions import can_download_certificate
 
 VERIFY_QUERY = {
@@ -67,7 +67,6 @@ def certificate_pdf(number):
 
 
 @bp.get("/verify/<number>")
-@limiter.limit(lambda: current_app.config["REGISTRY_VERIFY_RATE_LIMIT"])
 def verify(number):
     args = parse_query(VERIFY_QUERY)
     actor = api_user()

@@ -89,4 +89,8 @@ def _sqlite_begin(conn):
         if info.get("synchronous", "FULL") != synchronous:
             conn.exec_driver_sql(f"PRAGMA synchronous = {synchronous}")
             info["synchronous"] = synchronous
+        if options.get("sqlite_per_statement"):
+            # No BEGIN: each statement is a transaction of its own, and the write lock is
+            # held only while a write statement runs (commit and rollback are then no-ops).
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")

@@ -1,6 +1,7 @@
 """Running a unit of work that reads and then writes, on SQLite as on PostgreSQL."""
 
-import sqlalchemy as sa
+from contextlib import contextmanager
+
 from flask import request
 
 from registry.extensions import db
@@ -20,7 +21,7 @@ def init_app(app):
             db.session.connection(execution_options={"sqlite_immediate": True})
 
 
-def commit_with_retry(operation, *, durable=True):
+def commit_with_retry(operation):
     """Run `operation()` in a transaction of its own and commit; returns what it returned.
 
     On SQLite a transaction that reads first and then writes fails at once ("database is
@@ -28,17 +29,34 @@ def commit_with_retry(operation, *, durable=True):
     the unit of work starts with BEGIN IMMEDIATE there: it takes the write lock first and
     waits its turn (busy timeout) instead. PostgreSQL waits on row and advisory locks anyway.
     Call it before the request has written anything: what was read before is let go.
-
-    `durable=False` is for writes whose last moments may be lost in a power failure or a
-    database crash (never a decision): the commit does not wait for the disk. The write
-    stays atomic, in order, and safe when only the application's process dies.
     """
     db.session.rollback()  # end the request's read-only transaction, if one began
     if db.session.get_bind().dialect.name == "sqlite":
-        options = {"sqlite_immediate": True, "sqlite_relaxed_durability": not durable}
-        db.session.connection(execution_options=options)
-    elif not durable:
-        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+        db.session.connection(execution_options={"sqlite_immediate": True})
     result = operation()
     db.session.commit()
     return result
+
+
+@contextmanager
+def log_connection():
+    """A connection of its own, beside the request's session, for a unit of work that reads
+    and then writes one INSERT to a log (a verification check); committed at the end of the
+    block, rolled back if it raises.
+
+    The commit does not wait for the disk: a power failure or a database crash may lose the
+    last moments' log entries (never a decision); the write stays atomic and survives the
+    death of the application's process. On SQLite no transaction is opened around the
+    block: the INSERT is atomic by itself, and the write lock, which every writer of the
+    file shares, is held only while it runs, not while the request reads and computes.
+    Other writers then rarely wait, and one that does waits in SQLite's busy handler, which
+    sleeps a millisecond or more, far longer than the write.
+    """
+    engine = db.engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execution_options(sqlite_per_statement=True, sqlite_relaxed_durability=True)
+        else:
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        yield connection
+        connection.commit()

@@ -207,3 +207,28 @@ def test_concurrent_verifications_all_answer_and_are_all_logged(app, backend):
         assert sorted(e.details["check"] for e in events) == list(range(1, 41))
         assert verify_chain().ok
         db.session.remove()
+
+
+def test_a_check_holds_the_write_lock_only_for_its_insert(app, client, backend):
+    """Checks share SQLite's one write lock with every other writer: a check reads outside
+    any transaction and its log INSERT is a transaction of its own, so the lock is held
+    only while that statement runs (registry.transactions.log_connection)."""
+    if backend != "sqlite":
+        pytest.skip("one writer at a time is SQLite's; PostgreSQL logs in a short transaction")
+    number, code, _id = _issue(app)
+    seen = []
+
+    def before(conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append((statement, conn.connection.dbapi_connection.in_transaction))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert _page(client, number, code)[0] == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    assert not [statement for statement, _ in seen if statement.startswith("BEGIN")]
+    read = [busy for statement, busy in seen if "FROM certificates" in statement]
+    logged = [busy for statement, busy in seen if "INTO verification_checks" in statement]
+    assert read == [False] and logged == [False]  # neither waits inside a transaction

@@ -93,8 +93,9 @@ _EVENT_COLUMNS = ("occurred_at", "actor_id", "actor_label", "action", "object_ty
 _EVENT_COLUMNS += ("object_id", "details", "prev_hash", "hash")
 
 
-def log_verification(*, number, certificate_id, outcome, client=None, actor=None):
-    """Log one public check of a certificate in the current transaction (not committed).
+def log_verification(connection, *, number, certificate_id, outcome, client=None, actor=None):
+    """Log one public check of a certificate with one INSERT on `connection` (not committed;
+    `registry.transactions.log_connection`).
 
     Nothing here takes the chain's lock, so checks are logged side by side;
     `seal_verifications` appends them to the chain afterwards.
@@ -108,7 +109,7 @@ def log_verification(*, number, certificate_id, outcome, client=None, actor=None
         "actor_id": getattr(actor, "id", None),
         "actor_label": getattr(actor, "email", None) or "anonymous",
     }
-    db.session.connection().execute(_INSERT_CHECK, values)
+    connection.execute(_INSERT_CHECK, values)
 
 
 def seal_verifications():

@@ -9,9 +9,8 @@ from sqlalchemy.orm import aliased
 from registry.audit.service import log_verification
 from registry.certificates.models import Certificate
 from registry.enums import CertificateStatus
-from registry.extensions import db
 from registry.targets.counting import today
-from registry.transactions import commit_with_retry
+from registry.transactions import log_connection
 
 # Compared against when the number is unknown, so that both answers take as long.
 _DUMMY_CODE = "x" * 27
@@ -70,25 +69,25 @@ def effective_status(certificate, on=None):
 def check_certificate(number, code, *, client=None, actor=None):
     """The Verification for (number, code), or None when either is wrong; logged, committed.
 
-    A wrong or missing code is answered exactly like an unknown number. The check is logged
-    in a transaction of its own (it ends the session's), which holds SQLite's write lock
-    only while it inserts; its commit does not wait for the disk (a power failure may lose
-    the last checks' log entries, never a decision).
+    A wrong or missing code is answered exactly like an unknown number. The check reads and
+    logs itself on a connection of its own (`log_connection`), beside whatever the request's
+    session holds: on SQLite its one INSERT holds the write lock only while it runs, and its
+    commit does not wait for the disk (a power failure may lose the last checks' log
+    entries, never a decision).
     """
     number = (number or "")[:40]
     code = code or ""
-    row = db.session.connection().execute(_PRINTED, {"number": number}).first()
-    expected = row.verification_code if row is not None else _DUMMY_CODE
-    matches = hmac.compare_digest(expected.encode(), code.encode()) and row is not None
-    result = Verification(row, effective_status(row), row.successor_number) if matches else None
-    commit_with_retry(
-        lambda: log_verification(
+    with log_connection() as connection:
+        row = connection.execute(_PRINTED, {"number": number}).first()
+        expected = row.verification_code if row is not None else _DUMMY_CODE
+        matches = hmac.compare_digest(expected.encode(), code.encode()) and row is not None
+        status = effective_status(row) if matches else None
+        log_verification(
+            connection,
             number=number,
             certificate_id=row.id if matches else None,
-            outcome=result.status.value if result else NO_MATCH,
+            outcome=status.value if matches else NO_MATCH,
             client=client,
             actor=actor,
-        ),
-        durable=False,
-    )
-    return result
+        )
+    return Verification(row, status, row.successor_number) if matches else None

@@ -7,8 +7,9 @@ Everything is read from the environment, with defaults for one small host:
   REGISTRY_TIMEOUT    seconds before a silent worker is restarted (default 30)
   REGISTRY_ACCESS_LOG file for the access log, "-" for stdout (default), "" for none
 
-Nothing is kept in process memory between requests, so workers and hosts can be added
-freely behind a load balancer (SPEC §10).
+Nothing but the rate-limit counters is kept in process memory between requests, so workers
+and hosts can be added freely behind a load balancer (SPEC §10); with several, keep the
+counters in Redis (REGISTRY_RATELIMIT_STORAGE_URL, docs/operations.md).
 """
 
 import multiprocessing

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from registry import ratelimit_storage  # noqa: F401  (registers registry-memory://)
 from registry.database import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -16,7 +17,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # No default limits: each public endpoint states its own. Storage comes from
-# RATELIMIT_STORAGE_URI (REGISTRY_RATELIMIT_STORAGE_URL; memory:// unless redis is configured).
+# RATELIMIT_STORAGE_URI (REGISTRY_RATELIMIT_STORAGE_URL; in-process counters,
+# registry-memory://, unless Redis is configured).
 # Limits are checked where they apply, not by a hook on every request (that hook cost every
 # request about as much as the bare Flask app's whole answer): the blueprints whose views
 # carry @limiter.limit run limiter.check before their views (registry/auth/routes.py,

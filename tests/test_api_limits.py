@@ -71,3 +71,34 @@ def test_every_view_with_a_limit_is_checked(app):
     for endpoint in decorated:
         blueprint = endpoint.rpartition(".")[0]
         assert limiter.check in app.before_request_funcs.get(blueprint, []), endpoint
+
+
+def test_counting_a_hit_starts_no_thread(app, client):
+    """limits' memory:// storage starts a timer thread 10 ms after the last one ended, on
+    every hit: ~80 threads a second per loaded worker. registry-memory:// starts none."""
+    import threading
+    import time
+
+    from registry.extensions import limiter
+    from registry.ratelimit_storage import SweptMemoryStorage
+
+    assert isinstance(limiter.storage, SweptMemoryStorage)
+    threads = threading.active_count()
+    for _ in range(3):
+        assert client.get("/api/v1/targets").status_code == 200
+        assert threading.active_count() == threads  # memory:// has a timer running now
+        time.sleep(0.02)  # longer than that timer: the next hit would start another
+
+
+def test_expired_counters_are_swept_by_later_hits():
+    import time
+
+    from registry.ratelimit_storage import SweptMemoryStorage
+
+    storage = SweptMemoryStorage()
+    storage.incr("old", expiry=0.01)
+    assert storage.get("old") == 1
+    time.sleep(0.02)
+    storage._next_sweep = 0  # the next hit sweeps (at most once a second otherwise)
+    storage.incr("new", expiry=60)
+    assert "old" not in storage.storage and storage.get("new") == 1

@@ -69,6 +69,6 @@ def pre_fork(server, worker):
     collector. Each full collection in a worker otherwise walked every object of the app:
     100-140 ms with the worker's requests waiting (a gc callback counted 33 of them in one
     `make bench`), which made verification's p99 swing from 15 ms to 300 ms. After
-    gc.freeze() they take ~2 ms, and workers stop copying the master's memory pages by
-    touching them (Python's documentation recommends it before fork)."""
+    gc.freeze() they take ~2 ms, and the collector no longer writes to (and so copies) the
+    pages shared with the master (Python's documentation recommends it before fork)."""
     gc.freeze()

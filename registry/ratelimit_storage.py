@@ -30,7 +30,8 @@ class SweptMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self):
         """Replaces MemoryStorage's private hook (called before each counter changes),
-        which started the timer thread."""
+        which started the timer thread. Should limits rename it, the thread comes back and
+        tests/test_api_limits.py fails."""
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_EVERY

@@ -41,8 +41,8 @@ def commit_with_retry(operation):
 @contextmanager
 def log_connection():
     """A connection of its own, beside the request's session, for a unit of work that reads
-    and then writes one INSERT to a log (a verification check); committed at the end of the
-    block, rolled back if it raises.
+    and then writes one INSERT to a log (a verification check), as its last step; committed
+    at the end of the block (on SQLite the INSERT commits by itself).
 
     The commit does not wait for the disk: a power failure or a database crash may lose the
     last moments' log entries (never a decision); the write stays atomic and survives the

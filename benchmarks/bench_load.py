@@ -4,8 +4,10 @@
    named by REGISTRY_BENCH_DATABASE_URL).
 2. Serves the registry and ../shared/bench/hello_wsgi.py with gunicorn, the same config file
    (gunicorn.conf.py) and worker count, each on a free loopback port.
-3. Loads each target with wrk (bounded: --duration seconds at --connections connections) and
-   reports throughput and latency percentiles, and their ratio to the bare app.
+3. Loads each target with wrk (bounded: --duration seconds at --connections connections),
+   in --rounds rounds, each of which loads the bare app first; reports the median over
+   the rounds of throughput, latency percentiles and the ratio to the bare app in the
+   same round (the machine is shared and noisy: one run is not a figure).
 
 Installs nothing: it says what is missing (wrk: apt-get install wrk).
 More targets: --target NAME=PATH (e.g. the verification endpoint once it exists).
@@ -18,6 +20,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,7 +54,7 @@ def shared_bench():
 SHARED_BENCH = shared_bench()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
     """A path to load, and the goals of issue 7 it is judged by (None: reported only).
 
@@ -227,10 +230,9 @@ def _goal(text, met):
     return f"{text}: {'met' if met else 'MISSED'}"
 
 
-def judge(target, loaded, alone, baseline):
+def judge(target, loaded, alone, ratio):
     verdicts = []
     if target.min_ratio is not None:
-        ratio = loaded.rps / baseline.rps
         verdicts.append(
             _goal(f"throughput >= {target.min_ratio} x bare", ratio >= target.min_ratio)
         )
@@ -240,10 +242,18 @@ def judge(target, loaded, alone, baseline):
         )
     if target.max_p95_ms is not None:
         verdicts.append(_goal(f"p95 < {target.max_p95_ms} ms alone", alone.p95 < target.max_p95_ms))
-    errors = loaded.errors + (alone.errors if alone else 0)
-    if errors:
-        verdicts.append(f"{errors} errors")
     return "; ".join(verdicts)
+
+
+def median_measure(measures):
+    """Each figure's median over the rounds (errors: the total)."""
+    return Measure(
+        *(statistics.median(getattr(m, name) for m in measures) for name in _FIGURES),
+        errors=sum(m.errors for m in measures),
+    )
+
+
+_FIGURES = ("rps", "p50", "p90", "p95", "p99")
 
 
 def main():
@@ -252,6 +262,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per target")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="figures are medians over these")
     parser.add_argument("--target", action="append", default=[], metavar="NAME=PATH")
     args = parser.parse_args()
     targets = TARGETS + [Target(*spec.split("=", 1)) for spec in args.target]
@@ -300,28 +311,44 @@ def main():
         alone = {"connections": 1, "threads": 1}
         print(
             f"wrk: {args.duration} s per run at {args.connections} connections, and alone "
-            f"(1 connection); gunicorn -w {args.workers} for both apps, {os.cpu_count()} CPUs",
+            f"(1 connection); gunicorn -w {args.workers} for both apps, {os.cpu_count()} CPUs; "
+            f"medians of {args.rounds} rounds, each ratio to the bare app in the same round",
             flush=True,
         )
-        baseline = measure(hello_port, "/")
-        bare = {args.connections: baseline, 1: measure(hello_port, "/", **alone)}
-        rows = [("bare Flask app /", n, result, "") for n, result in bare.items()]
-        for target in targets:
-            loaded = measure(registry_port, target.path)
-            quiet = measure(registry_port, target.path, **alone)
-            verdict = judge(target, loaded, quiet, baseline)
-            rows.append((f"{target.name} {target.path}", args.connections, loaded, verdict))
-            rows.append((f"{target.name} {target.path}", 1, quiet, ""))
-        # ratio: throughput over the bare app's at the same number of connections.
+        bare = Target("bare Flask app", "/")
+        # (target, connections) -> one Measure per round, and its ratio to that round's bare.
+        runs, ratios = {}, {}
+        for number in range(1, args.rounds + 1):
+            print(f"  round {number} of {args.rounds} ...", flush=True)
+            baseline = {}
+            for target in [bare, *targets]:
+                port = hello_port if target is bare else registry_port
+                for connections, changes in ((args.connections, {}), (1, alone)):
+                    result = measure(port, target.path, **changes)
+                    baseline.setdefault(connections, result)
+                    key = (target, connections)
+                    runs.setdefault(key, []).append(result)
+                    ratios.setdefault(key, []).append(result.rps / baseline[connections].rps)
         print(
             f"\n{'target':48} {'conn':>4} {'req/s':>7} {'ratio':>6} {'p50':>8} {'p95':>8} "
-            f"{'p99':>8}  goals"
+            f"{'p99':>8}  goals (on the medians)"
         )
-        for name, connections, result, verdict in rows:
-            ratio = result.rps / bare[connections].rps
+        for (target, connections), measures in runs.items():
+            result = median_measure(measures)
+            ratio = statistics.median(ratios[target, connections])
+            notes = []
+            if target is not bare and connections == args.connections:
+                quiet = median_measure(runs[target, 1])
+                notes.append(judge(target, result, quiet, ratio))
+                by_round = " ".join(f"{r:.2f}" for r in ratios[target, connections])
+                notes.append(f"ratio by round: {by_round}")
+            if result.errors:
+                notes.append(f"{result.errors} errors")
+            verdict = "; ".join(note for note in notes if note)
             print(
-                f"{name:48} {connections:4} {result.rps:7.0f} {ratio:6.2f} "
-                f"{result.p50:6.1f}ms {result.p95:6.1f}ms {result.p99:6.1f}ms  {verdict}"
+                f"{target.name + ' ' + target.path:48} {connections:4} {result.rps:7.0f} "
+                f"{ratio:6.2f} {result.p50:6.1f}ms {result.p95:6.1f}ms {result.p99:6.1f}ms  "
+                f"{verdict}"
             )
         return 0
     finally:

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from flask import request
 
+from registry.database import DriverConnection, set_sqlite_synchronous
 from registry.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,7 +43,8 @@ def commit_with_retry(operation):
 def log_connection():
     """A connection of its own, beside the request's session, for a unit of work that reads
     and then writes one INSERT to a log (a verification check), as its last step; committed
-    at the end of the block (on SQLite the INSERT commits by itself).
+    at the end of the block (on SQLite the INSERT commits by itself). It runs
+    `DriverStatement`s (registry/database.py): the check is the registry's busiest path.
 
     The commit does not wait for the disk: a power failure or a database crash may lose the
     last moments' log entries (never a decision); the write stays atomic and survives the
@@ -53,10 +55,14 @@ def log_connection():
     sleeps a millisecond or more, far longer than the write.
     """
     engine = db.engine
-    with engine.connect() as connection:
+    connection = DriverConnection(engine)
+    try:
         if engine.dialect.name == "sqlite":
-            connection.execution_options(sqlite_per_statement=True, sqlite_relaxed_durability=True)
+            # The driver is in autocommit mode (registry/database.py): no BEGIN is sent.
+            set_sqlite_synchronous(connection.dbapi, "NORMAL")
         else:
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         yield connection
         connection.commit()
+    finally:
+        connection.close()  # back to the pool, which rolls back anything left uncommitted

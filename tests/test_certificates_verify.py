@@ -1,5 +1,6 @@
 """Public verification: status for each case, nothing for a wrong code, logged, rate-limited."""
 
+import sqlite3
 from datetime import date
 
 import pytest
@@ -216,19 +217,60 @@ def test_a_check_holds_the_write_lock_only_for_its_insert(app, client, backend):
     if backend != "sqlite":
         pytest.skip("one writer at a time is SQLite's; PostgreSQL logs in a short transaction")
     number, code, _id = _issue(app)
-    seen = []
+    seen, traced = [], []
 
-    def before(conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append((statement, conn.connection.dbapi_connection.in_transaction))
+    # The check runs on the driver's cursor, past SQLAlchemy's statement events: watch what
+    # SQLite itself runs, on every connection the pool hands out during the request.
+    def checkout(dbapi_connection, _record, _proxy):
+        traced.append(dbapi_connection)
+        dbapi_connection.set_trace_callback(
+            lambda statement: seen.append((statement, dbapi_connection.in_transaction))
+        )
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "checkout", checkout)
     try:
         assert _page(client, number, code)[0] == 200
     finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "checkout", checkout)
+        for dbapi_connection in traced:
+            dbapi_connection.set_trace_callback(None)
     assert not [statement for statement, _ in seen if statement.startswith("BEGIN")]
     read = [busy for statement, busy in seen if "FROM certificates" in statement]
     logged = [busy for statement, busy in seen if "INTO verification_checks" in statement]
     assert read == [False] and logged == [False]  # neither waits inside a transaction
+
+
+def test_a_check_that_finds_the_database_locked_is_a_503_that_logs_nothing(app, client, backend):
+    """Another writer holds SQLite's lock past the check's wait: the page and the API say the
+    registry is busy (not a 500), and no check is logged."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's one write lock")
+    number, code, _id = _issue(app)
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()
+        path = engine.url.database
+
+    def short_wait(dbapi_connection, _record, _proxy):
+        dbapi_connection.execute("PRAGMA busy_timeout = 50")
+
+    sa.event.listen(engine, "checkout", short_wait)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        page = client.get(f"/verify/{number}", query_string={"code": code})
+        api = client.get(f"/api/v1/verify/{number}", query_string={"code": code})
+    finally:
+        writer.rollback()
+        writer.close()
+        sa.event.remove(engine, "checkout", short_wait)
+        with app.app_context():
+            db.engine.dispose()
+    assert page.status_code == 503
+    assert "Chưa có dữ liệu nào được lưu" in page.text
+    assert api.status_code == 503
+    assert api.json["error"]["code"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(VerificationCheck.id))) == 0

@@ -8,7 +8,7 @@ from datetime import UTC
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent, VerificationCheck, VerificationSeal
-from registry.database import utcnow
+from registry.database import DriverStatement, utcnow
 from registry.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -85,31 +85,31 @@ def record_event(action, *, actor=None, object_type, object_id=None, details=Non
 
 
 VERIFIED = "certificate.verified"
-_INSERT_CHECK = VerificationCheck.__table__.insert()
 SEAL_BATCH = 1000
 _CHECK_COLUMNS = ("id", "checked_at", "number", "certificate_id", "outcome", "client")
 _CHECK_COLUMNS += ("actor_id", "actor_label")
+_INSERT_CHECK = DriverStatement(VerificationCheck.__table__.insert(), _CHECK_COLUMNS[1:])
 _EVENT_COLUMNS = ("occurred_at", "actor_id", "actor_label", "action", "object_type")
 _EVENT_COLUMNS += ("object_id", "details", "prev_hash", "hash")
 
 
 def log_verification(connection, *, number, certificate_id, outcome, client=None, actor=None):
-    """Log one public check of a certificate with one INSERT on `connection` (not committed;
-    `registry.transactions.log_connection`).
+    """Log one public check of a certificate with one INSERT on `connection`, a
+    `registry.transactions.log_connection` (not committed).
 
     Nothing here takes the chain's lock, so checks are logged side by side;
     `seal_verifications` appends them to the chain afterwards.
     """
-    values = {
-        "checked_at": utcnow(),
-        "number": number,
-        "certificate_id": certificate_id,
-        "outcome": outcome,
-        "client": (client or "")[:64] or None,
-        "actor_id": getattr(actor, "id", None),
-        "actor_label": getattr(actor, "email", None) or "anonymous",
-    }
-    connection.execute(_INSERT_CHECK, values)
+    connection.run(
+        _INSERT_CHECK,
+        checked_at=utcnow(),
+        number=number,
+        certificate_id=certificate_id,
+        outcome=outcome,
+        client=(client or "")[:64] or None,
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "anonymous",
+    )
 
 
 def seal_verifications():

@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from registry.audit.service import log_verification
 from registry.certificates.models import Certificate
+from registry.database import DriverStatement
 from registry.enums import CertificateStatus
 from registry.targets.counting import today
 from registry.transactions import log_connection
@@ -18,9 +19,9 @@ NO_MATCH = "no_match"
 
 
 # What a check reads: the printed fields, the stored status and the successor's number; a
-# plain row, which the check's commit does not expire (no reload after the log is written).
+# plain row, run on the driver (registry.database.DriverStatement): checks are many.
 _successor = aliased(Certificate)
-_PRINTED = sa.select(
+_printed = sa.select(
     Certificate.id,
     Certificate.number,
     Certificate.verification_code,
@@ -34,18 +35,18 @@ _PRINTED = sa.select(
     Certificate.status_reason,
     _successor.number.label("successor_number"),
 ).outerjoin(_successor, _successor.id == Certificate.superseded_by_id)
-_PRINTED = _PRINTED.where(Certificate.number == sa.bindparam("number"))
+_PRINTED = DriverStatement(_printed.where(Certificate.number == sa.bindparam("number")))
 
 
 @dataclass
 class Verification:
     """A certificate as a verifier sees it: the printed fields and the status today.
 
-    `certificate` is a row with the printed fields of Certificate (number, holder_name,
+    `certificate` is a named tuple with the printed fields of Certificate (number, holder_name,
     level, scheme, issuing_body, issued_on, valid_until, status_reason).
     """
 
-    certificate: sa.Row
+    certificate: tuple
     status: CertificateStatus
     successor_number: str | None
 
@@ -78,7 +79,7 @@ def check_certificate(number, code, *, client=None, actor=None):
     number = (number or "")[:40]
     code = code or ""
     with log_connection() as connection:
-        row = connection.execute(_PRINTED, {"number": number}).first()
+        row = connection.first(_PRINTED, number=number)
         expected = row.verification_code if row is not None else _DUMMY_CODE
         matches = hmac.compare_digest(expected.encode(), code.encode()) and row is not None
         status = effective_status(row) if matches else None

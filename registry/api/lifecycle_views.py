@@ -16,6 +16,7 @@ from registry.api.views import get_or_404
 from registry.enums import ExpertStatus, OrganisationType
 from registry.experts import lifecycle
 from registry.experts.models import Expert
+from registry.experts.transitions import INPUTS
 from registry.extensions import db
 
 APPLICATION = Object(
@@ -37,16 +38,20 @@ APPLICATION = Object(
 TRANSITION = Object(
     {
         "to": Choice(ExpertStatus),
-        "reason": String(max_length=2000, multiline=True, required=False, nullable=True),
+        "reason": String(
+            max_length=INPUTS["reason"].max_length, multiline=True, required=False, nullable=True
+        ),
         "evidence": Object(
             {
-                "reference": String(required=False),
-                "issuing_body": String(required=False),
-                "issued_on": Date(required=False),
+                spec.name: Date(required=False)
+                if spec.kind == "date"
+                else String(max_length=spec.max_length, required=False)
+                for spec in INPUTS.values()
+                if spec.in_evidence
             },
             required=False,
             nullable=True,
-            description="Accreditation evidence.",
+            description="What the transition takes besides the reason (docs/lifecycle.md).",
         ),
     }
 )
@@ -78,8 +83,6 @@ def transition(expert_id):
     expert = get_or_404(Expert, expert_id)
     data = parse_json(TRANSITION)
     evidence = data.get("evidence") or {}
-    if evidence.get("issued_on"):
-        evidence["issued_on"] = evidence["issued_on"].isoformat()
     try:
         result = lifecycle.transition(
             expert,

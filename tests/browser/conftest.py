@@ -94,7 +94,7 @@ def _save_artifacts(request, page):
     try:
         page.screenshot(path=f"{stem}.png", full_page=True)
         Path(f"{stem}.html").write_text(page.content(), encoding="utf-8")
-    except Exception as exc:  # noqa: BLE001  (a closed page must not hide the real failure)
+    except Exception as exc:
         Path(f"{stem}.txt").write_text(f"no screenshot: {exc}", encoding="utf-8")
 
 

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SECRET_KEY = "browser-tests-only-" + "0" * 32  # noqa: S105  (a throwaway app, loopback only)
+SECRET_KEY = "browser-tests-only-" + "0" * 32
 
 
 def free_port():

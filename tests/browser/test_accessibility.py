@@ -1,14 +1,12 @@
 """Accessibility: axe-core on every main page of every role finds no critical or serious
 violation; forms can be filled from the keyboard, with labels and a visible focus."""
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.checks import AXE, serious_violations
 from tests.browser.conftest import sign_in
 from tests.browser.pages import ACCOUNTS, demo_ids, pages_by_role
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ROLES = ["public", *ACCOUNTS]
 
 
@@ -22,17 +20,6 @@ def axe_page(page):
     """The page with axe-core loaded into every document (an init script passes the CSP)."""
     page.add_init_script(path=str(AXE))
     return page
-
-
-def serious_violations(page):
-    """axe's critical and serious findings on the current page, one line each."""
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] for node in v["nodes"][:3])
-        for v in results["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -3,6 +3,7 @@ header's menu can be reached, visible at once or behind the folded menu's button
 
 import pytest
 
+from tests.browser.checks import overflow, unreachable_menu_items
 from tests.browser.conftest import sign_in
 from tests.browser.pages import ACCOUNTS, demo_ids, pages_by_role
 
@@ -12,28 +13,6 @@ ROLES = ["public", *ACCOUNTS]
 @pytest.fixture(scope="session")
 def pages(live):
     return pages_by_role(demo_ids(live.database_url))
-
-
-def overflow(page):
-    """How many CSS pixels the page is wider than the screen (0 when it fits)."""
-    return page.evaluate(
-        "() => Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth)"
-    )
-
-
-def unreachable_menu_items(page):
-    """The header's links and buttons a person cannot see or tap, after opening the menu."""
-    items = page.locator("body > header nav a, body > header nav button")
-    if not all(items.nth(i).is_visible() for i in range(items.count())):
-        page.click("body > header .menu-button")
-    width = page.viewport_size["width"]
-    missing = []
-    for i in range(items.count()):
-        item = items.nth(i)
-        box = item.bounding_box()
-        if not item.is_visible() or box is None or box["x"] < 0 or box["x"] + box["width"] > width:
-            missing.append(item.inner_text().strip() or item.get_attribute("href"))
-    return missing
 
 
 @pytest.mark.parametrize("role", ROLES)

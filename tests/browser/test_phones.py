@@ -28,3 +28,18 @@ def test_every_page_fits_a_phone(phone, pages, role):
         if missing := unreachable_menu_items(phone):
             problems.append(f"{path}: menu items out of reach: {missing}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_folded_menu_opens_without_javascript(browser, live):
+    context = browser.new_context(
+        base_url=live.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    try:
+        phone = context.new_page()
+        sign_in(phone, ACCOUNTS["officer"])
+        sign_out = phone.locator("body > header").get_by_role("button", name="Đăng xuất")
+        assert not sign_out.is_visible()
+        phone.click("body > header .menu-button")
+        assert sign_out.is_visible() and not unreachable_menu_items(phone)
+    finally:
+        context.close()

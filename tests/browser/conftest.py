@@ -61,9 +61,11 @@ def live(tmp_path_factory):
         pytest.skip(BROWSER_MISSING)
     registry = LiveRegistry(tmp_path_factory.mktemp("live"))
     registry.prepare()
-    registry.serve()
-    yield registry
-    registry.stop()
+    try:
+        registry.serve()
+        yield registry
+    finally:
+        registry.stop()
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +80,8 @@ def browser(live):
         chromium.close()
 
 
-def _open_page(request, browser, live, **options):
+def _open_page(browser, live, **options):
+    """A new context (its own cookies) on the served registry, and a page in it."""
     context = browser.new_context(base_url=live.url, accept_downloads=True, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -86,6 +89,7 @@ def _open_page(request, browser, live, **options):
 
 
 def _save_artifacts(request, page):
+    """After a failed test: a full-page screenshot and the HTML, named after the test."""
     report = getattr(request.node, "report_call", None)
     if report is None or not report.failed:
         return
@@ -101,7 +105,7 @@ def _save_artifacts(request, page):
 @pytest.fixture
 def page(request, browser, live):
     """A fresh browser context (no cookies) at desktop size."""
-    context, page = _open_page(request, browser, live, viewport={"width": 1280, "height": 900})
+    context, page = _open_page(browser, live, viewport={"width": 1280, "height": 900})
     yield page
     _save_artifacts(request, page)
     context.close()
@@ -111,7 +115,6 @@ def page(request, browser, live):
 def phone(request, browser, live):
     """A fresh browser context at a phone's size (390 × 844, touch)."""
     context, page = _open_page(
-        request,
         browser,
         live,
         viewport={"width": 390, "height": 844},

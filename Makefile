@@ -39,7 +39,7 @@ test: install-test
 	$(BIN)/ruff format --check .
 	@tmp=$$(mktemp -d); \
 	$(BIN)/pytest tests/browser --basetemp=$$tmp/basetemp >$$tmp/browser.log 2>&1 & browser=$$!; \
-	$(BIN)/pytest --ignore=tests/browser; rest=$$?; \
+	$(BIN)/pytest -n 2 --ignore=tests/browser; rest=$$?; \
 	wait $$browser; status=$$?; \
 	echo; echo "=== browser tests (tests/browser) ==="; cat $$tmp/browser.log; rm -rf $$tmp; \
 	[ $$rest -eq 0 ] && [ $$status -eq 0 ]

@@ -8,6 +8,8 @@
   what still reaches a log record: email addresses, and the values PostgreSQL quotes in
   its error details ("Key (email)=(...)", "Failing row contains (...)").
 
+- Control characters (NUL...) in any text of a request: 400 (the rule: registry/text.py).
+
 Rate limits (sign-in, verification, token use) arrive with Flask-Limiter in
 registry/extensions.py; see docs/api.md for where they go.
 """
@@ -16,6 +18,8 @@ import logging
 import re
 
 from flask import abort, request
+
+from registry.text import control_characters_anywhere
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -63,6 +67,19 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+def request_has_control_characters():
+    """Whether any text of the request (path, query, form fields, JSON body) holds one."""
+    if control_characters_anywhere(request.path):
+        return True
+    if control_characters_anywhere(list(request.args.items(multi=True))):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.is_json:
+        return control_characters_anywhere(request.get_json(silent=True))
+    return control_characters_anywhere(list(request.form.items(multi=True)))
+
+
 def init_app(app):
     production = app.config["REGISTRY_ENV"] == "production"
 
@@ -76,6 +93,13 @@ def init_app(app):
         request.max_content_length = limit  # also bounds a body sent without a length
         if request.content_length is not None and request.content_length > limit:
             abort(413)
+
+    @app.before_request
+    def refuse_control_characters():
+        """NUL and other control characters in the path, the query, a form or a JSON body:
+        400 before any view runs, so nothing is read or written with them."""
+        if request_has_control_characters():
+            abort(400)
 
     defaults = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),

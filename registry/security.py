@@ -18,9 +18,11 @@ import logging
 import re
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 
 from registry.text import control_characters_anywhere
 
+CONTROL_MESSAGE = _l("Control characters (such as NUL) are not accepted in any text.")
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -67,17 +69,24 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
-def request_has_control_characters():
-    """Whether any text of the request (path, query, form fields, JSON body) holds one."""
+def control_characters_in_request():
+    """Where the request's text holds a control character: ("path", None), ("query", name),
+    ("form", name) or ("body", None); None when it holds none."""
     if control_characters_anywhere(request.path):
-        return True
-    if control_characters_anywhere(list(request.args.items(multi=True))):
-        return True
+        return "path", None
+    for name, value in request.args.items(multi=True):
+        if control_characters_anywhere(name) or control_characters_anywhere(value):
+            return "query", name
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
+        return None
     if request.is_json:
-        return control_characters_anywhere(request.get_json(silent=True))
-    return control_characters_anywhere(list(request.form.items(multi=True)))
+        return (
+            ("body", None) if control_characters_anywhere(request.get_json(silent=True)) else None
+        )
+    for name, value in request.form.items(multi=True):
+        if control_characters_anywhere(name) or control_characters_anywhere(value):
+            return "form", name
+    return None
 
 
 def init_app(app):
@@ -98,8 +107,19 @@ def init_app(app):
     def refuse_control_characters():
         """NUL and other control characters in the path, the query, a form or a JSON body:
         400 before any view runs, so nothing is read or written with them."""
-        if request_has_control_characters():
-            abort(400)
+        found = control_characters_in_request()
+        if found is None:
+            return
+        from registry.api.errors import ApiError, is_api_request
+
+        place, name = found
+        if is_api_request() and place == "query":  # as the API answers other bad parameters
+            raise ApiError(
+                400, CONTROL_MESSAGE, code="invalid_parameter", fields={name: CONTROL_MESSAGE}
+            )
+        if is_api_request():
+            raise ApiError(400, CONTROL_MESSAGE)
+        abort(400)
 
     defaults = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),

@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import (
     current_user,
     login_required,
@@ -75,12 +74,10 @@ def login():
                 safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
             )
         if result.retry_after:
-            message = ngettext(
+            message = _(
                 "The email or password is not correct, or there were too many failed "
-                "attempts. Try again in %(num)d second.",
-                "The email or password is not correct, or there were too many failed "
-                "attempts. Try again in %(num)d seconds.",
-                result.retry_after,
+                "attempts. Try again in %(seconds)s s.",
+                seconds=result.retry_after,
             )
             flash(message, "error")
             response = render_template("auth/login.html", form=form)

@@ -195,3 +195,8 @@ def can_run_certificate_batch(user):
 def can_enrol_people(user, course):
     """Enrol a person found by email and date of birth: staff of the course's centre."""
     return can_manage_centre_records(user, course.centre_id)
+
+
+def can_use_second_factor(user):
+    """Staff (everyone but experts) may turn on a TOTP second factor; the admin may require it."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF, Role.ADMIN)

@@ -2,7 +2,8 @@
 
 Drops the lock-out (users.failed_logins, users.locked_until and its CHECK): anyone who
 knew an officer's email could lock them out. Adds the throttle counters
-(sign_in_throttles) and the holder's TOTP secret for a second factor.
+(sign_in_throttles), the holder's TOTP secret for a second factor, and the roles the
+admin requires it for (second_factor_requirements).
 
 Revision ID: 20261129_0801
 Revises: 20261122_0902
@@ -31,6 +32,25 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_throttles")),
     )
+    op.create_table(
+        "second_factor_requirements",
+        sa.Column(
+            "role",
+            sa.Enum(
+                "expert",
+                "centre_staff",
+                "officer",
+                "auditor",
+                "admin",
+                name="role",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("role", name=op.f("pk_second_factor_requirements")),
+    )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_users_failed_logins_not_negative"), type_="check")
         batch_op.drop_column("failed_logins")
@@ -48,4 +68,5 @@ def downgrade():
         batch_op.create_check_constraint(
             op.f("ck_users_failed_logins_not_negative"), "failed_logins >= 0"
         )
+    op.drop_table("second_factor_requirements")
     op.drop_table("sign_in_throttles")

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -20,4 +21,20 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+class SecondFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class SecondFactorRequirementForm(FlaskForm):
+    roles = SelectMultipleField(
+        _l("Roles that must use a second factor"),
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
     )

@@ -110,3 +110,12 @@ class SignInThrottle(db.Model):
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecondFactorRequirement(db.Model):
+    """A role whose accounts must sign in with a second factor (TOTP); the admin keeps it."""
+
+    __tablename__ = "second_factor_requirements"
+
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"), primary_key=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -27,6 +27,7 @@ from registry.auth.models import User
 from registry.auth.service import PasswordRefused, authenticate, change_password, sign_out
 from registry.extensions import db, limiter, login_manager
 from registry.navigation import home_endpoint
+from registry.permissions import can_use_second_factor
 
 bp = Blueprint("auth", __name__)
 bp.before_request(limiter.check)  # the @limiter.limit of the views below
@@ -66,6 +67,12 @@ def login():
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
+        if result.ok and result.user.totp_secret:
+            from registry.auth.two_factor_routes import await_code
+
+            _fresh_session()
+            await_code(result.user)
+            return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         if result.ok:
             _fresh_session()
             session.permanent = True
@@ -109,13 +116,17 @@ def password():
                 change_password(current_user, form.new_password.data)
             except PasswordRefused as exc:
                 form.new_password.errors.append(str(exc.args[0]))
-                return render_template("auth/password.html", form=form)
-            db.session.commit()
-            # The real object, not the proxy: the proxy would resolve to itself forever.
-            login_user(current_user._get_current_object())  # this session goes on
-            flash(_("Your password was changed. Your other sessions were signed out."), "success")
-            return redirect(url_for(home_endpoint(current_user)))
-    return render_template("auth/password.html", form=form)
+            else:
+                db.session.commit()
+                # The real object, not the proxy: the proxy would resolve to itself forever.
+                login_user(current_user._get_current_object())  # this session goes on
+                flash(
+                    _("Your password was changed. Your other sessions were signed out."), "success"
+                )
+                return redirect(url_for(home_endpoint(current_user)))
+    return render_template(
+        "auth/password.html", form=form, can_use_second_factor=can_use_second_factor(current_user)
+    )
 
 
 _SEEN_AT = "seen_at"  # the session's last request, in whole seconds since the epoch
@@ -142,3 +153,6 @@ def end_idle_session():
     if now - seen_at >= 60:  # rewrite the cookie at most once a minute
         session[_SEEN_AT] = now
     return None
+
+
+from registry.auth import two_factor_routes  # noqa: E402, F401  (its views join this blueprint)

@@ -9,9 +9,10 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-# C0 and C1 controls and DEL, except tab, line feed and carriage return (a text area's
-# lines; white space is collapsed anyway where a single line is expected).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls and DEL, except tab, line feed and carriage return (a text area's lines;
+# white space is collapsed anyway where a single line is expected). The same set as the
+# API's text pattern (registry/api/schema.py), so that both refuse the same input.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bidirectional controls reorder what is printed ("U+202E" turns a name around on a
 # certificate): they are removed from stored text.
 _BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -24,16 +25,19 @@ def control_character_in(value):
 
 
 def control_characters_anywhere(data):
-    """Whether a string, or any key or string inside lists and dicts, holds a control character."""
-    if isinstance(data, str):
-        return control_character_in(data) is not None
-    if isinstance(data, dict):
-        return any(
-            control_characters_anywhere(k) or control_characters_anywhere(v)
-            for k, v in data.items()
-        )
-    if isinstance(data, (list, tuple)):
-        return any(control_characters_anywhere(item) for item in data)
+    """Whether a string, or any key or string inside lists and dicts, holds a control
+    character. Walked without recursion: a deeply nested body cannot exhaust the stack."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _CONTROL.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
     return False
 
 

@@ -29,20 +29,26 @@ def _counts(app):
         )
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f"])
 def test_the_rule_refuses_controls_and_keeps_lines_and_tabs(char):
     assert control_character_in(f"Nguyễn{char}An") == char
     assert control_character_in("dòng một\r\ndòng hai\tcột") is None
 
 
+@pytest.mark.parametrize("url", ["/verify/NSCL%00X", "/api/v1/verify/NSCL%00X", "/me%01"])
+def test_control_characters_in_a_path_name_nothing(app, client, url):
+    before = _counts(app)
+    assert client.get(url).status_code == 404
+    assert _counts(app) == before
+
+
 @pytest.mark.parametrize(
     "url",
     [
-        "/verify/NSCL%00X",
         "/verify/NSCL-2026-000001?code=%00",
         "/register?q=%00",
         "/register?q%00=x",
-        "/api/v1/verify/NSCL%00X",
+        "/api/v1/verify/NSCL-2026-000001?code=%00",
         "/login?next=/experts%00",
     ],
 )
@@ -72,17 +78,20 @@ def test_a_web_form_with_a_nul_is_a_400_and_writes_nothing(app, client, login_as
     assert _counts(app) == before
 
 
-def test_an_api_body_with_a_nul_is_a_400_and_writes_nothing(app, client, api_as):
+def test_an_api_body_with_a_nul_is_refused_naming_the_field_and_writes_nothing(app, client, api_as):
     _, officer = api_as("officer")
     before = _counts(app)
-    for body in (
-        {**APPLICATION, "full_name": "Lê\u0000Văn Ứng"},
-        {**APPLICATION, "sector\u0000": "x"},
-        {**APPLICATION, "extra": ["ok", {"deep": "\u0007"}]},
+    for body, field in (
+        ({**APPLICATION, "full_name": "Lê\u0000Văn Ứng"}, "full_name"),
+        ({**APPLICATION, "extra": ["ok", {"deep": "\u0007"}]}, "extra"),
     ):
         response = client.post("/api/v1/experts", json=body, headers=officer)
-        assert response.status_code == 400
-        assert response.json["error"]["code"] == "bad_request"
+        assert response.status_code == 422
+        assert list(response.json["error"]["fields"]) == [field]
+    response = client.post(
+        "/api/v1/experts", json={**APPLICATION, "sector\u0000": "x"}, headers=officer
+    )
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
     assert _counts(app) == before
 
 
@@ -152,9 +161,9 @@ def test_reading_stops_after_the_time_budget(ctx_en):
         )
 
 
-# openpyxl itself refuses to write C0 controls in a cell; a C1 control it writes.
+# openpyxl itself refuses to write C0 controls in a cell; DEL it writes.
 @pytest.mark.parametrize(
-    ("make", "char"), [(csv_file, "\x00"), (xlsx_file, "\x9b")], ids=["csv", "xlsx"]
+    ("make", "char"), [(csv_file, "\x00"), (xlsx_file, "\x7f")], ids=["csv", "xlsx"]
 )
 def test_a_cell_with_a_control_character_refuses_the_file(ctx_en, make, char):
     data = make(HEADER, [ROW, ["binh@example.vn", f"Trần{char}Bình", "70"]])

@@ -67,11 +67,9 @@ def login():
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
-        if result.ok and result.user.totp_secret:
-            from registry.auth.two_factor_routes import await_code
-
+        if result.ok and result.user.totp_secret:  # the password alone signs nobody in
             _fresh_session()
-            await_code(result.user)
+            two_factor_routes.await_code(result.user)
             return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         if result.ok:
             _fresh_session()
@@ -155,4 +153,4 @@ def end_idle_session():
     return None
 
 
-from registry.auth import two_factor_routes  # noqa: E402, F401  (its views join this blueprint)
+from registry.auth import two_factor_routes  # noqa: E402  (its views join this blueprint)

@@ -45,9 +45,6 @@ def create_app(config=None):
 
     security.init_app(app)
     transactions.init_app(app)
-    from registry.auth import two_factor_routes
-
-    two_factor_routes.init_app(app)
 
     from registry.cli import registry_cli
 

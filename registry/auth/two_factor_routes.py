@@ -4,7 +4,7 @@ import time
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, user_logged_in
 
 from registry.admin.forms import ROLE_LABELS
 from registry.auth import throttle
@@ -78,6 +78,7 @@ def second_factor():
         if factor.turn_on(user, secret, form.code.data):
             db.session.commit()
             session.pop("second_factor_secret", None)
+            session.pop(_NEEDS_FACTOR, None)
             flash(_("The second factor is on: sign-ins now ask for a code."), "success")
             return redirect(url_for(home_endpoint(user)))
         form.code.errors.append(_("The code is not correct."))
@@ -108,21 +109,26 @@ def second_factor_rule():
 
 
 _OPEN_WITHOUT_FACTOR = {"auth.second_factor", "auth.logout", "static", "public.set_language"}
+_NEEDS_FACTOR = "second_factor_needed"  # session: the role requires one and it has none
 
 
-def init_app(app):
-    """Registered after registry/transactions.py's hook: this one reads the account, and on
-    SQLite a request that may write must take the write lock before its first read."""
-    app.before_request(enrol_when_required)
+@user_logged_in.connect
+def note_a_missing_factor(_app, user, **_extra):
+    """At sign-in, decided once: whether the account must enrol a second factor first."""
+    if can_use_second_factor(user) and not user.totp_secret and factor.is_required_for(user):
+        session[_NEEDS_FACTOR] = True
+    else:
+        session.pop(_NEEDS_FACTOR, None)
 
 
+@bp.before_app_request
 def enrol_when_required():
-    """An account whose role requires a second factor and has none may only enrol one."""
-    if "_user_id" not in session or request.endpoint in _OPEN_WITHOUT_FACTOR:
-        return None
-    if not current_user.is_authenticated or current_user.totp_secret:
-        return None
-    if not can_use_second_factor(current_user) or not factor.is_required_for(current_user):
+    """An account whose role requires a second factor and has none may only enrol one.
+
+    Decided at sign-in (no query per request): a rule the admin sets applies to each
+    account from its next sign-in; sessions end after REGISTRY_SESSION_IDLE_MINUTES.
+    """
+    if not session.get(_NEEDS_FACTOR) or request.endpoint in _OPEN_WITHOUT_FACTOR:
         return None
     flash(_("Your role requires a second factor: set it up to continue."), "info")
     return redirect(url_for("auth.second_factor"))

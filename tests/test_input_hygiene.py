@@ -105,6 +105,13 @@ def test_bidi_controls_are_stripped_from_names(app, client, api_as):
         assert db.session.get(Expert, response.json["id"]).full_name == "Lê Văn Ứng"
 
 
+def test_bidi_controls_are_never_printed_on_a_certificate():
+    from registry.certificates.pdf import markup, printable
+
+    assert printable("Lê Văn \u202eỨng") == "Lê Văn Ứng"
+    assert markup("\u2067Lê <Văn>\u2069") == "Lê &lt;Văn&gt;"
+
+
 def _workbook_with_doctype(doctype, part="xl/worksheets/sheet1.xml"):
     original = zipfile.ZipFile(io.BytesIO(xlsx_file(HEADER, [ROW])))
     buffer = io.BytesIO()

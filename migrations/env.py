@@ -41,6 +41,13 @@ def run_migrations_online():
 
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced, the
+            # drop of a table others refer to fails. Off for the run (outside a transaction, or
+            # SQLite ignores it), checked and back on after.
+            driver = connection.connection.driver_connection  # no BEGIN from SQLAlchemy
+            driver.execute("PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -51,6 +58,11 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys = ON")
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

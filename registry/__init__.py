@@ -159,25 +159,53 @@ def _register_error_handlers(app):
         db.session.rollback()
         return page(exc.http_status, _l("Not possible now"), str(exc))
 
-    from sqlalchemy.exc import OperationalError
+    import sqlite3
 
+    import psycopg
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    # The drivers' own errors too: a connection taken from the pool outside SQLAlchemy's
+    # execution (registry/transactions.py log_connection) raises them unwrapped.
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
     def database_unavailable(exc):
-        # SQLite lets one writer in at a time; a writer that waited too long must not see a 500.
-        db.session.rollback()
+        # The database did not answer (PostgreSQL restarting, SQLite's writer waited too
+        # long, a connection dropped): nothing was saved and trying again later will work.
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself may be gone
+            db.session.remove()
         if "database is locked" in str(exc):
             return page(
                 503,
                 _l("The registry is busy"),
                 _l("Nothing was saved. Try again in a moment."),
             )
-        app.logger.exception("database error")
-        return page(500, _l("Something went wrong"), _l("The error was logged. Nothing was saved."))
+        app.logger.warning("database unavailable: %s", type(exc).__name__)
+        response = page(
+            503,
+            _l("The registry is unavailable"),
+            _l("The database is not answering. Nothing was saved. Try again in a minute."),
+        )
+        return _retry_later(response)
 
     @app.errorhandler(500)
     def server_error(_exc):
         db.session.rollback()
         return page(500, _l("Something went wrong"), _l("The error was logged. Nothing was saved."))
+
+
+def _retry_later(response):
+    """Add Retry-After to an error answer (a page's (body, status) or a Response)."""
+    if isinstance(response, tuple):
+        return (*response, {"Retry-After": "30"})
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _register_template_helpers(app):

@@ -1,7 +1,7 @@
 """Every model, imported in one place so that the metadata (and Alembic) sees them all."""
 
 from registry.audit.models import AuditEvent, AuditFinding, AuditSample
-from registry.auth.models import ApiToken, User
+from registry.auth.models import ApiToken, SecondFactorRequirement, SignInThrottle, User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.exams.models import ExamResult, ExamSession
@@ -30,6 +30,8 @@ __all__ = [
     "ExamSession",
     "Expert",
     "NameChangeRequest",
+    "SecondFactorRequirement",
+    "SignInThrottle",
     "StatusChange",
     "Target",
     "Topic",

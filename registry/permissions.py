@@ -65,15 +65,14 @@ def can_administer(user):
 
 
 def can_view_expert(user, expert):
-    """The expert, the directorate, and staff of a centre where the expert is enrolled."""
+    """The expert's whole record: the expert and the directorate. Centre staff see only
+    what their roster needs (see the end of this file)."""
     if not (user and user.is_authenticated):
         return False
     if user.role in DIRECTORATE:
         return True
     if user.role == Role.EXPERT:
         return expert.user_id == user.id
-    if user.role == Role.CENTRE_STAFF:
-        return any(e.course.centre_id == user.centre_id for e in expert.enrolments)
     return False
 
 
@@ -160,26 +159,18 @@ def can_manage_targets(user):
 
 
 def can_list_experts(user):
-    """The directorate lists every expert; centre staff list those enrolled at their centre."""
-    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF)
+    """The directorate lists every expert (centre staff see their rosters instead)."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR)
 
 
 def experts_visible_to(user):
     """A SQL condition on Expert: the experts `user` may see, as `can_view_expert` decides."""
     import sqlalchemy as sa
 
-    from registry.centres.models import Course, Enrolment
     from registry.experts.models import Expert
 
     if has_role(user, *DIRECTORATE):
         return sa.true()
-    if has_role(user, Role.CENTRE_STAFF):
-        enrolled_here = (
-            sa.select(Enrolment.expert_id)
-            .join(Course, Enrolment.course_id == Course.id)
-            .where(Course.centre_id == user.centre_id)
-        )
-        return Expert.id.in_(enrolled_here)
     if has_role(user, Role.EXPERT):
         return Expert.user_id == user.id
     return sa.false()
@@ -209,3 +200,19 @@ def can_view_batch_jobs(user):
 def can_run_certificate_batch(user):
     """Starting batch issuance is a directorate decision: officers only."""
     return has_role(user, Role.OFFICER)
+
+
+# Accounts and access (issue 15): what centre staff see of a person on their roster.
+# The name, the date of birth and what their own centre recorded (enrolment, attendance,
+# completion, exam results): never contact data, documents or history elsewhere
+# (`can_view_expert` is False for them). templates/centres/course.html shows just that.
+
+
+def can_enrol_people(user, course):
+    """Enrol a person found by email and date of birth: staff of the course's centre."""
+    return can_manage_centre_records(user, course.centre_id)
+
+
+def can_use_second_factor(user):
+    """Staff (everyone but experts) may turn on a TOTP second factor; the admin may require it."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF, Role.ADMIN)

@@ -8,6 +8,8 @@
   what still reaches a log record: email addresses, and the values PostgreSQL quotes in
   its error details ("Key (email)=(...)", "Failing row contains (...)").
 
+- Control characters (NUL...) in any text of a request: 400 (the rule: registry/text.py).
+
 Rate limits (sign-in, verification, token use) are Flask-Limiter's, declared on the views;
 the key functions are in registry/ratelimits.py.
 """
@@ -16,7 +18,12 @@ import logging
 import re
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 
+from registry.text import control_characters_anywhere
+
+CONTROL_MESSAGE = _l("Control characters (such as NUL) are not accepted in any text.")
+FIELD_CONTROL_MESSAGE = _l("must not contain control characters")  # as registry/api/schema.py
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -63,6 +70,34 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+def control_characters_in_request():
+    """Where the request's text holds a control character: ("path", None), ("query", name),
+    ("form", name) or ("body", name or None); None when it holds none."""
+    if control_characters_anywhere(request.path):
+        return "path", None
+    for name, value in request.args.items(multi=True):
+        if control_characters_anywhere(name) or control_characters_anywhere(value):
+            return "query", name
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested too deeply: the API answers malformed_json itself
+            return None
+        if isinstance(body, dict):
+            for name, value in body.items():
+                if control_characters_anywhere(name):
+                    return "body", None
+                if control_characters_anywhere(value):
+                    return "body", name
+        return ("body", None) if control_characters_anywhere(body) else None
+    for name, value in request.form.items(multi=True):
+        if control_characters_anywhere(name) or control_characters_anywhere(value):
+            return "form", name
+    return None
+
+
 def init_app(app):
     production = app.config["REGISTRY_ENV"] == "production"
 
@@ -76,6 +111,31 @@ def init_app(app):
         request.max_content_length = limit  # also bounds a body sent without a length
         if request.content_length is not None and request.content_length > limit:
             abort(413)
+
+    @app.before_request
+    def refuse_control_characters():
+        """NUL and other control characters in the path (404), the query, a form or a JSON
+        body (400; 422 naming an API body's field) before any view runs: nothing is read or
+        written with them."""
+        found = control_characters_in_request()
+        if found is None:
+            return
+        from registry.api.errors import ApiError, is_api_request
+
+        place, name = found
+        if place == "path":  # no page or resource is named with them (the API documents 404)
+            abort(404)
+        if not is_api_request():
+            abort(400)
+        # The API's answers to other bad input: a parameter 400, a body field 422, by name.
+        if place == "query":
+            raise ApiError(
+                400, CONTROL_MESSAGE, code="invalid_parameter", fields={name: CONTROL_MESSAGE}
+            )
+        if place == "body" and name is not None:
+            message = f"{name} {FIELD_CONTROL_MESSAGE}."  # as the API words a bad field
+            raise ApiError(422, message, fields={name: FIELD_CONTROL_MESSAGE})
+        raise ApiError(400, CONTROL_MESSAGE)
 
     defaults = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),

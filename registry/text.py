@@ -1,16 +1,56 @@
-"""Text as people type it: NFC-normalised, trimmed, and folded for accent-insensitive search."""
+"""Text as people type it: NFC-normalised, trimmed, and folded for accent-insensitive search.
+
+Also the one rule for characters no text may hold (`control_character_in`): web forms,
+API bodies, imports and URLs all ask it (registry/security.py applies it to every
+request), so a NUL byte is refused with a 400 before anything reaches the database.
+"""
 
 import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# C0 controls and DEL, except tab, line feed and carriage return (a text area's lines;
+# white space is collapsed anyway where a single line is expected). The same set as the
+# API's text pattern (registry/api/schema.py), so that both refuse the same input.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional controls reorder what is printed ("U+202E" turns a name around on a
+# certificate): they are removed from stored text.
+_BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def control_character_in(value):
+    """The first control character in `value` (a string), or None when it has none."""
+    match = _CONTROL.search(value)
+    return match.group() if match else None
+
+
+def control_characters_anywhere(data):
+    """Whether a string, or any key or string inside lists and dicts, holds a control
+    character. Walked without recursion: a deeply nested body cannot exhaust the stack."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _CONTROL.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
+
+
+def strip_bidi_controls(value):
+    return _BIDI_CONTROLS.sub("", value)
 
 
 def clean_text(value):
-    """NFC-normalise and collapse runs of white space; None and blanks stay None."""
+    """NFC-normalise, drop bidi controls and collapse runs of white space; blanks are None."""
     if value is None:
         return None
-    value = _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    value = strip_bidi_controls(unicodedata.normalize("NFC", str(value)))
+    value = _SPACES.sub(" ", value).strip()
     return value or None
 
 

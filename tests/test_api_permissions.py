@@ -59,7 +59,8 @@ API_TABLE = [
     ("GET", "/api/v1/targets", [200, 200, 200, 200, 200, 200], None),
     ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200], None),
     ("GET", "/api/v1/experts", [401, 403, 200, 200, 200, 403], None),
-    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 200, 200, 200, 403], None),
+    # Centre staff see a person only on their roster, never the whole record (issue 15).
+    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 403, 200, 200, 403], None),
     ("GET", "/api/v1/experts/{other_expert}", [401, 403, 403, 200, 200, 403], None),
     ("GET", "/api/v1/experts/999999", [401, 404, 404, 404, 404, 404], None),
     # The expert already holds a record: a second application conflicts.

@@ -1,9 +1,8 @@
-"""Signing in and out, lockout, safe redirects, cookies, and password changes."""
+"""Signing in and out, safe redirects, cookies, and password changes."""
 
 import pytest
 
 from registry.audit.models import AuditEvent
-from registry.auth.models import User
 from registry.auth.routes import safe_next
 from registry.extensions import db
 from tests.conftest import create_account, sign_in
@@ -36,38 +35,6 @@ def test_wrong_password_is_refused_with_a_message_that_reveals_nothing(app, clie
         assert db.session.scalar(db.select(AuditEvent.action).order_by(AuditEvent.id.desc())) == (
             "auth.sign_in_failed"
         )
-
-
-def test_account_locks_after_repeated_failures_even_for_the_right_password(app, client):
-    account = create_account(app, "officer")
-    for _ in range(app.config["REGISTRY_LOGIN_MAX_FAILURES"]):
-        sign_in(client, account.email, "wrong password")
-    response = sign_in(client, account.email)
-    assert response.status_code == 200
-    assert "tài khoản bị khóa" in response.text
-    with app.app_context():
-        user = db.session.get(User, account.id)
-        assert user.is_locked()
-
-
-def test_admin_unlocks_a_locked_account(app, client, login_as):
-    victim = create_account(app, "officer")
-    for _ in range(app.config["REGISTRY_LOGIN_MAX_FAILURES"]):
-        sign_in(client, victim.email, "wrong password")
-    login_as("admin")
-    response = client.post(
-        f"/admin/users/{victim.id}",
-        data={
-            "full_name": "Lê Văn Mở",
-            "role": "officer",
-            "centre_id": 0,
-            "active": "y",
-            "unlock": "y",
-        },
-    )
-    assert response.status_code == 302
-    client.post("/logout")
-    assert sign_in(client, victim.email).status_code == 302
 
 
 def test_inactive_account_cannot_sign_in(app, client):

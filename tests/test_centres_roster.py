@@ -273,28 +273,67 @@ def _setup_course(app, centre_id, **kwargs):
         return course.id
 
 
-def test_roster_search_ignores_accents_and_finds_emails(app, client, login_as):
+def test_the_enrol_search_finds_only_an_exact_email_and_date_of_birth(app, client, login_as):
     staff = login_as("centre_staff")
     course_id = _setup_course(app, staff.centre_id)
     with app.app_context():
-        ExpertFactory(full_name="Nguyễn Văn Thắng", email="thang@example.vn")
-        ExpertFactory(full_name="Trần Thị Lan", email="lan@example.vn")
+        ExpertFactory(
+            full_name="Nguyễn Văn Thắng",
+            email="thang@example.vn",
+            date_of_birth=date(1980, 5, 6),
+            organisation="Công ty Bí Mật",
+        )
         db.session.commit()
     url = f"/centres/{staff.centre_code}/courses/{course_id}"
-    assert "Nguyễn Văn Thắng" in client.get(url, query_string={"q": "nguyen van thang"}).text
-    assert "Nguyễn Văn Thắng" in client.get(url, query_string={"q": "NGUYỄN"}).text
-    found = client.get(url, query_string={"q": "LAN@example.vn"}).text
-    assert "Trần Thị Lan" in found and "Nguyễn Văn Thắng" not in found
+
+    def search(**query):
+        return client.get(url, query_string=query).text
+
+    found = search(email="THANG@example.vn", date_of_birth="1980-05-06")
+    assert "Nguyễn Văn Thắng" in found and "Công ty Bí Mật" not in found
+    for query in (
+        {"email": "thang@example.vn", "date_of_birth": "1980-05-07"},  # a day off
+        {"email": "thang@example.vn"},
+        {"q": "nguyen van thang"},  # names find nobody
+        {"email": "thang@example", "date_of_birth": "1980-05-06"},
+    ):
+        assert "Nguyễn Văn Thắng" not in search(**query), query
+
+
+def test_enrolling_needs_the_exact_email_and_date_of_birth_and_opens_no_record(
+    app, client, login_as
+):
+    staff = login_as("centre_staff")
+    course_id = _setup_course(app, staff.centre_id)
+    with app.app_context():
+        expert = ExpertFactory(email="hoa@example.vn", date_of_birth=date(1979, 2, 3), phone="0901")
+        expert_id, name = expert.id, expert.full_name
+        db.session.commit()
+    base = f"/centres/{staff.centre_code}/courses/{course_id}"
+    for refused in (
+        {"expert_id": expert_id},
+        {"email": "hoa@example.vn", "date_of_birth": "1979-02-04"},
+    ):
+        client.post(f"{base}/enrol", data=refused)
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0
+    client.post(f"{base}/enrol", data={"email": "hoa@example.vn", "date_of_birth": "1979-02-03"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 1
+    roster = client.get(base).text
+    assert name in roster and "hoa@example.vn" not in roster and "0901" not in roster
+    assert client.get(f"/experts/{expert_id}").status_code in (403, 404)
 
 
 def test_staff_enrol_and_complete_through_the_pages(app, client, login_as):
     staff = login_as("centre_staff")
     course_id = _setup_course(app, staff.centre_id)
     with app.app_context():
-        expert_id = ExpertFactory().id
+        ExpertFactory(email="enrol@example.vn", date_of_birth=date(1988, 8, 8))
         db.session.commit()
     base = f"/centres/{staff.centre_code}/courses/{course_id}"
-    assert client.post(f"{base}/enrol", data={"expert_id": expert_id}).status_code == 302
+    enrol = {"email": "enrol@example.vn", "date_of_birth": "1988-08-08"}
+    assert client.post(f"{base}/enrol", data=enrol).status_code == 302
     with app.app_context():
         enrolment_id = db.session.scalar(sa.select(Enrolment.id))
     response = client.post(

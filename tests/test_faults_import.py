@@ -279,7 +279,11 @@ def _enrolments_setup(app, rows):
         staff = staff_of(centre)
         emails = bulk_experts(rows)
         db.session.commit()
-        lines = [["CG-2026", e, "", 120, "có", "10/04/2026"] for e in emails]
+        born = dict(db.session.execute(sa.select(Expert.email, Expert.date_of_birth)).all())
+        lines = [
+            ["CG-2026", e, "", born[e].strftime("%d/%m/%Y"), 120, "có", "10/04/2026"]
+            for e in emails
+        ]
         return staff.email, f"/centres/{centre.code}/imports", lines
 
 
@@ -310,7 +314,7 @@ def _results_full(lines):
 def _enrolments_full(lines):
     n = len(lines)
     return {
-        "rows": {(line[0], line[1], 120, True) for line in lines},
+        "rows": {(line[0], line[1], 120, True) for line in lines},  # course, email
         "experts trained": n,
         "status changes": n,
         "transition events": n,
@@ -349,6 +353,7 @@ ENROLMENTS = Kind(
         "Mã khóa học (Course code)",
         "Email (Email)",
         "Họ và tên (Full name)",
+        "Ngày sinh (Date of birth)",
         "Số giờ tham dự (Attended hours)",
         "Hoàn thành (Completed)",
         "Ngày hoàn thành (Completion date)",

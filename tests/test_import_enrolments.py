@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
 from registry.audit.service import verify_chain
-from registry.centres.imports import rows_from_dicts
+from registry.centres.imports import rows_from_dicts as _rows_from_dicts
 from registry.centres.imports.enrolments import import_enrolments
 from registry.centres.models import Enrolment, TrainingCentre
 from registry.enums import ExpertStatus
@@ -33,11 +33,30 @@ HEADER = [
     "Mã khóa học (Course code)",
     "Email (Email)",
     "Họ và tên (Full name)",
+    "Ngày sinh (Date of birth)",
     "Số giờ tham dự (Attended hours)",
     "Hoàn thành (Completed)",
     "Ngày hoàn thành (Completion date)",
 ]
 END = date(2026, 4, 10)  # CourseFactory's end date
+
+
+def _dob(email):
+    """The date of birth a centre types beside the email (DD/MM/YYYY), if the person exists."""
+    email = (email or "").strip().lower()
+    born = db.session.scalar(sa.select(Expert.date_of_birth).where(Expert.email == email))
+    return born.strftime("%d/%m/%Y") if born else None
+
+
+def rows_from_dicts(items):
+    """Import rows, each person's date of birth filled in as the centre would give it."""
+    return _rows_from_dicts([{"date_of_birth": _dob(i.get("email")), **i} for i in items])
+
+
+def with_dob(app, rows):
+    """Raw rows (HEADER's order without the date of birth) with it put in its column."""
+    with app.app_context():
+        return [[*row[:3], _dob(row[1]), *row[3:]] for row in rows]
 
 
 def errors_of(outcome):
@@ -202,7 +221,7 @@ def test_courses_are_those_of_the_centre_and_people_are_known(ctx_en):
     assert errors_of(outcome) == [
         (3, "course_code", "This cell is required."),
         (1, "course_code", "This centre has no course with this code."),
-        (2, "email", "No expert in the registry has this email."),
+        (2, "email", "Nobody in the registry has this email and date of birth."),
         (5, "email", "Same course and person as row 4."),
     ]
 
@@ -280,7 +299,7 @@ def upload(client, url, data, filename):
 def test_an_xlsx_import_on_the_page(app, client, login_as, english):
     staff = login_as("centre_staff")
     url, emails = _own_course(app, staff)
-    rows = [["CG-2026", e, None, 110, "x", date(2026, 4, 10)] for e in emails]
+    rows = with_dob(app, [["CG-2026", e, None, 110, "x", date(2026, 4, 10)] for e in emails])
     response = upload(client, url, xlsx_file(HEADER, rows), "ghi-danh.xlsx")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
@@ -292,8 +311,8 @@ def test_an_xlsx_import_on_the_page(app, client, login_as, english):
 def test_errors_are_listed_by_row_and_column(app, client, login_as, english):
     staff = login_as("centre_staff")
     url, emails = _own_course(app, staff)
-    rows = [["CG-2026", e, "", "", "", ""] for e in emails]
-    rows[3][3] = "200"
+    rows = with_dob(app, [["CG-2026", e, "", "", "", ""] for e in emails])
+    rows[3][4] = "200"
     response = upload(client, url, csv_file(HEADER, rows, bom=True), "ghi-danh.csv")
     assert response.status_code == 422
     assert "<td>5</td>" in response.text and "<td>Attended hours</td>" in response.text
@@ -315,7 +334,7 @@ def test_other_centres_staff_and_officers_cannot_import(app, client, login_as):
         CourseFactory(centre=centre, code="CG-2026")
         (email,) = bulk_experts(1)
         db.session.commit()
-    data = csv_file(HEADER, [["CG-2026", email, "", "", "", ""]])
+    data = csv_file(HEADER, with_dob(app, [["CG-2026", email, "", "", "", ""]]))
     login_as("centre_staff")
     assert client.get("/centres/KHAC/imports").status_code == 404
     assert upload(client, "/centres/KHAC/imports", data, "x.csv").status_code == 404
@@ -395,10 +414,34 @@ def test_a_save_elsewhere_during_an_import_waits_instead_of_failing_it(
         return real_import(*args, **kwargs)
 
     monkeypatch.setattr(import_routes, "import_enrolments", import_while_someone_saves)
-    rows = [["CG-2026", e, "", "", "", ""] for e in emails]
+    rows = with_dob(app, [["CG-2026", e, "", "", "", ""] for e in emails])
     response = upload(client, url, csv_file(HEADER, rows), "ghi-danh.csv")
     other.join(timeout=10)
     assert response.status_code == 302
     with app.app_context():
         assert count(Enrolment) == 5
         assert db.session.get(User, other_id).full_name == "Lê Văn Tám"
+
+
+def test_a_new_enrolment_needs_the_exact_date_of_birth_and_reveals_nobody(ctx_en):
+    course = CourseFactory(code="CG-2026")
+    staff = staff_of(course.centre)
+    (email,) = bulk_experts(1)
+    for born in (None, "02/01/1970", "1/1/1971"):
+        rows = _rows_from_dicts([{"course_code": "CG-2026", "email": email, "date_of_birth": born}])
+        outcome = import_enrolments(course.centre, rows, actor=staff)
+        assert [e[1:] for e in errors_of(outcome)] == [
+            ("email", "Nobody in the registry has this email and date of birth.")
+        ]
+    unknown = _rows_from_dicts(
+        [{"course_code": "CG-2026", "email": "nobody@example.vn", "date_of_birth": "01/01/1970"}]
+    )
+    assert [e[1:] for e in errors_of(import_enrolments(course.centre, unknown, actor=staff))] == [
+        ("email", "Nobody in the registry has this email and date of birth.")
+    ]
+    assert count(Enrolment) == 0
+    rows = _rows_from_dicts(
+        [{"course_code": "CG-2026", "email": email, "date_of_birth": "01/01/1970"}]
+    )
+    assert import_enrolments(course.centre, rows, actor=staff).ok
+    assert count(Enrolment) == 1

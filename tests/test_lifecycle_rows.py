@@ -245,7 +245,7 @@ def test_version_changes_with_every_transition_and_a_stale_one_conflicts(ctx):
     assert expert.status == S.TRAINED
 
 
-def test_an_application_by_an_officer_joins_the_experts_own_account(ctx):
-    user = UserFactory(role=Role.EXPERT, email="nhung@example.vn")
+def test_an_application_by_an_officer_never_joins_an_account_found_by_its_email(ctx):
+    UserFactory(role=Role.EXPERT, email="nhung@example.vn")  # anyone may sign up with it
     expert = apply(profile(), actor=UserFactory(role=Role.OFFICER)).expert
-    assert expert.user_id == user.id
+    assert expert.user_id is None

@@ -97,7 +97,8 @@ def test_one_expert_from_application_to_international_accreditation(app, client)
     centre = app.test_client()
     assert sign_in(centre, staff_email).status_code == 302
     roster = f"/centres/{code}/courses/{course_id}"
-    assert centre.post(f"{roster}/enrol", data={"expert_id": expert_id}).status_code == 302
+    enrol = {"email": "nhung@example.vn", "date_of_birth": APPLICATION["date_of_birth"]}
+    assert centre.post(f"{roster}/enrol", data=enrol).status_code == 302
     with app.app_context():
         enrolment_id = db.session.scalar(sa.select(Enrolment.id).filter_by(expert_id=expert_id))
         db.session.remove()

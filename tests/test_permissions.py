@@ -36,6 +36,9 @@ TABLE = {
     "/lang/{code}": [L, L, L, L, L, L],
     "/account/password": [L, 200, 200, 200, 200, 200],
     "/account/tokens": [L, 200, 200, 200, 200, 200],
+    "/account/second-factor": [L, 404, 200, 200, 200, 200],
+    "/login/code": [L, L, L, L, L, L],  # only between the password and the code
+    "/admin/second-factor": [L, 403, 403, 403, 403, 200],
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],

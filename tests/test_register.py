@@ -116,8 +116,9 @@ def test_names_with_markup_are_shown_as_text(app, client):
 
 def test_odd_input_is_harmless(app, client):
     _listing(app)
+    for query in ("?q=%00", "?province=%00"):  # control characters: refused (issue 15)
+        assert client.get(f"/register{query}").status_code == 400, query
     for query in (
-        "?q=%00",
         "?q=100%25",
         "?q=_",
         "?level=galactic",
@@ -125,7 +126,6 @@ def test_odd_input_is_harmless(app, client):
         "?page=x",
         "?page=99999999999999999999",
         "?q=" + "a" * 5000,
-        "?province=%00",
     ):
         assert client.get(f"/register{query}").status_code == 200, query
 

@@ -19,8 +19,8 @@ def _insert_fails(sql, **params):
 
 def test_role_must_be_one_of_the_roles(ctx):
     _insert_fails(
-        "INSERT INTO users (email, full_name, role, active, session_token, failed_logins, created_at)"
-        " VALUES ('x@example.vn', 'X', 'superuser', true, 'tok', 0, CURRENT_TIMESTAMP)"
+        "INSERT INTO users (email, full_name, role, active, session_token, created_at)"
+        " VALUES ('x@example.vn', 'X', 'superuser', true, 'tok', CURRENT_TIMESTAMP)"
     )
 
 

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from registry.auth.forms import MIN_PASSWORD_LENGTH
+from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import Role
 
 ROLE_LABELS = {
@@ -32,7 +32,7 @@ class UserForm(FlaskForm):
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     password = PasswordField(
         _l("Initial password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
 
 
@@ -43,7 +43,6 @@ class EditUserForm(FlaskForm):
     )
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Account active"))
-    unlock = BooleanField(_l("Unlock after failed sign-ins"))
 
 
 class CentreForm(FlaskForm):

@@ -68,7 +68,6 @@ def edit_user(user_id):
                 role=form.role.data,
                 centre=_chosen_centre(form),
                 active=form.active.data,
-                unlock=form.unlock.data,
                 actor=current_user,
             )
         except AdminError as exc:

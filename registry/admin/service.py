@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.auth.models import User
+from registry.auth.passwords import password_problem
 from registry.centres.models import TrainingCentre
 from registry.enums import Role
 from registry.extensions import db
@@ -33,6 +34,9 @@ def create_user(*, email, full_name, role, password, centre=None, actor=None):
     _check_role_centre(role, centre)
     if db.session.scalar(sa.select(User.id).where(User.email == clean_email(email))):
         raise AdminError(_l("An account with this email already exists."))
+    problem = password_problem(password, full_name=full_name, email=email)
+    if problem:
+        raise AdminError(problem)
     user = User(email=email, full_name=full_name, role=role, centre=centre)
     user.set_password(password)
     db.session.add(user)
@@ -51,7 +55,8 @@ def create_user(*, email, full_name, role, password, centre=None, actor=None):
     return user
 
 
-def update_user(user, *, full_name, role, centre, active, unlock, actor=None):
+def update_user(user, *, full_name, role, centre, active, actor=None):
+    """Change an account's name, role, centre or whether it may sign in (audited)."""
     role = Role(role)
     _check_role_centre(role, centre)
     before = {"role": user.role.value, "centre_id": user.centre_id, "active": user.active}
@@ -61,9 +66,6 @@ def update_user(user, *, full_name, role, centre, active, unlock, actor=None):
     if user.active and not active:
         user.rotate_session_token()  # a deactivated account is signed out everywhere
     user.active = active
-    if unlock:
-        user.locked_until = None
-        user.failed_logins = 0
     record_event(
         "admin.user_updated",
         actor=actor,
@@ -76,7 +78,6 @@ def update_user(user, *, full_name, role, centre, active, unlock, actor=None):
                 "centre_id": centre.id if centre else None,
                 "active": active,
             },
-            "unlocked": bool(unlock),
         },
     )
 

@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from registry.auth.passwords import hash_password, verify_password
 from registry.database import UTCDateTime, enum_column_type, utcnow
 from registry.enums import Role
 from registry.extensions import db
@@ -25,7 +25,6 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             "role NOT IN ('expert', 'admin') OR centre_id IS NULL", name="role_without_centre"
         ),
-        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,8 +39,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=lambda: secrets.token_hex(16)
     )
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A second factor (TOTP), when the holder turned it on: the base32 secret.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,10 +56,14 @@ class User(UserMixin, db.Model):
         return clean_text(value)
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Whether `password` is this account's; an older or weaker hash is replaced."""
+        ok, needs_rehash = verify_password(self.password_hash, password)
+        if ok and needs_rehash:
+            self.set_password(password)
+        return ok
 
     def rotate_session_token(self):
         self.session_token = secrets.token_hex(16)
@@ -71,9 +74,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     def __repr__(self):
         return f"<User {self.email} {self.role}>"
@@ -93,3 +93,29 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted for one scope: an account, an address, or both together.
+
+    `key` is a keyed hash of the email and/or address (registry/auth/throttle.py), so the
+    table holds no address or email in clear.
+    """
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecondFactorRequirement(db.Model):
+    """A role whose accounts must sign in with a second factor (TOTP); the admin keeps it."""
+
+    __tablename__ = "second_factor_requirements"
+
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"), primary_key=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

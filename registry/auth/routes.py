@@ -1,5 +1,6 @@
 """Sign-in, sign-out and password change."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -12,15 +13,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_logged_in,
+)
 
 from registry.auth.forms import ChangePasswordForm, LoginForm
 from registry.auth.models import User
-from registry.auth.service import authenticate, change_password
+from registry.auth.service import PasswordRefused, authenticate, change_password, sign_out
 from registry.extensions import db, limiter, login_manager
 from registry.navigation import home_endpoint
+from registry.permissions import can_use_second_factor
 
 bp = Blueprint("auth", __name__)
 
@@ -40,55 +47,56 @@ def safe_next(target):
     return target
 
 
-def _email_tried():
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+def _fresh_session():
+    """Clear the browser session (no fixation), keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
+# Only a flood guard per address: failed sign-ins are slowed per account and address by
+# registry/auth/throttle.py, so that an office behind one address is not blocked.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRY_LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["REGISTRY_LOGIN_EMAIL_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_email_tried,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data)
+        result = authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
+        if result.ok and result.user.totp_secret:  # the password alone signs nobody in
+            _fresh_session()
+            two_factor_routes.await_code(result.user)
+            return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         if result.ok:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on sign-in (no fixation)
-            if lang:
-                session["lang"] = lang
+            _fresh_session()
             session.permanent = True
             login_user(result.user)
             return redirect(
                 safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
             )
-        if result.locked_until:
-            flash(
-                _(
-                    "Too many failed sign-ins: this account is locked until %(time)s.",
-                    time=format_datetime(result.locked_until, "short"),
-                ),
-                "error",
+        if result.retry_after:
+            message = _(
+                "The email or password is not correct, or there were too many failed "
+                "attempts. Try again in %(seconds)s s.",
+                seconds=result.retry_after,
             )
-        else:
-            flash(_("The email or password is not correct."), "error")
+            flash(message, "error")
+            response = render_template("auth/login.html", form=form)
+            return response, 429, {"Retry-After": str(result.retry_after)}
+        flash(_("The email or password is not correct."), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    sign_out(current_user._get_current_object())
+    db.session.commit()
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.home"))
 
@@ -101,10 +109,47 @@ def password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("The current password is not correct."))
         else:
-            change_password(current_user, form.new_password.data)
-            db.session.commit()
-            # The real object, not the proxy: the proxy would resolve to itself forever.
-            login_user(current_user._get_current_object())  # this session goes on
-            flash(_("Your password was changed. Your other sessions were signed out."), "success")
-            return redirect(url_for(home_endpoint(current_user)))
-    return render_template("auth/password.html", form=form)
+            try:
+                change_password(current_user, form.new_password.data)
+            except PasswordRefused as exc:
+                form.new_password.errors.append(str(exc.args[0]))
+            else:
+                db.session.commit()
+                # The real object, not the proxy: the proxy would resolve to itself forever.
+                login_user(current_user._get_current_object())  # this session goes on
+                flash(
+                    _("Your password was changed. Your other sessions were signed out."), "success"
+                )
+                return redirect(url_for(home_endpoint(current_user)))
+    return render_template(
+        "auth/password.html", form=form, can_use_second_factor=can_use_second_factor(current_user)
+    )
+
+
+_SEEN_AT = "seen_at"  # the session's last request, in whole seconds since the epoch
+
+
+@user_logged_in.connect
+def mark_activity(_app, **_extra):
+    """Every sign-in (here, at sign-up, after a password change) starts the idle clock."""
+    session[_SEEN_AT] = int(time.time())
+
+
+@bp.before_app_request
+def end_idle_session():
+    """A signed-in session unused for REGISTRY_SESSION_IDLE_MINUTES is signed out."""
+    if "_user_id" not in session:  # anonymous, or an API call (null session): nothing to end
+        return None
+    now = int(time.time())
+    seen_at = session.get(_SEEN_AT, 0)
+    if now - seen_at > current_app.config["REGISTRY_SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        _fresh_session()
+        flash(_("You were signed out after a period without activity."), "info")
+        return None
+    if now - seen_at >= 60:  # rewrite the cookie at most once a minute
+        session[_SEEN_AT] = now
+    return None
+
+
+from registry.auth import two_factor_routes  # noqa: E402  (its views join this blueprint)

@@ -11,7 +11,7 @@ from registry.centres.queries import (
     COURSE_STATES,
     centre_courses,
     course_state,
-    experts_to_enrol,
+    person_to_enrol,
     roster,
 )
 from registry.centres.routes import bp, load_centre
@@ -24,9 +24,8 @@ from registry.centres.service import (
 )
 from registry.clock import today
 from registry.enums import CourseLevel
-from registry.experts.models import Expert
 from registry.extensions import db
-from registry.permissions import can_manage_centre_records
+from registry.permissions import can_enrol_people, can_list_experts, can_manage_centre_records
 
 
 def _topics():
@@ -137,17 +136,24 @@ def course(code, course_id):
     centre = load_centre(code)
     course = _course_of(centre, course_id)
     can_manage = can_manage_centre_records(current_user, centre.id)
-    q = (request.args.get("q") or "").strip()
     enrolments = roster(course)
+    search = EnrolForm(request.args, meta={"csrf": False})
+    searched = can_manage and bool(request.args) and search.validate()
     return render_template(
         "centres/course.html",
         centre=centre,
         course=course,
         enrolments=enrolments,
         can_manage=can_manage,
-        q=q,
-        candidates=experts_to_enrol(course, q) if can_manage else [],
-        enrol_form=EnrolForm(),
+        search=search,
+        searched=searched,
+        candidate=(
+            person_to_enrol(course, search.email.data, search.date_of_birth.data)
+            if searched
+            else None
+        ),
+        enrol_form=EnrolForm(formdata=None, data=search.data if searched else None),
+        open_profiles=can_list_experts(current_user),
         full=len(enrolments) >= course.capacity,
     )
 
@@ -157,14 +163,15 @@ def course(code, course_id):
 def enrol_expert(code, course_id):
     centre = load_centre(code)
     course = _course_of(centre, course_id)
-    if not can_manage_centre_records(current_user, centre.id):
+    if not can_enrol_people(current_user, course):
         abort(403)
     form = EnrolForm()
-    expert = None
-    if form.validate_on_submit() and form.expert_id.data.isdigit():
-        expert = db.session.get(Expert, int(form.expert_id.data))
-    if expert is None:
+    if not form.validate_on_submit():  # the search form's values, sent back
         abort(400)
+    expert = person_to_enrol(course, form.email.data, form.date_of_birth.data)
+    if expert is None:
+        flash(_("Nobody in the registry has this email and date of birth."), "error")
+        return redirect(url_for(".course", code=centre.code, course_id=course.id))
     try:
         enrol(course, expert, actor=current_user)
     except CentreError as exc:

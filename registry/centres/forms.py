@@ -4,7 +4,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -58,7 +57,10 @@ class CourseForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    expert_id = HiddenField(validators=[DataRequired()])
+    """A person is found to enrol by both email and date of birth, exactly (never by name)."""
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
 
 
 class AttendanceForm(FlaskForm):

@@ -58,22 +58,20 @@ def centre_courses(centre, *, today, q=None, topic_id=None, level=None, state=No
     return rows
 
 
-def experts_to_enrol(course, q, limit=20):
-    """Experts matching a name (accents ignored) or an email, not yet on the course's roster."""
-    q = (q or "").strip()
-    if not q:
-        return []
+def person_to_enrol(course, email, date_of_birth):
+    """The one expert whose email and date of birth both match exactly, if not yet on the
+    course's roster; None otherwise. A search that reveals nobody who does not match."""
+    email = clean_email(email)
+    if not email or date_of_birth is None:
+        return None
     enrolled = sa.select(Enrolment.expert_id).where(Enrolment.course_id == course.id)
-    if "@" in q:
-        match = Expert.email == clean_email(q)
-    else:
-        match = Expert.name_key.contains(search_key(q), autoescape=True)
-    return db.session.scalars(
-        sa.select(Expert)
-        .where(match, Expert.id.not_in(enrolled))
-        .order_by(Expert.name_key, Expert.id)
-        .limit(limit)
-    ).all()
+    return db.session.scalar(
+        sa.select(Expert).where(
+            Expert.email == email,
+            Expert.date_of_birth == date_of_birth,
+            Expert.id.not_in(enrolled),
+        )
+    )
 
 
 def roster(course):

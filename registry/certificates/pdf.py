@@ -23,6 +23,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
 from registry.certificates import wording
+from registry.text import strip_bidi_controls
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 REGULAR = "RegistrySans"
@@ -68,8 +69,9 @@ class PrintedCertificate:
 
 
 def printable(text):
-    """Text as it is printed: NFC, so that 'ễ' is one character whatever was typed."""
-    return unicodedata.normalize("NFC", str(text))
+    """Text as it is printed: NFC, so that 'ễ' is one character whatever was typed, and
+    without bidi controls (a name stored before they were stripped cannot turn around)."""
+    return strip_bidi_controls(unicodedata.normalize("NFC", str(text)))
 
 
 def markup(text):

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.auth.models import User
+from registry.auth.passwords import password_problem
 from registry.certificates.models import CertificateCounter
 from registry.certificates.service import issue_certificate
 from registry.clock import local_day
@@ -29,17 +30,16 @@ from registry.permissions import (
 )
 from registry.text import clean_email, clean_text, search_key
 
-MIN_PASSWORD_LENGTH = 10
-
 
 def sign_up(*, email, full_name, password):
     """Create an expert account (self-service); refuses an email already registered."""
     email = clean_email(email)
     full_name = clean_text(full_name)
-    if not email or not full_name or len(password or "") < MIN_PASSWORD_LENGTH:
-        raise IncompleteRequest(
-            _l("Give your email, your full name and a password of at least 10 characters.")
-        )
+    if not email or not full_name:
+        raise IncompleteRequest(_l("Give your email, your full name and a password."))
+    problem = password_problem(password, full_name=full_name, email=email)
+    if problem:
+        raise IncompleteRequest(problem)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise TransitionRefused(
             _l("An account with this email already exists. Sign in, or ask for a password reset.")

@@ -18,8 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
+from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import CertificateLevel
-from registry.experts.applications import MIN_PASSWORD_LENGTH
 from registry.experts.transitions import INPUTS
 from registry.labels import LEVEL_LABELS, ORGANISATION_TYPE_LABELS
 
@@ -28,7 +28,8 @@ class SignUpForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
     confirm = PasswordField(
         _l("Repeat the password"),

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from registry.audit.service import record_event
-from registry.auth.models import User
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
 from registry.clock import local_day
@@ -386,11 +385,8 @@ def apply(profile, *, actor, at=None):
 
 
 def _applicant_account(actor, data):
-    """The account the record belongs to: the expert's own, or one matching the email."""
-    if actor.role == Role.EXPERT:
-        return actor
-    if not data["email"]:
-        return None
-    return db.session.scalar(
-        sa.select(User).where(User.email == data["email"], User.role == Role.EXPERT)
-    )
+    """The account the record belongs to: the expert's own; none when an officer applies.
+
+    Never an account found by the email: anyone can sign up with someone else's address.
+    """
+    return actor if actor.role == Role.EXPERT else None

@@ -178,6 +178,7 @@ class ExpertRef:
     full_name: str
     name_key: str
     status: object
+    date_of_birth: object = None
 
 
 def experts_by_email(emails):
@@ -191,11 +192,16 @@ def experts_by_email(emails):
     for start in range(0, len(emails), CHUNK):
         rows = db.session.execute(
             sa.select(
-                Expert.id, Expert.email, Expert.full_name, Expert.name_key, Expert.status
+                Expert.id,
+                Expert.email,
+                Expert.full_name,
+                Expert.name_key,
+                Expert.status,
+                Expert.date_of_birth,
             ).where(Expert.email.in_(emails[start : start + CHUNK]))
         )
         for row in rows:
-            ref = ExpertRef(row.id, row.full_name, row.name_key, row.status)
+            ref = ExpertRef(row.id, row.full_name, row.name_key, row.status, row.date_of_birth)
             best = found.get(row.email)
             if best is None or _rank(ref) > _rank(best):
                 found[row.email] = ref

@@ -1,7 +1,8 @@
 """Import of enrolments, attendance and completions into a centre's courses.
 
 One row per (course, expert): the course by its code within the centre, the expert by
-email. A new pair is enrolled; a known pair has its hours and completion updated, so the
+email. A new pair is enrolled only when the date of birth matches too (a centre cannot
+enrol, and so see, someone whose email it merely knows); a known pair has its hours and completion updated, so the
 same file imported twice changes nothing. A blank cell keeps what is recorded.
 """
 
@@ -61,7 +62,14 @@ COMPLETED_ON = Column(
     _l("Completion date"),
     hint="DD/MM/YYYY, không trước ngày kết thúc khóa học. (Not before the course ends.)",
 )
-COLUMNS = (COURSE, EMAIL, NAME, HOURS, COMPLETED, COMPLETED_ON)
+DATE_OF_BIRTH = Column(
+    "date_of_birth",
+    "Ngày sinh",
+    "Date of birth",
+    _l("Date of birth"),
+    hint="DD/MM/YYYY; bắt buộc để ghi danh người mới. (Required to enrol someone new.)",
+)
+COLUMNS = (COURSE, EMAIL, NAME, DATE_OF_BIRTH, HOURS, COMPLETED, COMPLETED_ON)
 
 
 def _read(outcome, row):
@@ -70,6 +78,7 @@ def _read(outcome, row):
         COURSE: read_text,
         EMAIL: read_email,
         NAME: read_text,
+        DATE_OF_BIRTH: read_date,
         HOURS: read_int,
         COMPLETED: read_bool,
         COMPLETED_ON: read_date,
@@ -119,10 +128,20 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None):
     for row, values in read:
         course = courses.get(values["course_code"].upper())
         expert = experts.get(values["email"])
+        if (
+            expert is not None
+            and (course is None or (course.id, expert.id) not in existing)
+            and values["date_of_birth"] != expert.date_of_birth
+        ):
+            expert = None  # the same answer as for an unknown email: nothing is revealed
         if course is None:
             outcome.error(row.number, COURSE, _l("This centre has no course with this code."))
         if expert is None:
-            outcome.error(row.number, EMAIL, _l("No expert in the registry has this email."))
+            outcome.error(
+                row.number,
+                EMAIL,
+                _l("Nobody in the registry has this email and date of birth."),
+            )
         if course is None or expert is None:
             continue
         if not check_name(outcome, row, NAME, values["full_name"], expert):

@@ -2,23 +2,30 @@
 
 CSV: UTF-8 with or without BOM (Excel's "CSV UTF-8"), UTF-16 with BOM (Excel's "Unicode
 text"); comma, semicolon or tab separated, whichever the header line uses.
-XLSX: the first sheet, read with openpyxl in read-only mode.
+XLSX: the first sheet, read with openpyxl in read-only mode. openpyxl parses through
+defusedxml when it is installed (a dependency): entity expansion ("billion laughs") and
+external entities are refused, and such a file answers a clear error.
+Every record read, blank ones included, counts toward the row limit, and reading stops
+after REGISTRY_IMPORT_MAX_SECONDS: a sheet of a million empty rows cannot hold a worker.
+Control characters (NUL...) in a cell refuse the whole file (registry/text.py).
 """
 
 import codecs
 import csv
 import io
+import time
 import warnings
 import zipfile
 from datetime import datetime
 
+import defusedxml
 import openpyxl
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from registry.centres.imports import Row, RowError
-from registry.text import search_key
+from registry.text import control_characters_anywhere, search_key
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
@@ -29,6 +36,9 @@ _DELIMITERS = (",", ";", "\t")
 # results file is about 1 MB as CSV.
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
+DEFAULT_MAX_SECONDS = 10
+# Blank records (trailing formatted rows, gaps) allowed beyond the row limit.
+BLANK_ALLOWANCE = 1_000
 
 
 class FileProblem(ValueError):
@@ -52,7 +62,7 @@ def read_limited(stream, max_bytes):
     return data
 
 
-def read_table(data, filename, columns, *, max_rows):
+def read_table(data, filename, columns, *, max_rows, max_seconds=DEFAULT_MAX_SECONDS):
     """(rows, errors): the file's data rows keyed by column, and problems with its header."""
     name = (filename or "").lower()
     if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
@@ -61,7 +71,33 @@ def read_table(data, filename, columns, *, max_rows):
         records = _xlsx_records(data)
     else:
         records = _csv_records(data)
+    records = _within_budget(records, max_rows + BLANK_ALLOWANCE, max_seconds)
     return _rows(records, columns, max_rows)
+
+
+def _within_budget(records, max_records, max_seconds):
+    """The records, refusing the file past `max_records` (blank ones count) or the time."""
+    deadline = time.monotonic() + max_seconds
+    for count, record in enumerate(records, start=1):
+        if count > max_records:
+            raise FileProblem(
+                _l(
+                    "The file has more than %(count)s rows (blank rows count too): split it "
+                    "or delete the empty rows.",
+                    count=max_records,
+                )
+            )
+        if time.monotonic() > deadline:
+            raise FileProblem(_l("The file takes too long to read: split it into smaller files."))
+        if control_characters_anywhere(record):
+            raise FileProblem(
+                _l(
+                    "Row %(row)s holds a control character (such as NUL), which the registry "
+                    "does not accept. Remove it and import again.",
+                    row=count,
+                )
+            )
+        yield record
 
 
 def _decode(data):
@@ -88,6 +124,8 @@ def _csv_records(data):
 
 
 def _xlsx_records(data):
+    if not openpyxl.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False would turn the protection off
+        raise FileProblem(_l("The file cannot be read as an Excel workbook (.xlsx)."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -100,15 +138,35 @@ def _xlsx_records(data):
             # Workbooks saved by other programs trigger harmless style warnings.
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise FileProblem(_l("The file cannot be read as an Excel workbook (.xlsx).")) from None
+    except Exception as exc:  # openpyxl raises many kinds of errors on a damaged file
+        raise _unreadable(exc) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong sheet size
         for values in sheet.iter_rows(values_only=True):
             yield [_cell(v) for v in values]
+    except FileProblem:
+        raise
+    except Exception as exc:  # a damaged sheet, found while reading it
+        raise _unreadable(exc) from None
     finally:
         workbook.close()
+
+
+def _unreadable(exc):
+    """The FileProblem for an error openpyxl raised: defusedxml's refusal is said as such
+    (openpyxl wraps it in a ValueError of its own)."""
+    while exc is not None:
+        if isinstance(exc, defusedxml.DefusedXmlException):
+            return FileProblem(
+                _l(
+                    "The workbook contains XML entity declarations or external references, "
+                    "which the registry does not read. Save it again from Excel or "
+                    "LibreOffice as .xlsx."
+                )
+            )
+        exc = exc.__cause__ or exc.__context__
+    return FileProblem(_l("The file cannot be read as an Excel workbook (.xlsx)."))
 
 
 def _cell(value):
@@ -219,4 +277,5 @@ def read_upload(storage, columns):
         storage.filename,
         columns,
         max_rows=config.get("REGISTRY_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+        max_seconds=config.get("REGISTRY_IMPORT_MAX_SECONDS", DEFAULT_MAX_SECONDS),
     )

@@ -88,6 +88,9 @@ def _register_blueprints(app):
     from registry.certificates.routes import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from registry.credentials.routes import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
 
 
 def _select_locale():

@@ -147,5 +147,6 @@ def audit_verify_command():
 
 from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)
 from registry.certificates import cli as _certificates_cli  # noqa: E402, F401  (registers its commands)
+from registry.credentials import cli as _credentials_cli  # noqa: E402,F401  (credentials)
 from registry.experts import cli as _experts_cli  # noqa: E402, F401  (registers `expire`)
 from registry.operations import cli as _operations_cli  # noqa: E402,F401  (backup)

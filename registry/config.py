@@ -86,6 +86,12 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_RATELIMIT_STORAGE_URL",
             "registry-memory://",  # registry/ratelimit_storage.py
         ),
+        # Signed credentials and the audit checkpoints (docs/certificates.md): the Ed25519
+        # key (PEM); development generates one into instance/, production requires it.
+        "REGISTRY_SIGNING_KEY_FILE": os.environ.get("REGISTRY_SIGNING_KEY_FILE") or None,
+        "REGISTRY_AUDIT_CHECKPOINT_DIR": os.environ.get(
+            "REGISTRY_AUDIT_CHECKPOINT_DIR", str(instance / "audit-checkpoints")
+        ),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -116,6 +122,13 @@ def load_config(instance_path, overrides=None):
             )
         secret = _development_secret(instance) if env == "development" else secrets.token_hex(32)
     config["SECRET_KEY"] = secret
+    key_file = config["REGISTRY_SIGNING_KEY_FILE"]
+    if env == "production" and not (key_file and os.path.isfile(key_file)):
+        raise ConfigError(
+            "REGISTRY_SIGNING_KEY_FILE is not set or is not a file. In production the registry "
+            "refuses to start without the Ed25519 key that signs credentials "
+            "(docs/certificates.md; `flask --app wsgi registry signing-key FILE` makes one)."
+        )
     return config
 
 

@@ -4,6 +4,7 @@ from registry.audit.models import AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
+from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import (
     AccreditationRequest,
@@ -23,14 +24,17 @@ __all__ = [
     "BatchJob",
     "Certificate",
     "CertificateCounter",
+    "CertificateCredential",
     "Course",
     "CpdRecord",
     "Enrolment",
     "ExamResult",
     "ExamSession",
     "Expert",
+    "IssuerKey",
     "NameChangeRequest",
     "StatusChange",
+    "StatusList",
     "Target",
     "Topic",
     "TrainingCentre",

@@ -6,6 +6,8 @@ from registry.audit.service import record_event
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import format_number, new_verification_code, next_sequence
 from registry.certificates.rendering import render_at_issue
+from registry.credentials.service import issue_credential
+from registry.credentials.status import certificates_changed
 from registry.enums import CertificateStatus
 from registry.extensions import db
 from registry.targets.counting import today
@@ -53,6 +55,7 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, va
         replaces.superseded_by_id = certificate.id
         details["replaces"] = replaces.number
         db.session.flush()
+        certificates_changed([replaces])
     record_event(
         "certificate.issued",
         actor=actor,
@@ -60,5 +63,6 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, va
         object_id=certificate.id,
         details=details,
     )
+    issue_credential(certificate)
     render_at_issue(certificate, actor=actor)
     return certificate

@@ -19,6 +19,7 @@ from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
+from registry.credentials.status import certificates_changed
 from registry.database import utcnow
 from registry.enums import (
     CERTIFIED_LEVELS,
@@ -427,6 +428,7 @@ def _apply_to_certificates(result, evaluation, actor, reason, on):
     elif rule == Rule.EXPIRE:
         set_status([CertificateStatus.VALID], CertificateStatus.EXPIRED, None)
     db.session.flush()
+    certificates_changed(result.certificates_changed)
 
 
 def apply(profile, *, actor, at=None):

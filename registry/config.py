@@ -89,6 +89,10 @@ def load_config(instance_path, overrides=None):
         # Signed credentials and the audit checkpoints (docs/certificates.md): the Ed25519
         # key (PEM); development generates one into instance/, production requires it.
         "REGISTRY_SIGNING_KEY_FILE": os.environ.get("REGISTRY_SIGNING_KEY_FILE") or None,
+        # The PAdES signature of the PDFs: a PKCS#12 file; development makes a self-signed one.
+        "REGISTRY_PDF_SIGNING_P12": os.environ.get("REGISTRY_PDF_SIGNING_P12") or None,
+        "REGISTRY_PDF_SIGNING_P12_PASSWORD": os.environ.get("REGISTRY_PDF_SIGNING_P12_PASSWORD")
+        or None,
         "REGISTRY_AUDIT_CHECKPOINT_DIR": os.environ.get(
             "REGISTRY_AUDIT_CHECKPOINT_DIR", str(instance / "audit-checkpoints")
         ),
@@ -128,6 +132,13 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_SIGNING_KEY_FILE is not set or is not a file. In production the registry "
             "refuses to start without the Ed25519 key that signs credentials "
             "(docs/certificates.md; `flask --app wsgi registry signing-key FILE` makes one)."
+        )
+    p12 = config["REGISTRY_PDF_SIGNING_P12"]
+    if env == "production" and not (p12 and os.path.isfile(p12)):
+        raise ConfigError(
+            "REGISTRY_PDF_SIGNING_P12 is not set or is not a file. In production the registry "
+            "refuses to start without the PKCS#12 certificate that signs certificate PDFs "
+            "(docs/certificates.md)."
         )
     return config
 

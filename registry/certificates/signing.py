@@ -23,6 +23,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
 CREDENTIAL_MEDIA_TYPE = "application/ld+json"
+# Bytes kept for the CMS signature: an ECDSA or RSA-4096 signature with a certificate chain
+# of a few certificates fits; a larger chain makes signing fail loudly, not silently.
+SIGNATURE_ROOM = 16384
 _sealer = None
 _test_material = None
 
@@ -139,7 +142,11 @@ class PdfSealer:
             reason=f"Cấp giấy chứng nhận {number}",
             location=location,
         )
-        return signers.sign_pdf(writer, metadata, signer=self.signer).getvalue()
+        # Reserving the signature's room up front spares pyhanko a trial signature made
+        # only to measure it (half the signing time).
+        return signers.sign_pdf(
+            writer, metadata, signer=self.signer, bytes_reserved=SIGNATURE_ROOM
+        ).getvalue()
 
 
 def use_sealer(loaded):

@@ -27,8 +27,8 @@ import sys
 import tempfile
 import threading
 import time
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 FONT = REPO / "registry" / "fonts" / "DejaVuSans.ttf"

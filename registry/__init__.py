@@ -91,6 +91,9 @@ def _register_blueprints(app):
     from registry.credentials.routes import bp as credentials_bp
 
     app.register_blueprint(credentials_bp)
+    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
+
+    app.register_blueprint(audit_checkpoints_bp)
 
 
 def _select_locale():

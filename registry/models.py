@@ -1,6 +1,8 @@
 """Every model, imported in one place so that the metadata (and Alembic) sees them all."""
 
-from registry.audit.models import AuditEvent, AuditFinding, AuditSample
+# Chains status changes as they are inserted (an ORM event).
+from registry.audit import history_chain  # noqa: F401
+from registry.audit.models import AuditCheckpoint, AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
@@ -18,6 +20,7 @@ from registry.targets.models import Target
 __all__ = [
     "AccreditationRequest",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditFinding",
     "AuditSample",

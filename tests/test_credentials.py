@@ -146,8 +146,10 @@ def test_verification_reports_dates(ctx):
 
 
 def test_backfill_builds_the_missing_credentials(ctx, monkeypatch):
-    # A certificate issued before credentials existed.
+    # A certificate issued before credentials existed (and not rendered yet, since
+    # rendering attaches the credential and so issues a missing one).
     monkeypatch.setattr("registry.certificates.service.issue_credential", lambda _c: None)
+    monkeypatch.setitem(ctx.config, "REGISTRY_CERTIFICATES_RENDER_AT_ISSUE", False)
     certificate = issued_certificate()
     monkeypatch.undo()
     assert credential_of(certificate) is None
@@ -203,6 +205,7 @@ def test_the_holder_downloads_it_from_their_page(app, client, login_as):
     page = client.get("/me").get_data(as_text=True)
     assert f"/certificates/{number}.credential.json" in page
     assert "https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME" in page
+    assert "Tải chứng chỉ số đã ký (Open Badges)" in page
     response = client.get(f"/certificates/{number}.credential.json")
     assert response.status_code == 200
     assert response.mimetype == "application/ld+json"

@@ -166,3 +166,15 @@ def test_verify_credential_refuses_a_tampered_file(app, runner, tmp_path):
     result = runner.invoke(args=["registry", "verify-credential", str(path)])
     assert result.exit_code != 0
     assert "signature does not match" in result.output
+
+
+def test_a_full_list_sends_new_credentials_to_the_next(ctx, monkeypatch):
+    monkeypatch.setattr("registry.credentials.status.PER_LIST", 2)
+    walk = Walk()
+    rows = [credential_of(walk.to(S.CERTIFIED).certificates[0]) for _ in range(3)]
+    assert [row.status_list for row in rows] == [1, 1, 2]
+    assert db.session.get(StatusList, ("revocation", 2)) is not None
+    document = json.loads(rows[2].document)
+    assert {e["statusListCredential"].rsplit("/", 1)[1] for e in document["credentialStatus"]} == {
+        "2"
+    }

@@ -46,8 +46,13 @@ def list_url(purpose, number, base_url=None):
 
 def allocate():
     """(list number, revocation index, suspension index) for a new credential."""
-    issued = db.session.scalar(sa.select(sa.func.count(CertificateCredential.id)))
-    number = 1 + issued // PER_LIST
+    # The newest list, counted on its index (at most PER_LIST entries), not the whole table.
+    number = db.session.scalar(sa.select(sa.func.max(CertificateCredential.status_list))) or 1
+    in_list = db.session.scalar(
+        sa.select(sa.func.count()).where(CertificateCredential.status_list == number)
+    )
+    if in_list >= PER_LIST:
+        number += 1
     indices = [_free_index(number, INDEX_COLUMN[purpose]) for purpose in PURPOSES]
     return number, *indices
 

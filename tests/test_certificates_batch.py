@@ -136,7 +136,7 @@ def test_an_interrupted_run_commits_whole_chunks_and_a_rerun_finishes(app, runne
 
 def test_a_file_written_just_before_a_crash_is_kept_and_reported_not_overwritten(app, runner):
     # A signed PDF carries its signing time, so a re-run signs a new file; the one the
-    # database never heard of stays untouched and `archive-check` lists it as unclaimed.
+    # database never heard of stays untouched and `verify-archive` lists it as unclaimed.
     [certificate_id] = _decide(app, 1)
     with app.app_context():
         certificate = db.session.get(Certificate, certificate_id)

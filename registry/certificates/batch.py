@@ -4,7 +4,7 @@ Worker processes only turn printed fields into PDF bytes (reportlab is not threa
 and rendering is the CPU-bound part). The parent writes each file into the archive and
 commits the database in small chunks, so an interrupted run leaves whole chunks done and
 the rest pending: a re-run picks up exactly the certificates still without a hash; a file
-written just before a crash is left alone (and reported unclaimed by `archive-check`).
+written just before a crash is left alone (and reported unclaimed by `verify-archive`).
 """
 
 import multiprocessing

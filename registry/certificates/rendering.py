@@ -38,9 +38,9 @@ def credential_text(certificate):
     return credential.document
 
 
-def render_signed(certificate, fields=None):
+def render_signed(certificate):
     """The certificate's PDF as archived: drawn, credential attached, signed."""
-    data = renderer().render(fields or printed_fields(certificate))
+    data = renderer().render(printed_fields(certificate))
     return pdf_sealer().seal(
         data, number=certificate.number, credential=credential_text(certificate)
     )

@@ -194,6 +194,7 @@ def check_against(document, name=""):
 
 
 def latest_checkpoint():
+    """The newest stored checkpoint, or None."""
     return db.session.scalar(
         sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)
     )

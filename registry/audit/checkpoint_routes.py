@@ -20,9 +20,11 @@ def _serve(row):
 
 @bp.get("/audit/checkpoints/latest.json")
 def latest():
+    """The newest checkpoint, for anyone to fetch and keep."""
     return _serve(latest_checkpoint())
 
 
 @bp.get("/audit/checkpoints/<int:checkpoint_id>.json")
 def checkpoint(checkpoint_id):
+    """One checkpoint by its id."""
     return _serve(db.session.get(AuditCheckpoint, checkpoint_id))

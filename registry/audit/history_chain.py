@@ -79,6 +79,8 @@ def _chain(_mapper, connection, change):
 
 @dataclass
 class HistoryReport:
+    """The outcome of verify_history: how many changes, and the first broken one."""
+
     checked: int
     broken_id: int | None = None
     problem: str | None = None

@@ -17,6 +17,7 @@ DAY_END = "T23:59:59+07:00"
 
 
 def achievement_id(base_url, level):
+    """The URL naming the achievement of a level (the same for every holder)."""
     return f"{base_url.rstrip('/')}/credentials/achievements/{level}"
 
 

@@ -70,6 +70,7 @@ def signing_key(app=None):
 
 
 def current_multikey():
+    """The public part of the current signing key, as a Multikey (z6Mk…)."""
     raw = (
         signing_key()
         .public_key()

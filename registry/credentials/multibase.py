@@ -18,10 +18,12 @@ class MultibaseError(ValueError):
 
 
 def encode_base58btc(data):
+    """Bytes as multibase base58btc (`z…`)."""
     return "z" + base58.b58encode(data).decode("ascii")
 
 
 def decode_base58btc(text):
+    """The bytes of a multibase base58btc string; MultibaseError otherwise."""
     if not isinstance(text, str) or not text.startswith("z"):
         raise MultibaseError("expected base58btc multibase (prefix 'z')")
     try:
@@ -31,10 +33,12 @@ def decode_base58btc(text):
 
 
 def encode_base64url(data):
+    """Bytes as multibase base64url without padding (`u…`)."""
     return "u" + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
 def decode_base64url(text):
+    """The bytes of a multibase base64url string; MultibaseError otherwise."""
     if not isinstance(text, str) or not text.startswith("u"):
         raise MultibaseError("expected base64url multibase (prefix 'u')")
     body = text[1:]

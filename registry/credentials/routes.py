@@ -43,6 +43,7 @@ def _helpers():
 
 @bp.get("/.well-known/did.json")
 def did_document():
+    """The registry's did:web document: every key it signs or signed with."""
     response = jsonify(keys.did_document())
     response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
     return response
@@ -50,6 +51,7 @@ def did_document():
 
 @bp.get("/credentials/status/<purpose>/<int:number>")
 def status_list(purpose, number):
+    """A signed status list, as stored at its last change (a 304 when unchanged)."""
     if purpose not in PURPOSES:
         abort(404)
     row = db.session.get(StatusList, (purpose, number))
@@ -64,6 +66,7 @@ def status_list(purpose, number):
 @bp.get("/certificates/<number>.credential.json")
 @login_required
 def download(number):
+    """The holder's (or an officer's, an auditor's) signed credential, as a file."""
     document = credential_for(number, current_user)
     if document is None:
         abort(404)

@@ -40,6 +40,7 @@ INDEX_COLUMN = {REVOCATION: "revocation_index", SUSPENSION: "suspension_index"}
 
 
 def list_url(purpose, number, base_url=None):
+    """The public URL of a status list, which is also its credential id."""
     base = (base_url or current_app.config["REGISTRY_PUBLIC_URL"]).rstrip("/")
     return f"{base}/credentials/status/{purpose}/{number}"
 
@@ -104,6 +105,7 @@ def bit_at(encoded_list, index):
 
 
 def set_indices(purpose, number):
+    """Indices of the list's set bits, from the certificates' statuses now."""
     column = getattr(CertificateCredential, INDEX_COLUMN[purpose])
     return db.session.scalars(
         sa.select(column)

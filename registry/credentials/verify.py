@@ -9,6 +9,8 @@ from registry.credentials.status import bit_at
 
 @dataclass
 class CredentialReport:
+    """What verify_credential found: problems (any means it fails) and what checked out."""
+
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 

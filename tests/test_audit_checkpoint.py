@@ -206,3 +206,26 @@ def test_postgresql_refuses_truncate(app, backend, table):
         db.engine.begin() as conn,
     ):
         conn.execute(sa.text(f"TRUNCATE {table} CASCADE"))
+
+
+def test_the_migration_chains_existing_changes_as_the_app_does(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        Walk().to(S.CERTIFIED)
+        db.session.commit()
+        chained = db.session.execute(
+            sa.select(StatusChange.id, StatusChange.prev_hash, StatusChange.hash).order_by(
+                StatusChange.id
+            )
+        ).all()
+        db.session.remove()
+        downgrade(revision="20261129_0401")
+        upgrade()
+        again = db.session.execute(
+            sa.select(StatusChange.id, StatusChange.prev_hash, StatusChange.hash).order_by(
+                StatusChange.id
+            )
+        ).all()
+        db.session.remove()
+    assert len(chained) >= 2 and again == chained

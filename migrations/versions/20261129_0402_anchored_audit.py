@@ -9,7 +9,7 @@ Create Date: 2026-11-29 05:15:00
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,7 +32,10 @@ NO_TRUNCATE = (
 
 def _change_hash(prev_hash, row):
     """As registry.audit.history_chain.change_hash, frozen here."""
-    at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    at = row.created_at
+    if isinstance(at, str):  # SQLite returns raw SQL timestamps as text (naive UTC)
+        at = datetime.fromisoformat(at)
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
     evidence = row.evidence
     if isinstance(evidence, str):
         evidence = json.loads(evidence)

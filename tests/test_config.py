@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from registry import create_app
-from registry.config import PROJECT_ROOT, ConfigError
 from registry.certificates.signing import self_signed_p12
+from registry.config import PROJECT_ROOT, ConfigError
 from registry.credentials.keys import write_key_file
 from registry.extensions import db
 

@@ -90,6 +90,12 @@ def _register_blueprints(app):
     from registry.certificates.routes import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from registry.credentials.routes import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
+    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
+
+    app.register_blueprint(audit_checkpoints_bp)
 
 
 def _select_locale():

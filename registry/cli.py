@@ -115,16 +115,27 @@ def _print_accounts(password):
 
 
 @registry_cli.command("audit-verify")
+@click.option(
+    "--against",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A signed checkpoint file the database must still reach (repeatable).",
+)
 @with_appcontext
-def audit_verify_command():
-    """Check the audit log's hash chain; name the first broken event."""
+def audit_verify_command(against):
+    """Check the audit log's and the status history's hash chains, and that the database
+    still reaches each checkpoint given; name what is broken."""
+    from registry.audit.checkpoint_cli import verify_history_and_checkpoints
     from registry.audit.service import verify_chain
 
     report = verify_chain()
+    problems = verify_history_and_checkpoints(against)
     if report.ok:
         click.echo(f"Audit chain intact: {report.checked} events checked.")
-        return
-    raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+    else:
+        problems.insert(0, f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+    if problems:
+        raise click.ClickException("\n".join(problems))
 
 
 @registry_cli.command("purge-checks")
@@ -139,6 +150,8 @@ def purge_checks_command():
 
 
 from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)
+from registry.audit import checkpoint_cli as _checkpoint_cli  # noqa: E402,F401  (audit-checkpoint)
 from registry.certificates import cli as _certificates_cli  # noqa: E402, F401  (registers its commands)
+from registry.credentials import cli as _credentials_cli  # noqa: E402,F401  (credentials)
 from registry.experts import cli as _experts_cli  # noqa: E402, F401  (registers `expire`)
 from registry.operations import cli as _operations_cli  # noqa: E402,F401  (backup)

@@ -92,6 +92,16 @@ def load_config(instance_path, overrides=None):
         "RATELIMIT_KEY_PREFIX": os.environ.get("REGISTRY_RATELIMIT_KEY_PREFIX", "registry"),
         # How many worker processes serve the app (gunicorn.conf.py sets it).
         "REGISTRY_WORKERS": _int("REGISTRY_WORKERS", 1),
+        # Signed credentials and the audit checkpoints (docs/certificates.md): the Ed25519
+        # key (PEM); development generates one into instance/, production requires it.
+        "REGISTRY_SIGNING_KEY_FILE": os.environ.get("REGISTRY_SIGNING_KEY_FILE") or None,
+        # The PAdES signature of the PDFs: a PKCS#12 file; development makes a self-signed one.
+        "REGISTRY_PDF_SIGNING_P12": os.environ.get("REGISTRY_PDF_SIGNING_P12") or None,
+        "REGISTRY_PDF_SIGNING_P12_PASSWORD": os.environ.get("REGISTRY_PDF_SIGNING_P12_PASSWORD")
+        or None,
+        "REGISTRY_AUDIT_CHECKPOINT_DIR": os.environ.get(
+            "REGISTRY_AUDIT_CHECKPOINT_DIR", str(instance / "audit-checkpoints")
+        ),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -122,6 +132,20 @@ def load_config(instance_path, overrides=None):
             )
         secret = _development_secret(instance) if env == "development" else secrets.token_hex(32)
     config["SECRET_KEY"] = secret
+    key_file = config["REGISTRY_SIGNING_KEY_FILE"]
+    if env == "production" and not (key_file and os.path.isfile(key_file)):
+        raise ConfigError(
+            "REGISTRY_SIGNING_KEY_FILE is not set or is not a file. In production the registry "
+            "refuses to start without the Ed25519 key that signs credentials "
+            "(docs/certificates.md; `flask --app wsgi registry signing-key FILE` makes one)."
+        )
+    p12 = config["REGISTRY_PDF_SIGNING_P12"]
+    if env == "production" and not (p12 and os.path.isfile(p12)):
+        raise ConfigError(
+            "REGISTRY_PDF_SIGNING_P12 is not set or is not a file. In production the registry "
+            "refuses to start without the PKCS#12 certificate that signs certificate PDFs "
+            "(docs/certificates.md)."
+        )
     return config
 
 

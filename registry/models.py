@@ -1,9 +1,12 @@
 """Every model, imported in one place so that the metadata (and Alembic) sees them all."""
 
-from registry.audit.models import AuditEvent, AuditFinding, AuditSample
+# Chains status changes as they are inserted (an ORM event).
+from registry.audit import history_chain  # noqa: F401
+from registry.audit.models import AuditCheckpoint, AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, SecondFactorRequirement, SignInThrottle, User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
+from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import (
     AccreditationRequest,
@@ -17,22 +20,26 @@ from registry.targets.models import Target
 __all__ = [
     "AccreditationRequest",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditFinding",
     "AuditSample",
     "BatchJob",
     "Certificate",
     "CertificateCounter",
+    "CertificateCredential",
     "Course",
     "CpdRecord",
     "Enrolment",
     "ExamResult",
     "ExamSession",
     "Expert",
+    "IssuerKey",
     "NameChangeRequest",
     "SecondFactorRequirement",
     "SignInThrottle",
     "StatusChange",
+    "StatusList",
     "Target",
     "Topic",
     "TrainingCentre",

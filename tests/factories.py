@@ -419,3 +419,15 @@ def issued_certificate(expert=None, *, level=None, actor=None, issued_on=None, *
     return issue_certificate(
         expert, level or CertificateLevel.NATIONAL, actor=actor, issued_on=issued_on
     )
+
+
+def production_signing_files(directory):
+    """The signing files production requires: {setting: path} of a new Ed25519 key and a
+    self-signed PKCS#12 certificate, written into `directory`."""
+    from registry.certificates.signing import self_signed_p12
+    from registry.credentials.keys import write_key_file
+
+    key, p12 = directory / "signing.pem", directory / "pdf-signing.p12"
+    write_key_file(key)
+    p12.write_bytes(self_signed_p12("Test"))
+    return {"REGISTRY_SIGNING_KEY_FILE": str(key), "REGISTRY_PDF_SIGNING_P12": str(p12)}

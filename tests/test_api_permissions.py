@@ -108,6 +108,19 @@ API_TABLE = [
     ("GET", "/api/v1/certificates/{own_certificate}/pdf", [401, 200, 403, 200, 200, 403], None),
     ("GET", "/api/v1/certificates/{other_certificate}/pdf", [401, 403, 403, 200, 200, 403], None),
     ("GET", "/api/v1/certificates/NSCL-QG-1999-99999", [401, 404, 404, 404, 404, 404], None),
+    # The credential: anyone who may not see it gets a 404 that names nobody.
+    (
+        "GET",
+        "/api/v1/certificates/{own_certificate}/credential",
+        [401, 200, 404, 200, 200, 404],
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/certificates/{other_certificate}/credential",
+        [401, 404, 404, 200, 200, 404],
+        None,
+    ),
     ("GET", "/api/v1/verify/{own_certificate}?code={own_code}", [200] * 6, None),
     ("GET", "/api/v1/verify/{own_certificate}?code=wrong", [404] * 6, None),
 ]

@@ -16,7 +16,7 @@ from registry.certificates.archive import archive_root, scan_archive, store_cert
 from registry.certificates.batch import issue_batch, pending_certificate_ids
 from registry.certificates.jobs import BatchJobError, active_job, create_job, run_job
 from registry.certificates.models import BatchJob, Certificate
-from registry.certificates.rendering import printed_fields, renderer
+from registry.certificates.rendering import render_signed
 from registry.database import utcnow
 from registry.enums import BatchJobStatus
 from registry.extensions import db
@@ -134,11 +134,14 @@ def test_an_interrupted_run_commits_whole_chunks_and_a_rerun_finishes(app, runne
     assert _state(app) == (5, 0, 5, 5, True)
 
 
-def test_a_file_written_just_before_a_crash_is_reused_not_orphaned(app, runner):
+def test_a_file_written_just_before_a_crash_is_kept_and_reported_not_overwritten(app, runner):
+    # A signed PDF carries its signing time, so a re-run signs a new file; the one the
+    # database never heard of stays untouched and `verify-archive` lists it as unclaimed.
     [certificate_id] = _decide(app, 1)
     with app.app_context():
         certificate = db.session.get(Certificate, certificate_id)
-        data = renderer().render(printed_fields(certificate))
+        data = render_signed(certificate)
+        db.session.commit()  # the credential it attached
         # The crash: the file is in the archive, the database never heard of it.
         _digest, relpath, created = store_certificate_pdf(
             certificate.number, certificate.year, data
@@ -148,9 +151,10 @@ def test_a_file_written_just_before_a_crash_is_reused_not_orphaned(app, runner):
 
     result = runner.invoke(args=["registry", "issue-batch", "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert _state(app) == (1, 0, 1, 1, True)
+    assert _state(app) == (1, 0, 1, 2, False)
     with app.app_context():
-        assert db.session.get(Certificate, certificate_id).archive_path == relpath
+        assert db.session.get(Certificate, certificate_id).archive_path != relpath
+        assert scan_archive().orphans == [relpath]
 
 
 def test_a_certificate_archived_meanwhile_is_not_archived_twice(app):

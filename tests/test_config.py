@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from registry import create_app
+from registry.certificates.signing import self_signed_p12
 from registry.config import PROJECT_ROOT, ConfigError
+from registry.credentials.keys import write_key_file
 from registry.extensions import db
 
 
@@ -36,11 +38,17 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
 
 
 def test_production_with_secret_key_starts_with_secure_cookies(tmp_path):
+    key_file = tmp_path / "signing.pem"
+    write_key_file(key_file)
+    p12 = tmp_path / "signing.p12"
+    p12.write_bytes(self_signed_p12("Test"))
     app = create_app(
         {
             "REGISTRY_ENV": "production",
             "SECRET_KEY": "x" * 64,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "REGISTRY_SIGNING_KEY_FILE": str(key_file),
+            "REGISTRY_PDF_SIGNING_P12": str(p12),
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -72,3 +80,15 @@ def test_sqlite_connections_enforce_foreign_keys_use_wal_and_wait_when_busy(tmp_
         assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
     with app.app_context():
         db.engine.dispose()
+
+
+def test_production_without_signing_key_refuses_to_start(tmp_path):
+    with pytest.raises(ConfigError, match="REGISTRY_SIGNING_KEY_FILE"):
+        create_app(
+            {
+                "REGISTRY_ENV": "production",
+                "SECRET_KEY": "x" * 64,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+                "REGISTRY_SIGNING_KEY_FILE": str(tmp_path / "missing.pem"),
+            }
+        )

@@ -105,6 +105,15 @@ TABLE = {
     "/verify/{number}": [404, 404, 404, 404, 404, 404],
     "/verify/{number}?code={verification_code}": [200, 200, 200, 200, 200, 200],
     "/certificates/{number}.pdf": [L, 404, 404, 200, 200, 404],
+    # signed credentials: the holder's, officers', auditors' (a 404 for anyone else); the
+    # keys, status lists and audit checkpoints are public
+    "/certificates/{number}.credential.json": [L, 404, 404, 200, 200, 404],
+    "/.well-known/did.json": [200, 200, 200, 200, 200, 200],
+    "/credentials/status/{purpose}/1": [200, 200, 200, 200, 200, 200],
+    "/credentials/status/{purpose}/{number}": [404, 404, 404, 404, 404, 404],  # not a list
+    "/credentials/status/NOPE/1": [404, 404, 404, 404, 404, 404],
+    "/audit/checkpoints/latest.json": [404, 404, 404, 404, 404, 404],  # none taken yet
+    "/audit/checkpoints/{checkpoint_id}.json": [404, 404, 404, 404, 404, 404],
     "/directorate/certificates": [L, 403, 403, 200, 200, 403],
     "/directorate/certificates/jobs/{job_id}": [L, 403, 403, 200, 200, 403],
 }
@@ -163,6 +172,7 @@ def _objects(app):
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code
         ids["job_id"] = create_job().id
+        ids["purpose"], ids["checkpoint_id"] = "revocation", 1
         db.session.commit()
         db.session.remove()
     return ids

@@ -13,7 +13,7 @@ from registry.config import PROJECT_ROOT
 from registry.extensions import db
 from registry.security import CONTENT_SECURITY_POLICY
 from tests.conftest import make_app, sign_in
-from tests.factories import ExpertFactory
+from tests.factories import ExpertFactory, production_signing_files
 
 PATHS = [
     "/",
@@ -63,7 +63,12 @@ def test_the_policy_forbids_inline_scripts_and_framing():
 
 def test_hsts_is_sent_in_production_only(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
-    app = make_app(f"sqlite:///{tmp_path}/unused.sqlite3", tmp_path, REGISTRY_ENV="production")
+    app = make_app(
+        f"sqlite:///{tmp_path}/unused.sqlite3",
+        tmp_path,
+        REGISTRY_ENV="production",
+        **production_signing_files(tmp_path),
+    )
     with app.test_client().get("/static/css/registry.css") as response:
         hsts = response.headers["Strict-Transport-Security"]
     assert hsts == "max-age=31536000; includeSubDomains"

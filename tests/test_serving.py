@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from registry.audit.models import VerificationCheck
 from registry.extensions import db
-from tests.factories import issued_certificate
+from tests.factories import issued_certificate, production_signing_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +59,7 @@ def test_preloaded_workers_each_open_their_own_database_connections(app, backend
         "REGISTRY_ACCESS_LOG": "",
         "REGISTRY_VERIFY_RATE_LIMIT": "1000 per minute",
         "REGISTRY_API_ANONYMOUS_RATE_LIMIT": "1000 per minute",
+        **production_signing_files(tmp_path),
     }
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:

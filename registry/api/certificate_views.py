@@ -3,7 +3,7 @@
 import io
 
 import sqlalchemy as sa
-from flask import jsonify, request, send_file
+from flask import current_app, jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
@@ -16,6 +16,8 @@ from registry.certificates.downloads import download_certificate
 from registry.certificates.models import Certificate
 from registry.certificates.rendering import verification_url
 from registry.certificates.verification import check_certificate, effective_status
+from registry.credentials.service import MEDIA_TYPE as CREDENTIAL_MEDIA_TYPE
+from registry.credentials.service import credential_for
 from registry.extensions import db
 from registry.permissions import can_download_certificate
 
@@ -64,6 +66,15 @@ def certificate_pdf(number):
         download_name=f"{found.number}.pdf",
         etag=found.sha256,
     )
+
+
+@bp.get("/certificates/<number>/credential")
+@api_login_required
+def certificate_credential(number):
+    document = credential_for(number, api_user())
+    if document is None:
+        raise ApiError(404)
+    return current_app.response_class(document, mimetype=CREDENTIAL_MEDIA_TYPE)
 
 
 @bp.get("/verify/<number>")

@@ -227,6 +227,14 @@ def phase_two_paths():
             params=[NUMBER],
             ok_content="application/pdf",
         ),
+        "/api/v1/certificates/{number}/credential": _operation(
+            "The signed Open Badges 3.0 credential (its holder, officers, auditors)",
+            {"type": "object"},
+            errors=(404,),
+            params=[NUMBER],
+            ok_content="application/ld+json",
+            description="Anyone else, and a certificate without a credential, get a 404.",
+        ),
         "/api/v1/verify/{number}": _operation(
             "Verify a certificate by number and code",
             _ref("Verification"),

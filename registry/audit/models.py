@@ -53,6 +53,18 @@ class VerificationCheck(db.Model):
     actor_label: Mapped[str] = mapped_column(sa.String(254))
 
 
+class AuditCheckpoint(db.Model):
+    """A signed checkpoint of the audit log, as published (registry.audit.checkpoint).
+    Append-only; its real protection is the copies kept outside the database."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    events: Mapped[int]
+    document: Mapped[str] = mapped_column(sa.Text)
+
+
 class AuditSample(db.Model):
     """A reproducible random draw of certifications from a period."""
 

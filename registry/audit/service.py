@@ -118,3 +118,9 @@ def _walk(events):
             return ChainReport(checked, event.id, "its content was altered after it was recorded")
         expected_prev = event.hash
     return ChainReport(checked)
+
+
+def lock_chain(session=None):
+    """Hold the chain's lock until the transaction ends: no event is appended meanwhile
+    (the audit checkpoint reads the chain's end under it)."""
+    _lock_chain(session or db.session)

@@ -1,10 +1,11 @@
 """The certificate archive: each PDF written once, never overwritten, read back only if intact.
 
 Files are named after the certificate number and the start of their SHA-256
-(`2026/NSCL-QG-2026-00042-3f2a9c1b4d5e6f70.pdf`). Rendering is deterministic, so a
-certificate rendered again after a crash (file written, database not committed) finds
-its own file under the same name and reuses it; a file left by a transaction that
-rolled back can never be mistaken for another certificate's.
+(`2026/NSCL-QG-2026-00042-3f2a9c1b4d5e6f70.pdf`). A signed PDF carries its signing time,
+so a certificate rendered again after a crash (file written, database not committed) is
+a new file under a new name: the first one is never overwritten, and `scan_archive` lists
+it as unclaimed. A file left by a transaction that rolled back can never be mistaken for
+another certificate's.
 """
 
 import contextlib

@@ -3,8 +3,8 @@
 Worker processes only turn printed fields into PDF bytes (reportlab is not thread-safe,
 and rendering is the CPU-bound part). The parent writes each file into the archive and
 commits the database in small chunks, so an interrupted run leaves whole chunks done and
-the rest pending: a re-run picks up exactly the certificates still without a hash, and a
-file written just before a crash is found under its own name and reused.
+the rest pending: a re-run picks up exactly the certificates still without a hash; a file
+written just before a crash is left alone (and reported unclaimed by `verify-archive`).
 """
 
 import multiprocessing
@@ -28,7 +28,13 @@ from registry.certificates.archive import (
     sync_directory,
 )
 from registry.certificates.models import Certificate
-from registry.certificates.rendering import printed_fields, renderer
+from registry.certificates.rendering import (
+    credential_text,
+    pdf_sealer,
+    printed_fields,
+    renderer,
+)
+from registry.certificates.signing import install_sealer, sealer, signing_material, use_sealer
 from registry.database import utcnow
 from registry.extensions import db
 from registry.text import clean_text
@@ -99,12 +105,14 @@ def pending_certificate_ids(*, course_code=None, expert_ids=None):
 
 
 def render_chunk(items):
-    """In a worker: [(id, PrintedCertificate)] -> [(id, pdf bytes, sha256, error)]."""
-    pdf = renderer()
+    """In a worker: [(id, PrintedCertificate, credential)] -> [(id, pdf bytes, sha256, error)].
+
+    Each PDF is signed with the credential attached (registry.certificates.signing)."""
+    pdf, seal = renderer(), sealer()
     results = []
-    for certificate_id, printed in items:
+    for certificate_id, printed, credential in items:
         try:
-            data = pdf.render(printed)
+            data = seal.seal(pdf.render(printed), number=printed.number, credential=credential)
         # One bad name must not stop the cohort: the error goes into the summary.
         except Exception as exc:
             results.append((certificate_id, None, None, f"{type(exc).__name__}: {exc}"))
@@ -146,7 +154,8 @@ class _Run:
             self.pending[certificate.id] = _Pending(
                 certificate.number, certificate.year, certificate.expert_id, certificate.holder_name
             )
-            items.append((certificate.id, printed_fields(certificate, self.base_url)))
+            printed = printed_fields(certificate, self.base_url)
+            items.append((certificate.id, printed, credential_text(certificate)))
         return items, len(chunk) - len(items)
 
     def _store(self, result):
@@ -247,6 +256,7 @@ def issue_batch(
     ids = list(certificate_ids)
     summary = BatchSummary(total=len(ids))
     run = _Run(summary, actor=actor, job=job, on_progress=on_progress)
+    use_sealer(pdf_sealer())  # render_chunk signs with it when it runs in this process
     chunks = iter([ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)])
     try:
         if workers <= 1:
@@ -265,7 +275,12 @@ def issue_batch(
 
 def _run_in_pool(run, chunks, workers):
     renderer()  # fonts loaded once, here: forked workers share them instead of each loading
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_process_context(),
+        initializer=install_sealer,
+        initargs=signing_material(current_app._get_current_object()),
+    )
     try:
         in_flight = deque()
 

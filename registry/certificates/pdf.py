@@ -1,8 +1,8 @@
 """The certificate PDF: one A4-landscape page drawn with reportlab. Knows nothing of Flask.
 
-The page is rendered once, at issue, and archived; every download returns those bytes.
-`invariant=1` makes the output a pure function of the printed fields, so rendering the
-same certificate again (a batch re-run after a crash) gives byte-identical output.
+The page is rendered once, at issue, then signed (registry.certificates.signing) and
+archived; every download returns those bytes. `invariant=1` makes the drawn page a pure
+function of the printed fields.
 """
 
 import io

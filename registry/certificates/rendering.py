@@ -7,8 +7,10 @@ from flask import current_app
 from registry.audit.service import record_event
 from registry.certificates.archive import record_archived, store_certificate_pdf
 from registry.certificates.pdf import CertificatePdf, PrintedCertificate
+from registry.certificates.signing import PdfSealer, signing_material
 
 _renderer = None
+_SEALER = "registry_pdf_sealer"
 
 
 def renderer():
@@ -17,6 +19,31 @@ def renderer():
     if _renderer is None:
         _renderer = CertificatePdf()
     return _renderer
+
+
+def pdf_sealer():
+    """The app's PDF sealer (its signing certificate loaded once per app)."""
+    app = current_app._get_current_object()
+    sealer = app.extensions.get(_SEALER)
+    if sealer is None:
+        sealer = app.extensions[_SEALER] = PdfSealer(*signing_material(app))
+    return sealer
+
+
+def credential_text(certificate):
+    """The certificate's signed credential, issued now if it has none yet (older ones)."""
+    from registry.credentials.service import credential_of, issue_credential
+
+    credential = credential_of(certificate) or issue_credential(certificate)
+    return credential.document
+
+
+def render_signed(certificate):
+    """The certificate's PDF as archived: drawn, credential attached, signed."""
+    data = renderer().render(printed_fields(certificate))
+    return pdf_sealer().seal(
+        data, number=certificate.number, credential=credential_text(certificate)
+    )
 
 
 def verification_url(certificate, base_url=None):
@@ -52,7 +79,7 @@ def render_at_issue(certificate, *, actor=None):
     if not current_app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"]:
         return False
     try:
-        data = renderer().render(printed_fields(certificate))
+        data = render_signed(certificate)
         digest, relpath, _created = store_certificate_pdf(
             certificate.number, certificate.year, data
         )

@@ -7,6 +7,8 @@ from registry.certificates.models import Certificate
 from registry.certificates.numbering import format_number, new_verification_code, next_sequence
 from registry.certificates.rendering import render_at_issue
 from registry.clock import add_years, today
+from registry.credentials.service import issue_credential
+from registry.credentials.status import certificates_changed
 from registry.enums import CertificateStatus
 from registry.extensions import db
 
@@ -46,6 +48,7 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, va
         replaces.superseded_by_id = certificate.id
         details["replaces"] = replaces.number
         db.session.flush()
+        certificates_changed([replaces])
     record_event(
         "certificate.issued",
         actor=actor,
@@ -53,5 +56,6 @@ def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, va
         object_id=certificate.id,
         details=details,
     )
+    issue_credential(certificate)
     render_at_issue(certificate, actor=actor)
     return certificate

@@ -18,6 +18,7 @@ from registry.audit.service import record_event
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
 from registry.clock import local_day
+from registry.credentials.status import certificates_changed
 from registry.database import utcnow
 from registry.enums import CertificateStatus, ExpertStatus, Role
 from registry.experts import guards
@@ -300,6 +301,7 @@ def _apply_to_certificates(result, evaluation, actor, reason, on):
             certificate.status_reason = reason if keeps_reason else None
             result.certificates_changed.append(certificate)
     db.session.flush()
+    certificates_changed(result.certificates_changed)
 
 
 def apply(profile, *, actor, at=None):

@@ -140,6 +140,9 @@ class StatusChange(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     evidence: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Hash chain per expert, set on insert by registry.audit.history_chain.
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     expert = relationship("Expert", back_populates="history")
     actor = relationship("User")

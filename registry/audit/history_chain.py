@@ -1,0 +1,115 @@
+"""The status history (`status_changes`) is hash-chained, one chain per expert.
+
+Each change's `hash` covers its fields and `prev_hash`, the hash of the same expert's
+previous change, so that an edited or removed row breaks its expert's chain. Chaining per
+expert needs no lock of its own: every change of an expert is written while the expert's
+row is locked by the transition's conditional update. What a per-expert chain cannot see
+(an expert's last changes deleted, the table emptied, every hash recomputed) the signed
+audit checkpoints see: they anchor a digest of the whole table (registry.audit.checkpoint).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from registry.database import utcnow
+from registry.experts.models import StatusChange
+from registry.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+def _value(status):
+    return None if status is None else getattr(status, "value", status)
+
+
+def change_hash(prev_hash, *, expert_id, from_status, to_status, actor_id, reason, evidence, at):
+    """SHA-256 over a change's recorded fields and the hash of the expert's change before it."""
+    payload = json.dumps(
+        {
+            "prev": prev_hash,
+            "expert_id": expert_id,
+            "from": _value(from_status),
+            "to": _value(to_status),
+            "actor_id": actor_id,
+            "reason": reason,
+            "evidence": evidence,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _hash_of(change, prev_hash):
+    return change_hash(
+        prev_hash,
+        expert_id=change.expert_id,
+        from_status=change.from_status,
+        to_status=change.to_status,
+        actor_id=change.actor_id,
+        reason=change.reason,
+        evidence=change.evidence,
+        at=change.created_at,
+    )
+
+
+@event.listens_for(StatusChange, "before_insert")
+def _chain(_mapper, connection, change):
+    """Link a new change to its expert's last one, whatever code inserts it."""
+    if change.created_at is None:
+        change.created_at = utcnow()
+    table = StatusChange.__table__
+    prev_hash = connection.scalar(
+        sa.select(table.c.hash)
+        .where(table.c.expert_id == change.expert_id)
+        .order_by(table.c.id.desc())
+        .limit(1)
+    )
+    change.prev_hash = prev_hash or GENESIS_HASH
+    change.hash = _hash_of(change, change.prev_hash)
+
+
+@dataclass
+class HistoryReport:
+    """The outcome of verify_history: how many changes, and the first broken one."""
+
+    checked: int
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self):
+        return self.broken_id is None
+
+
+def verify_history():
+    """Walk every expert's chain; report the first change altered, inserted or removed."""
+    query = (
+        sa.select(StatusChange)
+        .order_by(StatusChange.expert_id, StatusChange.id)
+        .execution_options(yield_per=1000)
+    )
+    checked, expert_id, expected_prev = 0, None, GENESIS_HASH
+    with db.session.scalars(query) as changes:
+        for change in changes:
+            checked += 1
+            if change.expert_id != expert_id:
+                expert_id, expected_prev = change.expert_id, GENESIS_HASH
+            if change.prev_hash != expected_prev:
+                return HistoryReport(
+                    checked,
+                    change.id,
+                    "does not follow the expert's change before it (a change was removed)",
+                )
+            if change.hash != _hash_of(change, change.prev_hash):
+                return HistoryReport(checked, change.id, "its content was altered")
+            expected_prev = change.hash
+    return HistoryReport(checked)

@@ -41,10 +41,11 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_template_helpers(app)
 
-    from registry import security, transactions
+    from registry import security, tasks, transactions
 
     security.init_app(app)
     transactions.init_app(app)
+    tasks.init_app(app)
 
     from registry.cli import registry_cli
 

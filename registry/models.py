@@ -12,6 +12,7 @@ from registry.experts.models import (
     NameChangeRequest,
     StatusChange,
 )
+from registry.mail.models import OutboxMessage
 from registry.targets.models import Target
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ExamSession",
     "Expert",
     "NameChangeRequest",
+    "OutboxMessage",
     "StatusChange",
     "Target",
     "Topic",

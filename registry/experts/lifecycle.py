@@ -34,6 +34,7 @@ from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
+from registry.mail.notifications import notify_transition
 from registry.permissions import (
     can_apply,
     can_decide_certification,
@@ -344,6 +345,7 @@ def transition(
     record_event(
         "expert.transition", actor=actor, object_type="expert", object_id=expert.id, details=details
     )
+    notify_transition(result)
     return result
 
 
@@ -508,7 +510,9 @@ def apply(profile, *, actor, at=None):
             "consent_public_listing": expert.consent_public_listing,
         },
     )
-    return TransitionResult(expert, change)
+    result = TransitionResult(expert, change)
+    notify_transition(result)
+    return result
 
 
 def _applicant_account(actor, data):

@@ -4,7 +4,6 @@ from contextlib import ExitStack
 
 import click
 from flask.cli import with_appcontext
-from huey.exceptions import TaskLockedException
 
 from registry.audit.service import record_event
 from registry.certificates.archive import scan_archive

@@ -40,9 +40,11 @@ def run_batch_job(job_id):
 
 @task()
 def resume_open_work():
-    """Put every job left open (e.g. by a killed worker) back on the queue."""
+    """Put every job left open (e.g. by a killed worker) back on the queue, and send the
+    mail that waited while no worker ran."""
     for job_id in open_job_ids():
         run_batch_job(job_id)
+    send_mail()
 
 
 def expire_lapsed(on):
@@ -79,6 +81,12 @@ def daily_reminders():
 
 
 @periodic_task(crontab(minute="*"))
+def send_mail_each_minute():
+    """Each minute: the mail that is due."""
+    send_mail()
+
+
+@task()
 def send_mail():
     """Each minute: send the messages that are due (one sender at a time)."""
     with huey.lock_task("send-mail"):

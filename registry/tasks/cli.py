@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from registry.cli import registry_cli
+from registry.extensions import db
 from registry.tasks import huey, jobs
 
 
@@ -20,6 +21,14 @@ def worker_command(threads):
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     huey.immediate = False
-    consumer = huey.create_consumer(workers=threads, worker_type="thread", flush_locks=True)
+    if db.engine.dialect.name == "sqlite":
+        # Every task writes: on SQLite each transaction takes the write lock when it begins
+        # and waits its turn (busy timeout), instead of failing "database is locked" when
+        # another thread or the web committed between its first read and its first write.
+        db.engine.update_execution_options(sqlite_immediate=True)
+    consumer = huey.create_consumer(workers=threads, worker_type="thread")
+    # The locks a killed worker held: the mail sender's and those of the jobs left open.
+    huey.flush_locks(*jobs.lock_names())
+    db.session.remove()  # this thread's transaction ends here: the tasks have their own
     jobs.resume_open_work()
     consumer.run()

@@ -24,13 +24,25 @@ from registry.tasks import huey, periodic_task, task
 log = logging.getLogger(__name__)
 
 
+SEND_MAIL_LOCK = "send-mail"
+
+
+def batch_job_lock(job_id):
+    return f"batch-job-{job_id}"
+
+
+def lock_names():
+    """The task locks a killed worker may have left held, for the next worker to flush."""
+    return [SEND_MAIL_LOCK, *(batch_job_lock(job_id) for job_id in open_job_ids())]
+
+
 @task()
 def run_batch_job(job_id):
     """Issue the certificates of batch job `job_id` (resuming it if it was interrupted)."""
     from flask import current_app
 
     # One run per job at a time; a lock left by a killed worker is flushed at its restart.
-    with huey.lock_task(f"batch-job-{job_id}"):
+    with huey.lock_task(batch_job_lock(job_id)):
         processes = current_app.config["REGISTRY_BATCH_PROCESSES"] or available_cpus()
         try:
             run_job(job_id, workers=processes)
@@ -89,7 +101,7 @@ def send_mail_each_minute():
 @task()
 def send_mail():
     """Each minute: send the messages that are due (one sender at a time)."""
-    with huey.lock_task("send-mail"):
+    with huey.lock_task(SEND_MAIL_LOCK):
         sent, failed = send_due()
     if sent or failed:
         log.info("mail: %s sent, %s failed attempt(s)", sent, failed)

@@ -62,6 +62,7 @@ def _register_blueprints(app):
     from registry.directorate.routes import bp as directorate_bp
     from registry.exams.routes import bp as exams_bp
     from registry.experts.routes import bp as experts_bp
+    from registry.mail.routes import bp as mail_bp
     from registry.public.routes import bp as public_bp
     from registry.reports.routes import bp as reports_bp
     from registry.targets.routes import bp as targets_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app):
         reports_bp,
         audit_bp,
         sampling_bp,
+        mail_bp,
     ):
         app.register_blueprint(bp)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from registry.auth.models import User
 from registry.database import utcnow
 from registry.enums import ExpertStatus, MessageStatus, Role
 from registry.experts.lifecycle import transition
@@ -181,3 +182,51 @@ def test_officers_hear_of_suspensions_due_for_review(ctx):
     assert queue_review_reminders(today() + timedelta(days=11)) == 0
     message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "review_due"))
     assert message.to_address == walk.officer.email
+
+
+def _failed_message(app):
+    with app.app_context():
+        app.config.update(REGISTRY_SMTP_HOST="127.0.0.1", REGISTRY_SMTP_PORT=free_port())
+        Walk().trained()
+        db.session.commit()
+        moment = utcnow()
+        for _ in range(MAX_ATTEMPTS):
+            moment += timedelta(days=1)
+            send_due(moment)
+        return db.session.scalar(sa.select(OutboxMessage.id))
+
+
+def test_the_admin_sees_the_outbox_and_sends_a_failed_message_again(app, client, login_as):
+    message_id = _failed_message(app)
+    login_as("admin")
+    page = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert "Bạn đã hoàn thành chương trình đào tạo chuyên gia" in page
+    assert "Thất bại: 1" in page and "ConnectionRefusedError" in page
+    response = client.post(f"/admin/outbox/{message_id}/retry")
+    assert response.status_code == 302
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
+    assert client.post("/admin/outbox/999999/retry").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["officer", "expert", "centre_staff", "auditor"])
+def test_only_the_admin_opens_the_outbox(app, client, login_as, role):
+    message_id = _failed_message(app)
+    login_as(role)
+    assert client.get("/admin/outbox").status_code == 403
+    assert client.post(f"/admin/outbox/{message_id}/retry").status_code == 403
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id).status == MessageStatus.FAILED
+
+
+def test_a_person_turns_reminders_off_on_their_account_page(app, client, login_as):
+    account = login_as("expert")
+    assert "Gửi cho tôi thư nhắc việc" in client.get("/account/mail").get_data(as_text=True)
+    unticked = {"csrf_token": "x"}  # a browser sends the token, not the unticked box
+    assert client.post("/account/mail", data=unticked).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, account.id).reminders_off is True
+    client.post("/account/mail", data={"reminders": "y"})
+    with app.app_context():
+        assert db.session.get(User, account.id).reminders_off is False

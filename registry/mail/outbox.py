@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
 
 from registry.audit.service import record_event
 from registry.database import utcnow
@@ -79,8 +80,11 @@ def queue_message(key, kind, *, to_address, recipient=None, **context):
         attempts=0,
         next_attempt_at=utcnow(),
     )
-    db.session.add(message)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a concurrent run queued it first: keep that one
+            db.session.add(message)
+    except IntegrityError:
+        return None
     return message
 
 

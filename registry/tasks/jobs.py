@@ -76,16 +76,18 @@ def expire_lapsed(on):
     return expired, refused
 
 
-@periodic_task(crontab(minute="5", hour="0"))
+# The queue keeps time in UTC; Viet Nam is UTC+7 all year.
+@periodic_task(crontab(minute="5", hour="17"))
 def daily_expiry():
-    """Each night after midnight (UTC+7 at 07:05): expire lapsed certificates."""
+    """Each night at 00:05 in Viet Nam: expire lapsed certificates."""
     expired, refused = expire_lapsed(local_day(utcnow()))
     log.info("expired %s expert(s); %s refused", len(expired), len(refused))
 
 
-@periodic_task(crontab(minute="15", hour="0"))
+@periodic_task(crontab(minute="0", hour="1"))
 def daily_reminders():
-    """Each day: expiry reminders (90, 30, 7 days) and suspensions due for review."""
+    """Each day at 08:00 in Viet Nam: expiry reminders (90, 30, 7 days) and suspensions due
+    for review."""
     on = local_day(utcnow())
     queued = queue_expiry_reminders(on) + queue_review_reminders(on)
     db.session.commit()

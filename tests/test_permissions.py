@@ -36,6 +36,7 @@ TABLE = {
     "/lang/{code}": [L, L, L, L, L, L],
     "/account/password": [L, 200, 200, 200, 200, 200],
     "/account/tokens": [L, 200, 200, 200, 200, 200],
+    "/account/mail": [L, 200, 200, 200, 200, 200],
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],
@@ -44,6 +45,7 @@ TABLE = {
     "/admin/users": [L, 403, 403, 403, 403, 200],
     "/admin/users/{user_id}": [L, 403, 403, 403, 403, 200],
     "/admin/centres": [L, 403, 403, 403, 403, 200],
+    "/admin/outbox": [L, 403, 403, 403, 403, 200],
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],

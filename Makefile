@@ -23,11 +23,14 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-app
 install-test: $(VENV)/.installed-test
 
-## make run: set up, migrate the SQLite database in instance/, load demo data once, serve.
+## make run: set up, migrate the SQLite database in instance/, load demo data once, serve
+## with the worker beside the web server (mail lands in instance/mail/). Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) registry seed-demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)"
+	@echo "Serving on http://$(HOST):$(PORT), with the worker"
+	@$(FLASK) registry worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: set up with the test extra, lint, run the whole suite.

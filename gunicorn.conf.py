@@ -10,6 +10,10 @@ Everything is read from the environment, with defaults for one small host:
 Nothing but the rate-limit counters is kept in process memory between requests, so workers
 and hosts can be added freely behind a load balancer (SPEC §10); with several, keep the
 counters in Redis (REGISTRY_RATELIMIT_STORAGE_URL, docs/operations.md).
+
+Work outside requests (batch issuance, expiry, reminders, mail) is the worker's: run
+`flask --app wsgi registry worker` once beside gunicorn (a systemd unit or a Procfile line,
+docs/operations.md); no request waits on it.
 """
 
 import gc

@@ -43,10 +43,11 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_template_helpers(app)
 
-    from registry import security, transactions
+    from registry import security, tasks, transactions
 
     security.init_app(app)
     transactions.init_app(app)
+    tasks.init_app(app)
 
     from registry.cli import registry_cli
 
@@ -63,6 +64,7 @@ def _register_blueprints(app):
     from registry.directorate.routes import bp as directorate_bp
     from registry.exams.routes import bp as exams_bp
     from registry.experts.routes import bp as experts_bp
+    from registry.mail.routes import bp as mail_bp
     from registry.public.routes import bp as public_bp
     from registry.reports.routes import bp as reports_bp
     from registry.targets.routes import bp as targets_bp
@@ -79,6 +81,7 @@ def _register_blueprints(app):
         reports_bp,
         audit_bp,
         sampling_bp,
+        mail_bp,
     ):
         app.register_blueprint(bp)
 

@@ -155,3 +155,4 @@ from registry.certificates import cli as _certificates_cli  # noqa: E402, F401  
 from registry.credentials import cli as _credentials_cli  # noqa: E402,F401  (credentials)
 from registry.experts import cli as _experts_cli  # noqa: E402, F401  (registers `expire`)
 from registry.operations import cli as _operations_cli  # noqa: E402,F401  (backup)
+from registry.tasks import cli as _tasks_cli  # noqa: E402,F401  (worker)

@@ -102,6 +102,17 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_AUDIT_CHECKPOINT_DIR": os.environ.get(
             "REGISTRY_AUDIT_CHECKPOINT_DIR", str(instance / "audit-checkpoints")
         ),
+        # Tasks and mail (docs/operations.md): tasks run at once in tests; without an SMTP
+        # host the worker writes each message as an .eml file under instance/mail/.
+        "REGISTRY_TASKS_IMMEDIATE": _flag("REGISTRY_TASKS_IMMEDIATE", env == "testing"),
+        "REGISTRY_BATCH_PROCESSES": _int("REGISTRY_BATCH_PROCESSES", 0),
+        "REGISTRY_SMTP_HOST": os.environ.get("REGISTRY_SMTP_HOST", ""),
+        "REGISTRY_SMTP_PORT": _int("REGISTRY_SMTP_PORT", 25),
+        "REGISTRY_SMTP_USERNAME": os.environ.get("REGISTRY_SMTP_USERNAME", ""),
+        "REGISTRY_SMTP_PASSWORD": os.environ.get("REGISTRY_SMTP_PASSWORD", ""),
+        "REGISTRY_SMTP_STARTTLS": _flag("REGISTRY_SMTP_STARTTLS", False),
+        "REGISTRY_MAIL_FROM": os.environ.get("REGISTRY_MAIL_FROM", "registry@localhost"),
+        "REGISTRY_MAIL_DIR": os.environ.get("REGISTRY_MAIL_DIR", str(instance / "mail")),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",

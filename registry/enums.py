@@ -97,3 +97,11 @@ class BatchJobStatus(StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
+
+
+class MessageStatus(StrEnum):
+    """A message in the outbox: waiting to be sent, sent, or given up after its retries."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

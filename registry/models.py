@@ -15,6 +15,7 @@ from registry.experts.models import (
     NameChangeRequest,
     StatusChange,
 )
+from registry.mail.models import OutboxMessage
 from registry.targets.models import Target
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Expert",
     "IssuerKey",
     "NameChangeRequest",
+    "OutboxMessage",
     "SecondFactorRequirement",
     "SignInThrottle",
     "StatusChange",

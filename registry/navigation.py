@@ -17,6 +17,7 @@ _BY_ROLE = {
         ("admin.users", _l("Users")),
         ("admin.centres", _l("Training centres")),
         ("auth.second_factor_rule", _l("Second factor")),
+        ("mail.outbox", _l("Outgoing mail")),
     ],
 }
 

@@ -39,6 +39,7 @@ TABLE = {
     "/account/second-factor": [L, 404, 200, 200, 200, 200],
     "/login/code": [L, L, L, L, L, L],  # only between the password and the code
     "/admin/second-factor": [L, 403, 403, 403, 403, 200],
+    "/account/mail": [L, 200, 200, 200, 200, 200],
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],
@@ -47,6 +48,7 @@ TABLE = {
     "/admin/users": [L, 403, 403, 403, 403, 200],
     "/admin/users/{user_id}": [L, 403, 403, 403, 403, 200],
     "/admin/centres": [L, 403, 403, 403, 403, 200],
+    "/admin/outbox": [L, 403, 403, 403, 403, 200],
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],

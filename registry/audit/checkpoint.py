@@ -103,6 +103,31 @@ def create_checkpoint():
     return row, text
 
 
+def take_checkpoint():
+    """Take a checkpoint, queue it by mail to every active auditor, commit, and write its
+    file; returns (row, path). The CLI and the worker's daily task both run this."""
+    from registry.auth.models import User
+    from registry.enums import Role
+    from registry.mail.outbox import queue_message
+
+    row, text = create_checkpoint()
+    auditors = db.session.scalars(
+        sa.select(User).where(User.role == Role.AUDITOR, User.active.is_(True))
+    )
+    for auditor in auditors:
+        queue_message(
+            f"audit_checkpoint:{row.id}:{auditor.id}",
+            "audit_checkpoint",
+            to_address=auditor.email,
+            recipient=auditor,
+            full_name=auditor.full_name,
+            events=row.events,
+            document=text,
+        )
+    db.session.commit()
+    return row, write_checkpoint_file(row, text)
+
+
 def write_checkpoint_file(row, text, directory=None):
     """Write the checkpoint into REGISTRY_AUDIT_CHECKPOINT_DIR (never overwriting)."""
     directory = Path(directory or current_app.config["REGISTRY_AUDIT_CHECKPOINT_DIR"])

@@ -7,20 +7,15 @@ import click
 from flask.cli import with_appcontext
 
 from registry.cli import registry_cli
-from registry.extensions import db
 
 
 @registry_cli.command("audit-checkpoint")
 @with_appcontext
 def audit_checkpoint_command():
     """Write a signed checkpoint of the audit log and the status history (run it daily)."""
-    from registry.audit.checkpoint import create_checkpoint, write_checkpoint_file
+    from registry.audit.checkpoint import take_checkpoint
 
-    row, text = create_checkpoint()
-    db.session.commit()
-    path = write_checkpoint_file(row, text)
-    # Mailing to the auditors' address: one call to the mail outbox belongs here, once the
-    # outbox exists (issue 17; see docs/audit.md). Nothing is mailed yet.
+    row, path = take_checkpoint()
     click.echo(f"Checkpoint {row.id}: {row.events} audit events, written to {path}")
 
 

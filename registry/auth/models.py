@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # Reminders (expiry, review dates, digests) may be turned off; decisions always go out.
+    reminders_off: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     centre = relationship("TrainingCentre", back_populates="staff")

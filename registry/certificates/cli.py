@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from registry.audit.service import record_event
 from registry.certificates.archive import scan_archive
 from registry.certificates.batch import DEFAULT_CHUNK_SIZE, available_cpus, format_failures
-from registry.certificates.jobs import BatchJobError, create_job, run_job
+from registry.certificates.jobs import BatchJobError, active_job, create_job, run_job
 from registry.cli import registry_cli
 from registry.extensions import db
 
@@ -37,12 +37,19 @@ def _parse_ids(_ctx, _param, value):
 def issue_batch_command(course_code, expert_ids, workers, chunk_size, job_id):
     """Render and archive every certificate decided but not yet issued (or a cohort's).
 
-    Safe to interrupt and to run again: it continues with what is still pending.
+    Safe to interrupt and to run again: it continues with what is still pending. A job
+    left open (a killed command) is resumed rather than a new one started; a job the
+    worker runs is the worker's (it resumes it when it restarts): stop the worker first.
     """
     workers = workers or available_cpus()
     try:
         if job_id is None:
-            job_id = create_job(course_code=course_code, expert_ids=expert_ids).id
+            left_open = active_job()
+            if left_open is not None:
+                job_id = left_open.id
+                click.echo(f"Resuming batch job {job_id}, left open.")
+            else:
+                job_id = create_job(course_code=course_code, expert_ids=expert_ids).id
             db.session.commit()
         with ExitStack() as stack:
             bar = None

@@ -1,28 +1,21 @@
-"""Batch jobs: a batch issuance run recorded in the database, started from a page or the CLI."""
+"""Batch jobs: a batch issuance run recorded in the database, run by the task queue.
 
-import os
-import socket
-import subprocess
-import sys
-from datetime import timedelta
-from pathlib import Path
+The page (or the CLI) creates the job and puts `run_batch_job` on the queue; the worker
+runs it chunk by chunk, each chunk committed with the job's counts, so the page shows what
+the database holds. A worker killed midway puts the job back on the queue when it starts
+again (registry/tasks/jobs.py); the re-run continues with the certificates still pending.
+"""
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.certificates.batch import DEFAULT_CHUNK_SIZE, issue_batch, pending_certificate_ids
 from registry.certificates.models import BatchJob
-from registry.config import PROJECT_ROOT
 from registry.database import utcnow
 from registry.enums import BatchJobStatus
 from registry.extensions import db
 
-# A running job commits (and beats) after every chunk, within a second or two; one that
-# has been silent this long has died (killed, machine restarted) and no longer blocks. A job
-# whose process is gone from this host is known dead at once.
-STALE_AFTER = timedelta(minutes=10)
 OPEN_STATUSES = (BatchJobStatus.QUEUED, BatchJobStatus.RUNNING)
 
 
@@ -30,39 +23,20 @@ class BatchJobError(Exception):
     """A batch job cannot be started or run; the message is for the user."""
 
 
-def _process_gone(pid):
-    """Whether no process `pid` runs on this host (a killed one not yet reaped is gone)."""
-    if Path("/proc/self/stat").exists():
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        return state in ("Z", "X")  # zombie or dead: killed, waiting for its parent
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def is_stalled(job, now=None):
-    if job.status not in OPEN_STATUSES:
-        return False
-    running_here = job.status == BatchJobStatus.RUNNING and job.host == socket.gethostname()
-    if running_here and job.pid and _process_gone(job.pid):
-        return True
-    last = job.heartbeat_at or job.started_at or job.created_at
-    return (now or utcnow()) - last > STALE_AFTER
-
-
 def active_job():
-    """The open job that is still alive, if any."""
-    jobs = db.session.scalars(
+    """The open job (queued, or running or interrupted and waiting to resume), if any."""
+    return db.session.scalar(
         sa.select(BatchJob).where(BatchJob.status.in_(OPEN_STATUSES)).order_by(BatchJob.id)
     )
-    return next((job for job in jobs if not is_stalled(job)), None)
+
+
+def open_job_ids():
+    """Ids of the jobs not yet closed, for the worker to resume after a restart."""
+    return list(
+        db.session.scalars(
+            sa.select(BatchJob.id).where(BatchJob.status.in_(OPEN_STATUSES)).order_by(BatchJob.id)
+        )
+    )
 
 
 def create_job(*, actor=None, course_code=None, expert_ids=None):
@@ -95,26 +69,24 @@ def create_job(*, actor=None, course_code=None, expert_ids=None):
 
 
 def run_job(job_id, *, workers=1, chunk_size=DEFAULT_CHUNK_SIZE, on_start=None, on_progress=None):
-    """Claim a queued job, issue its cohort chunk by chunk, and close it; returns the summary."""
-    now = utcnow()
-    claimed = db.session.execute(
-        sa.update(BatchJob)
-        .where(BatchJob.id == job_id, BatchJob.status == BatchJobStatus.QUEUED)
-        .values(
-            status=BatchJobStatus.RUNNING,
-            pid=os.getpid(),
-            host=socket.gethostname(),
-            started_at=now,
-            heartbeat_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
+    """Run an open job (queued, or interrupted while running) to its end; returns the summary.
+
+    A resumed job keeps its total and the counts of the chunks already committed, and
+    issues only the certificates still pending, so nothing is counted or issued twice.
+    """
+    job = db.session.get(BatchJob, job_id)
+    if job is None or job.status not in OPEN_STATUSES:
         db.session.rollback()
         raise BatchJobError(_l("Batch job %(id)s is not waiting to run.", id=job_id))
-    job = db.session.get(BatchJob, job_id)
     ids = pending_certificate_ids(course_code=job.course_code, expert_ids=job.expert_ids)
-    job.total = len(ids)
+    if job.status == BatchJobStatus.QUEUED:
+        job.status = BatchJobStatus.RUNNING
+        job.started_at = job.heartbeat_at = utcnow()
+        job.total = len(ids)
+    else:  # resumed: the cohort may have grown meanwhile; the total covers both
+        job.total = max(job.total, job.done + job.failed + len(ids))
+        job.failed = 0  # failures are retried: they were left pending
+        job.failures = []
     db.session.commit()
     if on_start:
         on_start(len(ids))
@@ -153,38 +125,3 @@ def _close(job, status, message):
         object_id=job.id,
         details={"total": job.total, "done": job.done, "failed": job.failed, "message": message},
     )
-
-
-def launch_job(job):
-    """Start `registry issue-batch --job ID` as a detached background process.
-
-    The launcher detaches it (new session, reparented to init), so no web worker waits
-    for it or is left with a zombie. Its output goes to <REGISTRY_BATCH_LOG_DIR>/<id>.log
-    (instance/batch-jobs/ by default).
-    """
-    config = current_app.config
-    log_dir = Path(
-        config.get("REGISTRY_BATCH_LOG_DIR") or Path(current_app.instance_path) / "batch-jobs"
-    )
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "REGISTRY_ENV": config["REGISTRY_ENV"],
-        "REGISTRY_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "REGISTRY_CERTIFICATES_DIR": str(config["REGISTRY_CERTIFICATES_DIR"]),
-        "REGISTRY_PUBLIC_URL": config["REGISTRY_PUBLIC_URL"],
-    }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "registry", "issue-batch"]
-    command += ["--job", str(job.id)]
-    detach = "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True)"
-    with open(log_dir / f"{job.id}.log", "ab") as log:
-        subprocess.run(  # noqa: S603  (fixed command: this interpreter, our own CLI)
-            [sys.executable, "-c", detach, *command],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=True,
-            timeout=30,
-        )

@@ -75,7 +75,7 @@ class CertificateCounter(db.Model):
 class BatchJob(db.Model):
     """A run of batch issuance started from the directorate's page; its progress lives here.
 
-    The background process updates the counts in the same transaction as each chunk of
+    The worker's task updates the counts in the same transaction as each chunk of
     certificates it archives, so what the page shows is what the database holds.
     """
 
@@ -102,12 +102,10 @@ class BatchJob(db.Model):
     # [{"expert_id", "holder_name", "number", "error"}], at most MAX_RECORDED_FAILURES.
     failures: Mapped[list] = mapped_column(sa.JSON, default=list)
     message: Mapped[str | None] = mapped_column(sa.Text)
-    # Which process runs the job: when it is gone from this host, the job is dead at once.
-    pid: Mapped[int | None]
-    host: Mapped[str | None] = mapped_column(sa.String(255))
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last chunk was committed.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,7 +1,6 @@
 """Certificate pages: public verification, downloads, and batch issuance for the directorate."""
 
 import io
-import subprocess
 from functools import partial
 
 import sqlalchemy as sa
@@ -25,23 +24,16 @@ from registry.certificates import wording
 from registry.certificates.archive import ArchiveError
 from registry.certificates.downloads import download_certificate
 from registry.certificates.forms import BatchJobForm
-from registry.certificates.jobs import (
-    BatchJobError,
-    active_job,
-    create_job,
-    is_stalled,
-    launch_job,
-)
+from registry.certificates.jobs import BatchJobError, active_job, create_job
 from registry.certificates.models import BatchJob, Certificate
 from registry.certificates.verification import check_certificate
-from registry.database import utcnow
-from registry.enums import BatchJobStatus
 from registry.extensions import db, limiter
 from registry.permissions import (
     can_download_certificate,
     can_run_certificate_batch,
     can_view_batch_jobs,
 )
+from registry.tasks.jobs import run_batch_job
 
 bp = Blueprint("certificates", __name__)
 
@@ -134,7 +126,6 @@ def batch_jobs():
         jobs=jobs,
         active=active_job(),
         can_start=can_run_certificate_batch(current_user),
-        is_stalled=is_stalled,
     )
 
 
@@ -149,18 +140,11 @@ def _start_job(form):
         db.session.rollback()
         flash(str(exc), "error")
         return None
+    job_id = job.id
     db.session.commit()
-    try:
-        launch_job(job)
-    except (OSError, subprocess.SubprocessError) as exc:
-        current_app.logger.exception("could not start batch job %s", job.id)
-        job.status = BatchJobStatus.FAILED
-        job.message = f"could not start: {exc}"
-        job.finished_at = utcnow()
-        db.session.commit()
-        flash(_("The batch job could not be started; the error was logged."), "error")
-        return None
-    flash(_("Batch job %(id)s started.", id=job.id), "success")
+    # The worker runs it; the page follows its progress from the job's row.
+    run_batch_job(job_id)
+    flash(_("Batch job %(id)s started.", id=job_id), "success")
     return job
 
 
@@ -170,6 +154,4 @@ def batch_job(job_id):
     job = db.session.get(BatchJob, job_id) or abort(404)
     if not can_view_batch_jobs(current_user):
         abort(403)
-    return render_template(
-        "certificates/batch_job.html", job=job, stalled=is_stalled(job), is_stalled=is_stalled
-    )
+    return render_template("certificates/batch_job.html", job=job)

@@ -23,6 +23,7 @@ from registry.experts.lifecycle import (
 )
 from registry.experts.models import NameChangeRequest
 from registry.extensions import db
+from registry.mail.notifications import notify_name_corrected
 from registry.permissions import (
     can_decide_certification,
     can_edit_application,
@@ -176,6 +177,7 @@ def decide_name_change(request, *, approve, actor, note=None):
         )
         reissued = _reissue(expert, actor)
         details["reissued"] = {old.number: new.number for old, new in reissued}
+        notify_name_corrected(expert, request)
     details["note"] = clean_text(note)
     record_event(
         "expert.name_changed" if approve else "expert.name_change_refused",

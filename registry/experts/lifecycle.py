@@ -26,9 +26,10 @@ from registry.experts import profile as profiles
 from registry.experts.checks import Check, Context, Joined
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import Expert, StatusChange
-from registry.experts.transitions import INPUTS, Rule, Transition, row_for, rows_from
+from registry.experts.transitions import APPLY_NOTICE, INPUTS, Rule, Transition, row_for, rows_from
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
+from registry.mail.notifications import notify_transition
 from registry.permissions import can_apply
 from registry.text import clean_text
 
@@ -236,6 +237,7 @@ def transition(
     record_event(
         "expert.transition", actor=actor, object_type="expert", object_id=expert.id, details=details
     )
+    notify_transition(result, evaluation.row.notice)
     return result
 
 
@@ -383,7 +385,9 @@ def apply(profile, *, actor, at=None):
             "consent_public_listing": expert.consent_public_listing,
         },
     )
-    return TransitionResult(expert, change)
+    result = TransitionResult(expert, change)
+    notify_transition(result, APPLY_NOTICE)
+    return result
 
 
 def _applicant_account(actor, data):

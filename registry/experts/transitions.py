@@ -97,6 +97,7 @@ class Transition:
     issues: CertificateLevel | None = None  # a certificate of this level is issued
     certificates: tuple = ()  # (statuses, new status): the expert's certificates follow
     by_officer: bool = True  # decided from the officers' decision page
+    notice: str | None = None  # the message the expert receives (templates/mail/<lang>/)
 
     @property
     def inputs(self):
@@ -124,6 +125,7 @@ TABLE = (
         _OFFICER_ONLY,
         guards.nothing_more,
         required=("reason",),
+        notice="rejected",
     ),
     Transition(
         Rule.TRAIN,
@@ -134,6 +136,7 @@ TABLE = (
         _l("Only staff of the training centre that ran the course may record training."),
         guards.train_guard,
         by_officer=False,
+        notice="trained",
     ),
     Transition(
         Rule.CERTIFY,
@@ -145,6 +148,7 @@ TABLE = (
         guards.certify_guard,
         optional=("reason",),
         issues=CertificateLevel.NATIONAL,
+        notice="certified",
     ),
     Transition(
         Rule.ACCREDIT_REGIONAL,
@@ -157,6 +161,7 @@ TABLE = (
         required=("reference", "issuing_body", "issued_on"),
         optional=("reason",),
         issues=CertificateLevel.REGIONAL,
+        notice="accredited",
     ),
     Transition(
         Rule.ACCREDIT_INTERNATIONAL,
@@ -169,6 +174,7 @@ TABLE = (
         required=("reference", "issuing_body", "issued_on"),
         optional=("reason",),
         issues=CertificateLevel.INTERNATIONAL,
+        notice="accredited",
     ),
     Transition(
         Rule.SUSPEND,
@@ -180,6 +186,7 @@ TABLE = (
         guards.suspend_guard,
         required=("reason", "review_on"),
         certificates=((C.VALID,), C.SUSPENDED),
+        notice="suspended",
     ),
     Transition(
         Rule.REINSTATE,
@@ -191,6 +198,7 @@ TABLE = (
         guards.nothing_more,
         required=("reason",),
         certificates=((C.SUSPENDED,), C.VALID),
+        notice="reinstated",
     ),
     Transition(
         Rule.WITHDRAW,
@@ -202,6 +210,7 @@ TABLE = (
         guards.nothing_more,
         required=("reason",),
         certificates=((C.VALID, C.SUSPENDED), C.WITHDRAWN),
+        notice="withdrawn",
     ),
     Transition(
         Rule.EXPIRE,
@@ -224,6 +233,7 @@ TABLE = (
         guards.renewal_guard,
         optional=("reason",),
         issues=None,  # a certificate of the level renewed, replacing the old one
+        notice="renewed",
     ),
     Transition(
         Rule.REAPPLY,
@@ -234,11 +244,13 @@ TABLE = (
         _l("Only the expert may apply again after a rejection."),
         guards.reapply_guard,
         by_officer=False,
+        notice="application_received",
     ),
 )
 
 # (new) → applied creates the record: registry/experts/lifecycle.py `apply`.
 APPLY_LABEL = _l("Apply")
+APPLY_NOTICE = "application_received"
 RULES = {row.rule: row for row in TABLE}
 LABELS = {Rule.APPLY: APPLY_LABEL} | {row.rule: row.label for row in TABLE}
 
@@ -264,8 +276,8 @@ def markdown_table():
     """The table as docs/lifecycle.md shows it (a test keeps the two identical)."""
     lines = [
         "| rule | from | to | who may | what the record must show | the decider gives "
-        "(**required**) | certificates |",
-        "|---|---|---|---|---|---|---|",
+        "(**required**) | certificates | the expert is told |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in TABLE:
         gives = [f"**{name}**" for name in row.required] + list(row.optional)
@@ -286,6 +298,7 @@ def markdown_table():
             " ".join(row.guard.__doc__.split()),
             ", ".join(gives),
             effect,
+            f"`{row.notice}`" if row.notice else "",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

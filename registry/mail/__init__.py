@@ -1,0 +1,1 @@
+"""Mail: an outbox of messages written with the change that causes them, sent by the worker."""

@@ -229,3 +229,26 @@ def test_the_migration_chains_existing_changes_as_the_app_does(app):
         ).all()
         db.session.remove()
     assert len(chained) >= 2 and again == chained
+
+
+def test_each_checkpoint_is_mailed_once_to_every_active_auditor(app, runner, checkpoint_dir):
+    from registry.enums import Role
+    from registry.mail.models import OutboxMessage
+    from tests.factories import UserFactory
+
+    _history(app)
+    with app.app_context():
+        auditor = UserFactory(role=Role.AUDITOR, email="kiem.toan@nscl.gov.vn")
+        UserFactory(role=Role.AUDITOR, active=False)
+        UserFactory(role=Role.OFFICER)
+        db.session.commit()
+        auditor_id = auditor.id
+    _checkpoint(runner, checkpoint_dir)
+    with app.app_context():
+        (message,) = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "audit_checkpoint")
+        ).all()
+        assert (message.recipient_id, message.to_address) == (auditor_id, "kiem.toan@nscl.gov.vn")
+        written = next(checkpoint_dir.iterdir()).read_text(encoding="utf-8")
+        assert json.loads(written)["signature"] in message.body_text
+        assert "Điểm kiểm soát" in message.subject  # the auditor's language: Vietnamese

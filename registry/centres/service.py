@@ -174,19 +174,29 @@ def record_attendance(enrolment, *, attended_hours, completed, completed_on, act
     course = enrolment.course
     actor_id = actor.id
     today = today or local_today()
-    if enrolment.completed:
+    if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
-    problem = rules.attendance_problem(course, attended_hours) or rules.completion_problem(
-        course, completed, completed_on, today
+    problem = (
+        rules.attendance_problem(course, attended_hours)
+        or rules.completion_problem(course, completed, completed_on, today)
+        or (completed and rules.programme_completion_problem(course, attended_hours, completed_on))
     )
     if problem:
         raise CentreError(problem)
-    before = {"attended_hours": enrolment.attended_hours, "completed": enrolment.completed}
+    before = {
+        "attended_hours": enrolment.attended_hours,
+        "completed": enrolment.completed,
+        "completed_on": enrolment.completed_on.isoformat() if enrolment.completed_on else None,
+    }
     enrolment.attended_hours = attended_hours
     if completed:
         enrolment.completion_recorded_by_id = actor_id
         enrolment.completed_on = completed_on
         enrolment.completed = True
+    else:
+        # A completion that moved nobody may be withdrawn: it was recorded by mistake.
+        enrolment.completed_on = None
+        enrolment.completed = False
     db.session.flush()
     record_event(
         "enrolment.updated",
@@ -211,8 +221,8 @@ def record_attendance(enrolment, *, attended_hours, completed, completed_on, act
 
 
 def remove_enrolment(enrolment, *, actor):
-    """Take someone off a roster; a recorded completion stays."""
-    if enrolment.completed:
+    """Take someone off a roster; a completion that moved them to `trained` stays."""
+    if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
     details = {
         "course": enrolment.course.code,

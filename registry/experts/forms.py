@@ -64,6 +64,25 @@ class ApplicationForm(FlaskForm):
         return {name: self[name].data for name in self._fields if name != "csrf_token"}
 
 
+class ContactForm(FlaskForm):
+    """What an expert keeps current at any state (name and birth date are not here)."""
+
+    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    organisation_type = SelectField(
+        _l("Organisation type"),
+        choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
+    )
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
+    consent_public_listing = BooleanField(
+        _l("List me in the public register of experts once I am certified (optional).")
+    )
+
+    def details(self):
+        return {name: self[name].data for name in self._fields if name != "csrf_token"}
+
+
 class NameChangeForm(FlaskForm):
     new_name = StringField(_l("Corrected full name"), validators=[DataRequired(), Length(max=200)])
     reason = TextAreaField(

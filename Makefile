@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 ## make run: set up, migrate the SQLite database in instance/, load demo data once, serve.
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) registry seed-demo --if-empty
+	REGISTRY_PUBLIC_URL=$${REGISTRY_PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) registry seed-demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

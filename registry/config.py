@@ -50,7 +50,10 @@ def load_config(instance_path, overrides=None):
         ),
         "REGISTRY_UPLOADS_DIR": os.environ.get("REGISTRY_UPLOADS_DIR", str(instance / "uploads")),
         "REGISTRY_EVIDENCE_MAX_BYTES": _int("REGISTRY_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024),
-        "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Base of the QR codes' links. Unset in development: the server's own address is used
+        # (certificates/rendering.py); required in production (checked below).
+        "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL")
+        or ("http://127.0.0.1:5000" if env == "testing" else None),
         "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
         "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),
         "REGISTRY_LOGIN_MAX_FAILURES": _int("REGISTRY_LOGIN_MAX_FAILURES", 5),
@@ -116,6 +119,12 @@ def load_config(instance_path, overrides=None):
             )
         secret = _development_secret(instance) if env == "development" else secrets.token_hex(32)
     config["SECRET_KEY"] = secret
+    if env == "production" and not config["REGISTRY_PUBLIC_URL"]:
+        raise ConfigError(
+            "REGISTRY_PUBLIC_URL is not set. In production the registry refuses to start "
+            "without it: QR codes on certificates link to it (e.g. "
+            "REGISTRY_PUBLIC_URL=https://nangsuat.example.gov.vn)."
+        )
     return config
 
 

@@ -63,7 +63,12 @@ def test_the_policy_forbids_inline_scripts_and_framing():
 
 def test_hsts_is_sent_in_production_only(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
-    app = make_app(f"sqlite:///{tmp_path}/unused.sqlite3", tmp_path, REGISTRY_ENV="production")
+    app = make_app(
+        f"sqlite:///{tmp_path}/unused.sqlite3",
+        tmp_path,
+        REGISTRY_ENV="production",
+        REGISTRY_PUBLIC_URL="https://registry.example.vn",
+    )
     with app.test_client().get("/static/css/registry.css") as response:
         hsts = response.headers["Strict-Transport-Security"]
     assert hsts == "max-age=31536000; includeSubDomains"

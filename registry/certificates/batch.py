@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import sqlalchemy as sa
-from flask import current_app
 
 from registry.audit.service import record_event
 from registry.centres.models import Course, Enrolment
@@ -28,7 +27,7 @@ from registry.certificates.archive import (
     sync_directory,
 )
 from registry.certificates.models import Certificate
-from registry.certificates.rendering import printed_fields, renderer
+from registry.certificates.rendering import printed_fields, public_base_url, renderer
 from registry.database import utcnow
 from registry.extensions import db
 from registry.text import clean_text
@@ -129,7 +128,7 @@ class _Run:
         self.job = job
         self.on_progress = on_progress or (lambda _n: None)
         self.root = archive_root()
-        self.base_url = current_app.config["REGISTRY_PUBLIC_URL"]
+        self.base_url = public_base_url()
         self.pending = {}
         # Started lazily, after the worker processes have been forked.
         self.writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="archive-writer")

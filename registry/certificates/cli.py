@@ -9,6 +9,7 @@ from registry.audit.service import record_event
 from registry.certificates.archive import scan_archive
 from registry.certificates.batch import DEFAULT_CHUNK_SIZE, available_cpus, format_failures
 from registry.certificates.jobs import BatchJobError, create_job, run_job
+from registry.certificates.rendering import PublicUrlUnknown, public_base_url
 from registry.cli import registry_cli
 from registry.extensions import db
 
@@ -40,6 +41,10 @@ def issue_batch_command(course_code, expert_ids, workers, chunk_size, job_id):
     Safe to interrupt and to run again: it continues with what is still pending.
     """
     workers = workers or available_cpus()
+    try:
+        public_base_url()
+    except PublicUrlUnknown as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         if job_id is None:
             job_id = create_job(course_code=course_code, expert_ids=expert_ids).id

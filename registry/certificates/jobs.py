@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.certificates.batch import DEFAULT_CHUNK_SIZE, issue_batch, pending_certificate_ids
 from registry.certificates.models import BatchJob
+from registry.certificates.rendering import public_base_url
 from registry.config import PROJECT_ROOT
 from registry.database import utcnow
 from registry.enums import BatchJobStatus
@@ -172,7 +173,8 @@ def launch_job(job):
         "REGISTRY_ENV": config["REGISTRY_ENV"],
         "REGISTRY_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
         "REGISTRY_CERTIFICATES_DIR": str(config["REGISTRY_CERTIFICATES_DIR"]),
-        "REGISTRY_PUBLIC_URL": config["REGISTRY_PUBLIC_URL"],
+        # The detached worker has no request: hand it the address derived from this one.
+        "REGISTRY_PUBLIC_URL": public_base_url(),
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "registry", "issue-batch"]
     command += ["--job", str(job.id)]

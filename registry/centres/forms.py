@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from registry.enums import CourseLevel
+from registry.forms import RegistryForm
 
 try:  # WTForms >= 3.3 declares options as SelectChoice and deprecates plain tuples
     from wtforms import SelectChoice
@@ -32,7 +32,7 @@ LEVEL_LABELS = {
 }
 
 
-class CourseForm(FlaskForm):
+class CourseForm(RegistryForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -48,20 +48,20 @@ class CourseForm(FlaskForm):
     )
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
-    hours = IntegerField(_l("Hours"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    hours = IntegerField(_l("Hours"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     capacity = IntegerField(
-        _l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=10000)]
+        _l("Capacity"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
     )
     trainers = TextAreaField(
         _l("Trainers"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(RegistryForm):
     expert_id = HiddenField(validators=[DataRequired()])
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(RegistryForm):
     attended_hours = IntegerField(
         _l("Attended hours"), validators=[InputRequired(), NumberRange(min=0)]
     )
@@ -69,7 +69,7 @@ class AttendanceForm(FlaskForm):
     completed_on = DateField(_l("Completion date"), validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(RegistryForm):
     file = FileField(
         _l("File (CSV or XLSX)"),
         validators=[

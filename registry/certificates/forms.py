@@ -1,12 +1,13 @@
 """The form that starts batch issuance."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
+from registry.forms import RegistryForm
 
-class BatchJobForm(FlaskForm):
+
+class BatchJobForm(RegistryForm):
     course = StringField(
         _l("Course code"),
         validators=[Optional(), Length(max=40)],

@@ -30,6 +30,7 @@ def _flask(app, *args, wait=True):
         "REGISTRY_CERTIFICATES_DIR": app.config["REGISTRY_CERTIFICATES_DIR"],
         "REGISTRY_UPLOADS_DIR": app.config["REGISTRY_UPLOADS_DIR"],
         "SECRET_KEY": "fault-test",
+        "REGISTRY_PUBLIC_URL": "http://127.0.0.1:5000",  # a command has no request to derive it
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "registry", *args]
     if not wait:

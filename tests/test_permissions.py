@@ -23,6 +23,7 @@ from tests.factories import (
     ExamSessionFactory,
     ExpertFactory,
     UserFactory,
+    issued_certificate,
 )
 
 ROLES = ["anonymous", "expert", "centre_staff", "officer", "auditor", "admin"]
@@ -74,6 +75,7 @@ TABLE = {
     "/me/apply": [L, 200, 403, 403, 403, 403],
     "/me/cpd": [L, 404, 403, 403, 403, 403],  # 404: this expert has no record yet
     "/experts/{expert_id}/edit": [L, 403, 403, 200, 403, 403],
+    "/experts/{expert_id}/contact": [L, 403, 403, 200, 403, 403],
     "/experts/{expert_id}/name-change": [L, 403, 403, 200, 403, 403],
     "/experts/{expert_id}/accreditation": [L, 403, 403, 200, 403, 403],
     "/accreditation/{request_id}/document": [L, 403, 403, 404, 404, 403],  # no file uploaded
@@ -159,6 +161,9 @@ def _objects(app):
         ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code
+        app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = False
+        issued_certificate()  # a pending certificate: a batch with nothing to issue never starts
+        app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = True
         ids["job_id"] = create_job().id
         db.session.commit()
         db.session.remove()

@@ -84,6 +84,15 @@ def available_cpus():
 
 def pending_certificate_ids(*, course_code=None, expert_ids=None):
     """Ids of certificates decided but not yet rendered, optionally for a cohort."""
+    return list(db.session.scalars(_pending(course_code, expert_ids)))
+
+
+def has_pending_certificates(*, course_code=None, expert_ids=None):
+    """Whether a batch for this cohort (or for all) would have anything to issue."""
+    return db.session.scalar(_pending(course_code, expert_ids).limit(1)) is not None
+
+
+def _pending(course_code, expert_ids):
     query = sa.select(Certificate.id).where(Certificate.sha256.is_(None)).order_by(Certificate.id)
     if course_code:
         cohort = (
@@ -94,7 +103,7 @@ def pending_certificate_ids(*, course_code=None, expert_ids=None):
         query = query.where(Certificate.expert_id.in_(cohort))
     if expert_ids:
         query = query.where(Certificate.expert_id.in_(list(expert_ids)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def render_chunk(items):

@@ -102,6 +102,7 @@ TABLE = {
     # certificates: public verification needs the code; the PDF is the holder's (not these
     # users') and the directorate's; batch issuance pages are the directorate's
     "/verify/{number}": [404, 404, 404, 404, 404, 404],
+    "/verify": [200, 200, 200, 200, 200, 200],
     "/verify/{number}?code={verification_code}": [200, 200, 200, 200, 200, 200],
     "/certificates/{number}.pdf": [L, 403, 403, 200, 200, 403],
     "/directorate/certificates": [L, 403, 403, 200, 200, 403],

@@ -474,3 +474,35 @@ def test_expert_page_shows_state_timeline_and_what_is_missing(app, client):
     assert "Applied → Trained" in page
     assert "A passing exam result" in page and "✗" in page
     assert date(2026, 4, 10).strftime("%b") in page or "2026" in page
+
+
+def test_renew_is_offered_only_in_the_renewal_window(app, client, login_as):
+    from datetime import timedelta
+
+    from registry.targets.counting import today
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        fresh = issued_certificate(issued_on=today()).expert_id  # ends in three years
+        due = issued_certificate(issued_on=today() - timedelta(days=3 * 365 - 30))
+        due.valid_until = today() + timedelta(days=30)
+        db.session.commit()
+        due_id = due.expert_id
+        db.session.remove()
+    login_as("officer")
+    decide = "/decide/certified"
+    assert f"/directorate/experts/{fresh}{decide}" not in client.get(f"/experts/{fresh}").text
+    assert f"/directorate/experts/{due_id}{decide}" in client.get(f"/experts/{due_id}").text
+
+
+def test_the_holders_list_does_not_call_holders_waiting(app, client, login_as):
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        issued_certificate()
+        db.session.commit()
+        db.session.remove()
+    login_as("officer")
+    page = client.get("/directorate/queue/holders").text
+    assert "1 người có chứng chỉ, theo tên" in page
+    assert "đang chờ" not in page.split("<table")[0]

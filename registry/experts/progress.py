@@ -9,7 +9,9 @@ from registry.enums import CERTIFIED_LEVELS, ExpertStatus
 from registry.experts.checks import Day, parse_day
 from registry.experts.lifecycle import Rule, allowed_targets, evaluate, rule_for
 from registry.experts.models import StatusChange
+from registry.experts.renewal import in_renewal_window
 from registry.extensions import db
+from registry.targets.counting import today as local_today
 
 S = ExpertStatus
 
@@ -34,11 +36,17 @@ class NextStep:
     checks: list = field(default_factory=list)
 
 
-def officer_decisions(expert):
-    """(target status, rule) pairs an officer may open a decision page for."""
+def officer_decisions(expert, on=None):
+    """(target status, rule) pairs an officer may open a decision page for.
+
+    "Renew" is offered only in the renewal window, not for a certificate years from its end.
+    """
+    on = on or local_today()
     pairs = []
     for to in allowed_targets(expert.status, expert.held_level):
         rule = rule_for(expert.status, to, expert.held_level)
+        if rule == Rule.RENEW and not in_renewal_window(expert, on):
+            continue
         if rule in OFFICER_RULES:
             pairs.append((to, rule))
     return pairs

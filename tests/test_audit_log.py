@@ -90,3 +90,19 @@ def test_a_bad_date_filter_is_ignored_with_a_message(app, client, login_as, monk
         "expert 7",
         "target 2",
     ]
+
+
+def test_details_read_as_words_not_escapes(app, client, login_as):
+    with app.app_context():
+        record_event(
+            "expert.transition",
+            actor=None,
+            object_type="expert",
+            object_id=1,
+            details={"reason": "Đã hoàn thành", "changed": ["province", "phone"], "to": None},
+        )
+        db.session.commit()
+    login_as("auditor")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Đã hoàn thành" in page
+    assert "\\u0110" not in page and "province, phone" in page

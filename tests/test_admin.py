@@ -113,6 +113,23 @@ def test_duplicate_centre_code_is_refused(app, client, login_as):
     assert "Mã này đã được một cơ sở đào tạo khác sử dụng." in response.text
 
 
+def test_a_centre_whose_approval_has_ended_cannot_be_created(app, client, login_as):
+    login_as("admin")
+    response = client.post(
+        "/admin/centres",
+        data={
+            "code": "OLD01",
+            "name": "Hết hạn",
+            "province": "Huế",
+            "approved_until": "2020-12-31",
+            "active": "y",
+        },
+    )
+    assert "Ngày công nhận 2020-12-31 đã qua" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(TrainingCentre.id)) is None
+
+
 def test_names_are_stored_nfc_and_shown_escaped(app, client, login_as):
     login_as("admin")
     decomposed = unicodedata.normalize("NFD", MARKUP_NAME)

@@ -9,7 +9,7 @@ from registry.auth.models import User
 from registry.centres.models import TrainingCentre
 from registry.extensions import db
 from tests.conftest import sign_in
-from tests.factories import CentreFactory
+from tests.factories import CentreFactory, UserFactory
 
 MARKUP_NAME = "Nguyễn Thị <b>Hương</b> & Đặng"
 
@@ -168,3 +168,21 @@ def test_admin_edits_a_centre(app, client, login_as):
     with app.app_context():
         centre = db.session.get(TrainingCentre, centre_id)
         assert (centre.name, centre.province, centre.active) == ("Tên mới", "Đà Nẵng", False)
+
+
+def test_users_and_centres_lists_are_searched_and_paged(app, client, login_as):
+    with app.app_context():
+        for n in range(55):
+            CentreFactory(code=f"HN{n:02d}", name=f"Trung tâm {n}")
+        CentreFactory(code="DN01", name="Trung tâm Đà Nẵng")
+        UserFactory(email="lan.tran@example.vn", full_name="Trần Thị Lan")
+        db.session.commit()
+    login_as("admin")
+    first = client.get("/admin/centres").text
+    assert "HN00" in first and "DN01" in first and "HN49" not in first  # 50 a page
+    assert "page=2" in first
+    assert "HN49" in client.get("/admin/centres?page=2").text
+    found = client.get("/admin/centres?q=dn0").text
+    assert "DN01" in found and "HN00" not in found
+    users = client.get("/admin/users?q=LAN.TRAN").text
+    assert "lan.tran@example.vn" in users and "Tìm thấy 1" in users

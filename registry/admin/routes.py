@@ -1,7 +1,7 @@
 """Administrator pages: accounts and training centres."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -20,6 +20,20 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _centre_choices():
     centres = db.session.scalars(sa.select(TrainingCentre).order_by(TrainingCentre.code))
     return [SelectChoice(0, "—")] + [SelectChoice(c.id, f"{c.code} · {c.name}") for c in centres]
+
+
+PAGE_SIZE = 50
+
+
+def _searched(query, columns):
+    """`query` narrowed to rows where any of `columns` contains ?q=, and paged by ?page=."""
+    q = (request.args.get("q") or "").strip()
+    if q:
+        query = query.where(
+            sa.or_(*(sa.func.lower(c).contains(q.lower(), autoescape=True) for c in columns))
+        )
+    page = request.args.get("page", 1, type=int)
+    return q, db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
 def _chosen_centre(form):
@@ -48,8 +62,17 @@ def users():
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for(".users"))
-    accounts = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", form=form, users=accounts, role_labels=ROLE_LABELS)
+    q, pagination = _searched(
+        sa.select(User).order_by(User.role, User.email), (User.email, User.full_name)
+    )
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=pagination.items,
+        pagination=pagination,
+        q=q,
+        role_labels=ROLE_LABELS,
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -96,8 +119,13 @@ def centres():
             db.session.commit()
             flash(_("Training centre %(code)s created.", code=centre.code), "success")
             return redirect(url_for(".centres"))
-    rows = db.session.scalars(sa.select(TrainingCentre).order_by(TrainingCentre.code)).all()
-    return render_template("admin/centres.html", form=form, centres=rows)
+    q, pagination = _searched(
+        sa.select(TrainingCentre).order_by(TrainingCentre.code),
+        (TrainingCentre.code, TrainingCentre.name, TrainingCentre.province),
+    )
+    return render_template(
+        "admin/centres.html", form=form, centres=pagination.items, pagination=pagination, q=q
+    )
 
 
 @bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])

@@ -106,3 +106,26 @@ def test_details_read_as_words_not_escapes(app, client, login_as):
     page = client.get("/audit/").get_data(as_text=True)
     assert "Đã hoàn thành" in page
     assert "\\u0110" not in page and "province, phone" in page
+
+
+def test_the_log_is_filtered_by_certificate_number_and_person(app, client, login_as):
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        mine = issued_certificate(full_name="Phạm Thị Hoa", email="hoa@example.vn")
+        other = issued_certificate(full_name="Lê Văn Nam")
+        db.session.commit()
+        number, other_number = mine.number, other.number
+        mine_id = mine.id
+        db.session.remove()
+    login_as("auditor")
+    by_number = client.get("/audit/", query_string={"number": number.lower()}).text
+    assert f"<td>certificate {mine_id}</td>" in by_number
+    assert other_number not in by_number
+    by_name = client.get("/audit/", query_string={"person": "pham thi hoa"}).text
+    assert f"<td>certificate {mine_id}</td>" in by_name
+    assert other_number not in by_name
+    by_email = client.get("/audit/", query_string={"person": "HOA@example"}).text
+    assert f"<td>certificate {mine_id}</td>" in by_email
+    nobody = client.get("/audit/", query_string={"person": "không ai"}).text
+    assert f"<td>certificate {mine_id}</td>" not in nobody

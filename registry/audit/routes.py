@@ -9,15 +9,63 @@ from flask_babel import gettext as _
 from registry.audit import anomalies as flags
 from registry.audit.models import AuditEvent
 from registry.audit.service import seal_verifications
+from registry.certificates.models import Certificate
 from registry.enums import Role
+from registry.experts.models import Expert
 from registry.extensions import db
 from registry.permissions import AUDIT_REVIEW_ROLES, require_role
 from registry.targets.counting import local_day_start
+from registry.text import search_key
 from registry.transactions import commit_with_retry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-FILTERS = ("actor", "action", "object_type", "object_id", "date_from", "date_to")
+FILTERS = (
+    "number",
+    "person",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "date_from",
+    "date_to",
+)
+
+
+def _about(certificates):
+    """Events about these certificates or about their holders (`certificates`: a SELECT)."""
+    rows = db.session.execute(certificates.with_only_columns(Certificate.id, Certificate.expert_id))
+    certificate_ids, expert_ids = set(), set()
+    for certificate_id, expert_id in rows:
+        certificate_ids.add(str(certificate_id))
+        expert_ids.add(str(expert_id))
+    return _events_of(expert_ids, certificate_ids)
+
+
+def _events_of(expert_ids, certificate_ids):
+    return sa.or_(
+        sa.and_(AuditEvent.object_type == "expert", AuditEvent.object_id.in_(expert_ids)),
+        sa.and_(AuditEvent.object_type == "certificate", AuditEvent.object_id.in_(certificate_ids)),
+    )
+
+
+def _about_person(text):
+    """Events about experts whose name (accents ignored) or email contains `text`."""
+    key = search_key(text)
+    experts = sa.select(Expert.id).where(
+        sa.or_(
+            Expert.name_key.contains(key, autoescape=True),
+            Expert.email.contains(text.lower(), autoescape=True),
+        )
+    )
+    expert_ids = {str(i) for i in db.session.scalars(experts)}
+    certificate_ids = {
+        str(i)
+        for i in db.session.scalars(
+            sa.select(Certificate.id).where(Certificate.expert_id.in_(experts))
+        )
+    }
+    return _events_of(expert_ids, certificate_ids)
 
 
 def _day(name):
@@ -41,6 +89,15 @@ def log():
     filters = {name: (request.args.get(name) or "").strip() for name in FILTERS}
     page = request.args.get("page", 1, type=int)
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if filters["number"]:
+        number = filters["number"].upper()
+        query = query.where(
+            _about(
+                sa.select(Certificate).where(Certificate.number.contains(number, autoescape=True))
+            )
+        )
+    if filters["person"]:
+        query = query.where(_about_person(filters["person"]))
     if filters["action"]:
         query = query.where(AuditEvent.action.startswith(filters["action"], autoescape=True))
     if filters["actor"]:

@@ -129,3 +129,34 @@ def test_the_log_is_filtered_by_certificate_number_and_person(app, client, login
     assert f"<td>certificate {mine_id}</td>" in by_email
     nobody = client.get("/audit/", query_string={"person": "không ai"}).text
     assert f"<td>certificate {mine_id}</td>" not in nobody
+
+
+def test_the_filtered_log_is_exported_as_csv_and_xlsx(app, client, login_as, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    _seed(app, monkeypatch)
+    with app.app_context():
+        record_event(
+            "expert.transition",
+            actor=None,
+            object_type="expert",
+            object_id=9,
+            details={"reason": "Đã hoàn thành"},
+        )
+        db.session.commit()
+    login_as("auditor")
+    response = client.get("/audit/export.csv?object_type=expert")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    assert '{""reason"": ""Đã hoàn thành""}' in text and "\\u0110" not in text
+    assert "certificate" not in text  # the filter applies
+    sheet = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data)).active
+    actions = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "expert.transition" in actions and "report.exported" in actions
+    assert client.get("/audit/export.pdf").status_code == 404
+    client.post("/logout")
+    login_as("expert")
+    assert client.get("/audit/export.csv").status_code == 403

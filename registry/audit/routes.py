@@ -1,20 +1,23 @@
 """The directorate's view of the audit log, and the auditor's anomaly flags."""
 
+import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from registry.audit import anomalies as flags
 from registry.audit.models import AuditEvent
-from registry.audit.service import seal_verifications
+from registry.audit.service import record_event, seal_verifications
 from registry.certificates.models import Certificate
 from registry.enums import Role
 from registry.experts.models import Expert
 from registry.extensions import db
 from registry.permissions import AUDIT_REVIEW_ROLES, require_role
-from registry.targets.counting import local_day_start
+from registry.reports.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_chunks, xlsx_bytes
+from registry.targets.counting import local_day_start, today
 from registry.text import search_key
 from registry.transactions import commit_with_retry
 
@@ -81,13 +84,9 @@ def _day(name):
         return None
 
 
-@bp.get("/")
-@require_role(Role.AUDITOR, Role.OFFICER)
-def log():
-    # Checks logged since the last sealing join the chain now: the log shows them all.
-    commit_with_retry(seal_verifications)
+def _filtered_events():
+    """The page's filters (from the query string) and the SELECT of the events they keep."""
     filters = {name: (request.args.get(name) or "").strip() for name in FILTERS}
-    page = request.args.get("page", 1, type=int)
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     if filters["number"]:
         number = filters["number"].upper()
@@ -113,6 +112,16 @@ def log():
         query = query.where(AuditEvent.occurred_at >= local_day_start(start))
     if (end := _day("date_to")) is not None:
         query = query.where(AuditEvent.occurred_at < local_day_start(end + timedelta(days=1)))
+    return filters, query
+
+
+@bp.get("/")
+@require_role(Role.AUDITOR, Role.OFFICER)
+def log():
+    # Checks logged since the last sealing join the chain now: the log shows them all.
+    commit_with_retry(seal_verifications)
+    filters, query = _filtered_events()
+    page = request.args.get("page", 1, type=int)
     pagination = db.paginate(query, page=page, per_page=100, error_out=False)
     object_types = db.session.scalars(
         sa.select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
@@ -127,6 +136,64 @@ def log():
         object_types=object_types,
         actions=actions,
     )
+
+
+EXPORT_HEADER = (
+    "#",
+    "Thời điểm (UTC)",
+    "Người thực hiện",
+    "Hành động",
+    "Đối tượng",
+    "Mã đối tượng",
+    "Chi tiết",
+)
+
+
+@bp.get("/export.<kind>")
+@require_role(Role.AUDITOR, Role.OFFICER)
+def export(kind):
+    """The filtered log as CSV or XLSX, details as readable JSON (not \\u escapes)."""
+    if kind not in ("csv", "xlsx"):
+        abort(404)
+    commit_with_retry(seal_verifications)
+    filters, query = _filtered_events()
+    record_event(
+        "report.exported",
+        actor=current_user,
+        object_type="report",
+        object_id=f"audit.{kind}",
+        details={name: value for name, value in filters.items() if value},
+    )
+    db.session.commit()
+    columns = query.with_only_columns(
+        AuditEvent.id,
+        AuditEvent.occurred_at,
+        AuditEvent.actor_label,
+        AuditEvent.action,
+        AuditEvent.object_type,
+        AuditEvent.object_id,
+        AuditEvent.details,
+    )
+    # Plain rows, not ORM objects: the CSV streams after the view has returned.
+    rows = (
+        (
+            *row[:1],
+            row[1].replace(tzinfo=None),
+            *row[2:6],
+            json.dumps(row[6], ensure_ascii=False, default=str) if row[6] else "",
+        )
+        for row in db.session.execute(columns.execution_options(yield_per=500))
+    )
+    name = f"nhat-ky-kiem-toan-{today()}.{kind}"
+    if kind == "csv":
+        body = stream_with_context(c.encode("utf-8") for c in csv_chunks(EXPORT_HEADER, rows))
+        mimetype = CSV_MIMETYPE
+    else:
+        body, mimetype = xlsx_bytes([("Nhật ký kiểm toán", EXPORT_HEADER, rows)]), XLSX_MIMETYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/anomalies")

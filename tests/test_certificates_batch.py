@@ -255,7 +255,7 @@ def test_a_batch_with_nothing_to_issue_does_not_start(app, client, login_as, eng
     _decide(app, 1)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(BatchJob.id))) == 0
-        with pytest.raises(BatchJobError, match="every certificate of this cohort"):
+        with pytest.raises(BatchJobError, match="mọi chứng chỉ của nhóm này"):
             create_job(course_code="NO-SUCH-COURSE")
 
 

@@ -13,7 +13,11 @@ _BY_ROLE = {
         ("directorate.queues", _l("Work queues")),
     ],
     Role.AUDITOR: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
-    Role.ADMIN: [("admin.users", _l("Users")), ("admin.centres", _l("Training centres"))],
+    Role.ADMIN: [
+        ("admin.users", _l("Users")),
+        ("admin.centres", _l("Training centres")),
+        ("admin.topics", _l("Course catalogue")),
+    ],
 }
 
 # Programme targets, sampling and anomaly flags (issue 6).

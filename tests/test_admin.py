@@ -186,3 +186,61 @@ def test_users_and_centres_lists_are_searched_and_paged(app, client, login_as):
     assert "DN01" in found and "HN00" not in found
     users = client.get("/admin/users?q=LAN.TRAN").text
     assert "lan.tran@example.vn" in users and "Tìm thấy 1" in users
+
+
+def test_admin_keeps_the_course_catalogue(app, client, login_as):
+    from registry.centres.models import Topic
+
+    login_as("admin")
+    assert "Danh mục khóa học" in client.get("/admin/topics").text
+    response = client.post(
+        "/admin/topics",
+        data={"code": "lean_6s", "name_vi": "Lean 6 Sigma", "name_en": "Lean Six Sigma"},
+    )
+    assert response.status_code == 302
+    again = client.post(
+        "/admin/topics", data={"code": "lean_6s", "name_vi": "Trùng", "name_en": "Dup"}
+    )
+    assert "Mã này đã được một chủ đề khác sử dụng." in again.text
+    bad = client.post("/admin/topics", data={"code": "Lean 6S", "name_vi": "x", "name_en": "x"})
+    assert "Mã chủ đề gồm 2 đến 40 chữ thường" in bad.text
+    with app.app_context():
+        topic_id = db.session.scalar(sa.select(Topic.id).where(Topic.code == "lean_6s"))
+    client.post(
+        f"/admin/topics/{topic_id}",
+        data={"name_vi": "Lean Six Sigma (6σ)", "name_en": "Lean Six Sigma"},
+    )
+    assert client.post(f"/admin/topics/{topic_id}/retire").status_code == 302
+    with app.app_context():
+        topic = db.session.get(Topic, topic_id)
+        assert (topic.name_vi, topic.retired) == ("Lean Six Sigma (6σ)", True)
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_type == "topic")
+        ).all()
+    assert actions == ["admin.topic_created", "admin.topic_renamed", "admin.topic_retired"]
+
+
+def test_a_retired_topic_is_not_offered_for_a_new_course(ctx_en):
+    import pytest
+
+    from registry.centres.service import CentreError, save_course
+    from tests.factories import CourseFactory, staff_of, topic
+
+    course = CourseFactory()
+    retired = topic("5s")
+    retired.retired = True
+    db.session.flush()
+    fields = {
+        "code": "NEW-1",
+        "title": "Khóa mới",
+        "topic": retired,
+        "level": course.level,
+        "starts_on": course.starts_on,
+        "ends_on": course.ends_on,
+        "hours": 40,
+        "capacity": 20,
+        "trainers": "",
+        "actor": staff_of(course.centre),
+    }
+    with pytest.raises(CentreError, match="The topic 5s is retired"):
+        save_course(course.centre, None, **fields)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.audit.models import AuditSample
+from registry.centres.models import Topic
 from registry.certificates.jobs import create_job
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
@@ -47,6 +48,8 @@ TABLE = {
     "/admin/users/{user_id}": [L, 403, 403, 403, 403, 200],
     "/admin/centres": [L, 403, 403, 403, 403, 200],
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/topics": [L, 403, 403, 403, 403, 200],
+    "/admin/topics/{topic_id}": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],
     "/centres/mine/courses": [L, 403, L, 403, 403, 403],
@@ -160,6 +163,7 @@ def _objects(app):
         }
         ids["request_id"] = _accreditation_request(ids["expert_id"])
         ids["target_id"] = db.session.scalar(sa.select(sa.func.min(Target.id)))
+        ids["topic_id"] = db.session.scalar(sa.select(sa.func.min(Topic.id)))
         ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code

@@ -59,3 +59,13 @@ class CentreForm(RegistryForm):
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
     approved_until = DateField(_l("Approved until"), validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
+
+
+class TopicNamesForm(RegistryForm):
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+
+
+class TopicForm(TopicNamesForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    leads_to_trained = BooleanField(_l("Completing it leads to trained (the PQ expert programme)"))

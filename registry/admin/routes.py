@@ -6,10 +6,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from registry.admin.forms import ROLE_LABELS, CentreForm, EditUserForm, UserForm
+from registry.admin.catalogue import add_topic, rename_topic, set_topic_retired
+from registry.admin.forms import (
+    ROLE_LABELS,
+    CentreForm,
+    EditUserForm,
+    TopicForm,
+    TopicNamesForm,
+    UserForm,
+)
 from registry.admin.service import AdminError, create_user, save_centre, update_user
 from registry.auth.models import User
-from registry.centres.models import TrainingCentre
+from registry.centres.models import Topic, TrainingCentre
 from registry.enums import Role
 from registry.extensions import db
 from registry.permissions import require_role
@@ -154,3 +162,56 @@ def _centre_fields(form):
         "approved_until": form.approved_until.data,
         "active": form.active.data,
     }
+
+
+@bp.route("/topics", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def topics():
+    form = TopicForm()
+    if form.validate_on_submit():
+        try:
+            topic = add_topic(
+                code=form.code.data,
+                name_vi=form.name_vi.data,
+                name_en=form.name_en.data,
+                leads_to_trained=form.leads_to_trained.data,
+                actor=current_user,
+            )
+        except AdminError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Topic %(code)s added.", code=topic.code), "success")
+            return redirect(url_for(".topics"))
+    rows = db.session.scalars(sa.select(Topic).order_by(Topic.sort_order, Topic.id)).all()
+    return render_template("admin/topics.html", form=form, topics=rows)
+
+
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def edit_topic(topic_id):
+    topic = db.session.get(Topic, topic_id) or abort(404)
+    form = TopicNamesForm(obj=topic)
+    if form.validate_on_submit():
+        rename_topic(
+            topic, name_vi=form.name_vi.data, name_en=form.name_en.data, actor=current_user
+        )
+        db.session.commit()
+        flash(_("Topic %(code)s renamed.", code=topic.code), "success")
+        return redirect(url_for(".topics"))
+    return render_template("admin/edit_topic.html", form=form, topic=topic)
+
+
+@bp.post("/topics/<int:topic_id>/retire")
+@require_role(Role.ADMIN)
+def retire_topic(topic_id):
+    topic = db.session.get(Topic, topic_id) or abort(404)
+    retire = not topic.retired
+    set_topic_retired(topic, retire, actor=current_user)
+    db.session.commit()
+    if retire:
+        flash(_("Topic %(code)s retired.", code=topic.code), "success")
+    else:
+        flash(_("Topic %(code)s offered again.", code=topic.code), "success")
+    return redirect(url_for(".topics"))

@@ -54,6 +54,8 @@ def save_course(
         raise CentreError(_l("The course must have at least one hour."))
     if capacity is None or capacity <= 0:
         raise CentreError(_l("The course must have at least one place."))
+    if topic.retired and (creating or course.topic_id != topic.id):
+        raise CentreError(_l("The topic %(code)s is retired: choose another one.", code=topic.code))
     clash = db.session.scalar(
         sa.select(Course.id).where(Course.centre_id == centre.id, Course.code == code)
     )

@@ -174,7 +174,8 @@ def export(kind):
         AuditEvent.object_id,
         AuditEvent.details,
     )
-    # Plain rows, not ORM objects: the CSV streams after the view has returned.
+    # Plain rows fetched now, not ORM objects nor a server-side cursor: the CSV streams after
+    # the view has returned, when the request's transaction may be gone.
     rows = (
         (
             *row[:1],
@@ -182,7 +183,7 @@ def export(kind):
             *row[2:6],
             json.dumps(row[6], ensure_ascii=False, default=str) if row[6] else "",
         )
-        for row in db.session.execute(columns.execution_options(yield_per=500))
+        for row in db.session.execute(columns).all()
     )
     name = f"nhat-ky-kiem-toan-{today()}.{kind}"
     if kind == "csv":

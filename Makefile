@@ -25,6 +25,8 @@ install-test: $(VENV)/.installed-test
 
 ## make run: set up, migrate the SQLite database in instance/, load demo data once, serve
 ## with the worker beside the web server (mail lands in instance/mail/). Ctrl-C stops both.
+# QR codes and mail link to the address served (unless REGISTRY_PUBLIC_URL says otherwise).
+run: export REGISTRY_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) registry seed-demo --if-empty

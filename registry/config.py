@@ -50,7 +50,10 @@ def load_config(instance_path, overrides=None):
         ),
         "REGISTRY_UPLOADS_DIR": os.environ.get("REGISTRY_UPLOADS_DIR", str(instance / "uploads")),
         "REGISTRY_EVIDENCE_MAX_BYTES": _int("REGISTRY_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024),
-        "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Base of the QR codes' links. Unset in development: the server's own address is used
+        # (certificates/rendering.py); required in production (checked below).
+        "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL")
+        or ("http://127.0.0.1:5000" if env == "testing" else None),
         "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
         "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),
         # Accounts (docs/accounts.md). argon2id costs: tests use the cheapest (fast suite).
@@ -156,6 +159,12 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_PDF_SIGNING_P12 is not set or is not a file. In production the registry "
             "refuses to start without the PKCS#12 certificate that signs certificate PDFs "
             "(docs/certificates.md)."
+        )
+    if env == "production" and not config["REGISTRY_PUBLIC_URL"]:
+        raise ConfigError(
+            "REGISTRY_PUBLIC_URL is not set. In production the registry refuses to start "
+            "without it: QR codes on certificates link to it (e.g. "
+            "REGISTRY_PUBLIC_URL=https://nangsuat.example.gov.vn)."
         )
     return config
 

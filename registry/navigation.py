@@ -18,6 +18,7 @@ _BY_ROLE = {
         ("admin.centres", _l("Training centres")),
         ("auth.second_factor_rule", _l("Second factor")),
         ("mail.outbox", _l("Outgoing mail")),
+        ("admin.topics", _l("Course catalogue")),
     ],
 }
 

@@ -90,3 +90,73 @@ def test_a_bad_date_filter_is_ignored_with_a_message(app, client, login_as, monk
         "expert 7",
         "target 2",
     ]
+
+
+def test_details_read_as_words_not_escapes(app, client, login_as):
+    with app.app_context():
+        record_event(
+            "expert.transition",
+            actor=None,
+            object_type="expert",
+            object_id=1,
+            details={"reason": "Đã hoàn thành", "changed": ["province", "phone"], "to": None},
+        )
+        db.session.commit()
+    login_as("auditor")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "Đã hoàn thành" in page
+    assert "\\u0110" not in page and "province, phone" in page
+
+
+def test_the_log_is_filtered_by_certificate_number_and_person(app, client, login_as):
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        mine = issued_certificate(full_name="Phạm Thị Hoa", email="hoa@example.vn")
+        other = issued_certificate(full_name="Lê Văn Nam")
+        db.session.commit()
+        number, other_number = mine.number, other.number
+        mine_id = mine.id
+        db.session.remove()
+    login_as("auditor")
+    by_number = client.get("/audit/", query_string={"number": number.lower()}).text
+    assert f"<td>certificate {mine_id}</td>" in by_number
+    assert other_number not in by_number
+    by_name = client.get("/audit/", query_string={"person": "pham thi hoa"}).text
+    assert f"<td>certificate {mine_id}</td>" in by_name
+    assert other_number not in by_name
+    by_email = client.get("/audit/", query_string={"person": "HOA@example"}).text
+    assert f"<td>certificate {mine_id}</td>" in by_email
+    nobody = client.get("/audit/", query_string={"person": "không ai"}).text
+    assert f"<td>certificate {mine_id}</td>" not in nobody
+
+
+def test_the_filtered_log_is_exported_as_csv_and_xlsx(app, client, login_as, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    _seed(app, monkeypatch)
+    with app.app_context():
+        record_event(
+            "expert.transition",
+            actor=None,
+            object_type="expert",
+            object_id=9,
+            details={"reason": "Đã hoàn thành"},
+        )
+        db.session.commit()
+    login_as("auditor")
+    response = client.get("/audit/export.csv?object_type=expert")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    assert '{""reason"": ""Đã hoàn thành""}' in text and "\\u0110" not in text
+    assert "certificate" not in text  # the filter applies
+    sheet = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data)).active
+    actions = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "expert.transition" in actions and "report.exported" in actions
+    assert client.get("/audit/export.pdf").status_code == 404
+    client.post("/logout")
+    login_as("expert")
+    assert client.get("/audit/export.csv").status_code == 403

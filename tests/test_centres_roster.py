@@ -159,7 +159,7 @@ def test_completion_in_the_future_or_undated_is_refused(ctx_en):
     assert complete(enrolment, staff, on=today()) is True  # the last day itself is fine
 
 
-def test_a_recorded_completion_cannot_be_changed(ctx_en):
+def test_a_completion_that_moved_someone_cannot_be_changed(ctx_en):
     enrolment = EnrolmentFactory()
     staff = staff_of(enrolment.course.centre)
     complete(enrolment, staff)
@@ -196,9 +196,21 @@ def _stays_applied(enrolment, staff, **kwargs):
     assert history(enrolment.expert) == []
 
 
-def test_attendance_below_80_percent_does_not_lead_to_trained(ctx):
+def _refused(enrolment, staff, message, **kwargs):
+    with pytest.raises(CentreError, match=message):
+        complete(enrolment, staff, **kwargs)
+    assert not enrolment.completed and enrolment.completed_on is None
+    assert enrolment.expert.status == ExpertStatus.APPLIED
+
+
+def test_a_programme_completion_below_80_percent_is_refused_with_the_rule(ctx_en):
     enrolment = EnrolmentFactory()
-    _stays_applied(enrolment, staff_of(enrolment.course.centre), hours=95)
+    _refused(
+        enrolment,
+        staff_of(enrolment.course.centre),
+        r"needs at least 96 of the course's 120 hours \(80%\); 95 were attended",
+        hours=95,
+    )
 
 
 def test_a_course_outside_the_expert_programme_does_not_lead_to_trained(ctx):
@@ -206,16 +218,37 @@ def test_a_course_outside_the_expert_programme_does_not_lead_to_trained(ctx):
     _stays_applied(enrolment, staff_of(enrolment.course.centre))
 
 
-def test_a_centre_whose_approval_lapsed_does_not_train(ctx):
+def test_a_centre_whose_approval_lapsed_cannot_record_a_programme_completion(ctx_en):
     centre = CentreFactory(approved_until=END - timedelta(days=1))
     enrolment = EnrolmentFactory(course=CourseFactory(centre=centre))
-    _stays_applied(enrolment, staff_of(centre))
+    _refused(enrolment, staff_of(centre), "The centre was not approved on 2026-04-10")
 
 
-def test_an_inactive_centre_does_not_train(ctx):
+def test_an_inactive_centre_cannot_record_a_programme_completion(ctx_en):
     centre = CentreFactory(active=False)
     enrolment = EnrolmentFactory(course=CourseFactory(centre=centre))
-    _stays_applied(enrolment, staff_of(centre))
+    _refused(enrolment, staff_of(centre), "The centre was not approved")
+
+
+def test_a_completion_that_moved_nobody_stays_correctable(ctx):
+    """A completion stranded before the rule existed can be corrected or withdrawn."""
+    enrolment = EnrolmentFactory()
+    staff = staff_of(enrolment.course.centre)
+    enrolment.attended_hours, enrolment.completed = 70, True
+    enrolment.completed_on, enrolment.completion_recorded_by_id = END, staff.id
+    db.session.flush()
+    record_attendance(enrolment, attended_hours=70, completed=False, completed_on=None, actor=staff)
+    assert (enrolment.completed, enrolment.completed_on) == (False, None)
+    assert complete(enrolment, staff, hours=110) is True
+    assert enrolment.expert.status == ExpertStatus.TRAINED
+
+
+def test_a_stranded_completion_can_be_taken_off_the_roster(ctx):
+    enrolment = EnrolmentFactory(course=CourseFactory(topic=topic("5s")))
+    staff = staff_of(enrolment.course.centre)
+    complete(enrolment, staff)
+    remove_enrolment(enrolment, actor=staff)
+    assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0
 
 
 @pytest.mark.parametrize("status", [ExpertStatus.TRAINED, ExpertStatus.REJECTED])

@@ -62,7 +62,7 @@ def test_issue_batch_renders_every_pending_certificate_with_two_workers(app, run
 
     again = runner.invoke(args=["registry", "issue-batch"])
     assert again.exit_code == 0, again.output
-    assert "0 certificate(s) to issue" in again.output
+    assert "Nothing to issue" in again.output
     assert _state(app) == (7, 0, 7, 7, True)
 
 
@@ -164,6 +164,7 @@ def test_a_certificate_archived_meanwhile_is_not_archived_twice(app):
 
 
 def test_only_one_open_job_at_a_time(app):
+    _decide(app, 1)
     with app.app_context():
         first = create_job()
         db.session.commit()
@@ -235,8 +236,23 @@ def test_auditors_follow_jobs_but_cannot_start_them(app, client, login_as):
         assert db.session.scalar(sa.select(sa.func.count(BatchJob.id))) == 0
 
 
+def test_a_batch_with_nothing_to_issue_does_not_start(app, client, login_as, english):
+    login_as("officer")
+    response = client.post(
+        "/directorate/certificates", data={"course": "", "expert_ids": ""}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "Nothing to issue: every certificate decided is already issued." in response.text
+    _decide(app, 1)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(BatchJob.id))) == 0
+        with pytest.raises(BatchJobError, match="mọi chứng chỉ của nhóm này"):
+            create_job(course_code="NO-SUCH-COURSE")
+
+
 @pytest.mark.parametrize("role", ["expert", "centre_staff", "admin"])
 def test_others_cannot_open_the_batch_pages(app, client, login_as, role):
+    _decide(app, 1)
     with app.app_context():
         job = create_job()
         db.session.commit()
@@ -247,6 +263,7 @@ def test_others_cannot_open_the_batch_pages(app, client, login_as, role):
 
 
 def test_a_second_job_is_refused_while_one_runs(app, client, login_as):
+    _decide(app, 1)
     with app.app_context():
         create_job()
         db.session.commit()

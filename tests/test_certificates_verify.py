@@ -40,6 +40,26 @@ def _page(client, number, code):
     return response.status_code, response.get_data(as_text=True)
 
 
+def test_anyone_can_type_a_number_and_code_to_check_a_certificate(app, client):
+    number, code, _id = _issue(app)
+    assert "/verify" in client.get("/").text  # offered on the home page
+    page = client.get("/verify")
+    assert page.status_code == 200 and "Số chứng chỉ" in page.text and "Mã xác minh" in page.text
+    typed = client.get("/verify", query_string={"number": f" {number.lower()} ", "code": code})
+    assert typed.status_code == 302
+    status, shown = _page(client, *_number_and_code(typed.location))
+    assert status == 200 and HOLDER in shown
+    missing = client.get("/verify", query_string={"number": number, "code": ""})
+    assert missing.status_code == 200 and "Trường này là bắt buộc." in missing.text
+
+
+def _number_and_code(location):
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(location)
+    return unquote(parts.path.rsplit("/", 1)[1]), parse_qs(parts.query)["code"][0]
+
+
 def test_a_valid_certificate_shows_its_printed_fields(app, client):
     number, code, _id = _issue(app, date_of_birth=date(1984, 7, 14))
     status, page = _page(client, number, code)

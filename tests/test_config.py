@@ -49,10 +49,54 @@ def test_production_with_secret_key_starts_with_secure_cookies(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "REGISTRY_SIGNING_KEY_FILE": str(key_file),
             "REGISTRY_PDF_SIGNING_P12": str(p12),
+            "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_production_without_a_public_url_refuses_to_start(tmp_path):
+    result = _flask(
+        "routes",
+        REGISTRY_ENV="production",
+        SECRET_KEY="x" * 64,
+        REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}",
+    )
+    assert result.returncode != 0
+    assert "REGISTRY_PUBLIC_URL is not set" in result.stderr
+
+
+def test_development_qr_codes_follow_the_address_the_server_answers_on(tmp_path, monkeypatch):
+    from registry.certificates.rendering import PublicUrlUnknown, public_base_url
+
+    monkeypatch.delenv("REGISTRY_PUBLIC_URL", raising=False)
+    app = create_app(
+        {
+            "REGISTRY_ENV": "development",
+            "SECRET_KEY": "x" * 64,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}",
+        }
+    )
+    with app.test_request_context("/", base_url="http://192.168.1.20:8080"):
+        assert public_base_url() == "http://192.168.1.20:8080"
+    with app.app_context(), pytest.raises(PublicUrlUnknown, match="REGISTRY_PUBLIC_URL"):
+        public_base_url()  # a command outside a request: refused with the fix stated
+    app.config["REGISTRY_PUBLIC_URL"] = "https://registry.example.vn/"
+    with app.test_request_context("/", base_url="http://192.168.1.20:8080"):
+        assert public_base_url() == "https://registry.example.vn"
+
+
+def test_issue_batch_without_a_public_url_says_what_to_set(tmp_path):
+    result = _flask(
+        "registry",
+        "issue-batch",
+        REGISTRY_ENV="development",
+        SECRET_KEY="x" * 64,
+        REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'b.sqlite3'}",
+    )
+    assert result.returncode != 0
+    assert "REGISTRY_PUBLIC_URL is not set" in result.stderr
 
 
 def test_unknown_environment_is_refused():

@@ -33,6 +33,7 @@ def _flask(app, *args, wait=True):
         "REGISTRY_TASKS_DATABASE": str(
             Path(app.config["REGISTRY_UPLOADS_DIR"]).parent / "tasks.db"
         ),
+        "REGISTRY_PUBLIC_URL": "http://127.0.0.1:5000",  # a command has no request to derive it
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "registry", *args]
     if not wait:

@@ -91,7 +91,7 @@ def test_enrol_and_complete_moves_applicants_to_trained(ctx):
     rows = rows_from_dicts(
         [
             completion("cg-2026", emails[0]),  # code case does not matter
-            completion("CG-2026", emails[1], hours=90),  # 75 %: completed, not trained
+            {"course_code": "CG-2026", "email": emails[1], "attended_hours": 90},
             {"course_code": "CG-2026", "email": emails[2]},  # enrolled only
         ]
     )
@@ -101,7 +101,7 @@ def test_enrol_and_complete_moves_applicants_to_trained(ctx):
     enrolments = db.session.scalars(sa.select(Enrolment).order_by(Enrolment.expert_id)).all()
     assert [(e.attended_hours, e.completed) for e in enrolments] == [
         (120, True),
-        (90, True),
+        (90, False),
         (0, False),
     ]
     assert enrolments[0].completion_recorded_by_id == staff.id
@@ -241,6 +241,51 @@ def test_a_recorded_completion_is_not_changed_by_an_import(ctx_en):
         course.centre, rows_from_dicts([{"course_code": "CG-2026", "email": email}]), actor=staff
     )
     assert blank.ok and blank.unchanged == 1  # blank cells keep what is recorded
+
+
+def test_a_programme_completion_without_enough_hours_is_refused_with_the_rule(ctx_en):
+    course = CourseFactory(code="CG-2026")
+    (email,) = bulk_experts(1)
+    outcome = import_enrolments(
+        course.centre,
+        rows_from_dicts([completion("CG-2026", email, hours=70)]),
+        actor=staff_of(course.centre),
+    )
+    assert errors_of(outcome) == [
+        (
+            1,
+            "completed",
+            "Completing the expert programme needs at least 96 of the course's 120 hours"
+            " (80%); 70 were attended. Save the hours without marking the course completed.",
+        )
+    ]
+    assert count(Enrolment) == 0
+
+
+def test_a_completion_that_moved_nobody_is_corrected_by_a_new_import(ctx):
+    """A completion stranded before the rule existed: a corrected file moves the applicant."""
+    enrolment = EnrolmentFactory(course=CourseFactory(code="CG-2026"))
+    staff = staff_of(enrolment.course.centre)
+    enrolment.attended_hours, enrolment.completed = 70, True
+    enrolment.completed_on, enrolment.completion_recorded_by_id = END, staff.id
+    db.session.flush()
+    email = enrolment.expert.email
+    outcome = import_enrolments(
+        enrolment.course.centre,
+        rows_from_dicts([{"course_code": "CG-2026", "email": email, "attended_hours": 110}]),
+        actor=staff,
+    )
+    assert outcome.ok, errors_of(outcome)
+    assert (outcome.updated, outcome.trained) == (1, 1)
+    assert enrolment.attended_hours == 110 and enrolment.expert.status == ExpertStatus.TRAINED
+    withdrawn = EnrolmentFactory(course=enrolment.course)
+    withdrawn.attended_hours, withdrawn.completed = 70, True
+    withdrawn.completed_on, withdrawn.completion_recorded_by_id = END, staff.id
+    db.session.flush()
+    row = {"course_code": "CG-2026", "email": withdrawn.expert.email, "completed": "không"}
+    outcome = import_enrolments(enrolment.course.centre, rows_from_dicts([row]), actor=staff)
+    assert outcome.ok, errors_of(outcome)
+    assert (withdrawn.completed, withdrawn.completed_on) == (False, None)
 
 
 def test_names_with_combining_marks_match_the_record(ctx_en):

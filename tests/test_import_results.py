@@ -320,3 +320,29 @@ def test_the_results_template_downloads(app, client, login_as):
     xlsx = client.get(f"{url}/template.xlsx")
     assert xlsx.data.startswith(b"PK")
     assert client.get(f"{url}/template.pdf").status_code == 404
+
+
+def test_the_results_template_comes_with_the_sessions_roster(app, client, login_as):
+    from openpyxl import load_workbook
+
+    from tests.factories import CourseFactory, EnrolmentFactory, ExpertFactory
+
+    examiner = login_as("centre_staff")
+    with app.app_context():
+        centre = db.session.get(TrainingCentre, examiner.centre_id)
+        course = CourseFactory(centre=centre)
+        exam_session = ExamSessionFactory(
+            centre=centre, course=course, examiner=db.session.get(User, examiner.id)
+        )
+        for email, name in (("b@example.vn", "Trần Văn Bình"), ("a@example.vn", "Lê Thị An")):
+            EnrolmentFactory(course=course, expert=ExpertFactory(email=email, full_name=name))
+        EnrolmentFactory()  # someone on another course
+        db.session.commit()
+        url = f"/centres/{centre.code}/exams/{exam_session.id}"
+    lines = client.get(f"{url}/template.csv").data.decode("utf-8-sig").splitlines()
+    assert lines[1:] == ["a@example.vn,Lê Thị An,", "b@example.vn,Trần Văn Bình,"]
+    sheet = load_workbook(io.BytesIO(client.get(f"{url}/template.xlsx").data)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "a@example.vn",
+        "b@example.vn",
+    ]

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from registry.audit.models import AuditEvent
 from registry.centres.models import Enrolment
 from registry.certificates.models import Certificate
 from registry.directorate.queues import QUEUES
@@ -271,6 +272,61 @@ def test_profile_is_editable_only_while_applied(app, client, login_as):
     with app.app_context():
         assert db.session.get(Expert, expert_id).full_name == "Nguyễn Thị Hồng Nhung"
         db.session.remove()
+    # The edit page no longer renders a form it would refuse: it leads to contact details.
+    response = client.get(f"/experts/{expert_id}/edit")
+    assert response.status_code == 302 and response.location.endswith("/contact")
+
+
+def _certified_expert_client(app, client, login_as):
+    account = login_as("expert")
+    with app.app_context():
+        expert = ExpertFactory(
+            user_id=account.id, email=account.email, status=ExpertStatus.CERTIFIED
+        )
+        db.session.commit()
+        expert_id = expert.id
+        db.session.remove()
+    return expert_id
+
+
+def test_a_certified_expert_keeps_contact_details_and_consent_current(app, client, login_as):
+    expert_id = _certified_expert_client(app, client, login_as)
+    page = client.get(f"/experts/{expert_id}")
+    assert f"/experts/{expert_id}/contact".encode() in page.data
+    assert client.get(f"/experts/{expert_id}/contact").status_code == 200
+    details = {
+        "organisation": "Viện Năng suất Việt Nam",
+        "organisation_type": "agency",
+        "phone": "024 3791 1234",
+        "province": "Hà Nội",
+        "sector": "Tư vấn",
+        "full_name": "Tên Khác Hẳn",  # ignored: the name changes only by request
+        "date_of_birth": "1990-01-01",
+    }
+    response = client.post(f"/experts/{expert_id}/contact", data=details)
+    assert response.status_code == 302
+    with app.app_context():
+        expert = db.session.get(Expert, expert_id)
+        assert (expert.organisation, expert.phone, expert.province, expert.sector) == (
+            "Viện Năng suất Việt Nam",
+            "024 3791 1234",
+            "Hà Nội",
+            "Tư vấn",
+        )
+        assert expert.consent_public_listing is False  # unticked: withdrawn
+        assert expert.full_name != "Tên Khác Hẳn" and expert.date_of_birth != date(1990, 1, 1)
+        assert expert.status == ExpertStatus.CERTIFIED
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "expert.contact_updated")
+        )
+        assert "consent_public_listing" in event.details["changed"]
+        db.session.remove()
+
+
+def test_contact_details_need_the_required_fields(app, client, login_as):
+    expert_id = _certified_expert_client(app, client, login_as)
+    response = client.post(f"/experts/{expert_id}/contact", data={"organisation": ""})
+    assert response.status_code == 422
 
 
 def test_another_expert_cannot_edit_or_view_the_application(app, client, login_as):
@@ -282,6 +338,7 @@ def test_another_expert_cannot_edit_or_view_the_application(app, client, login_a
     login_as("expert")
     assert client.get(f"/experts/{expert_id}").status_code == 404
     assert client.post(f"/experts/{expert_id}/edit", data=APPLICATION).status_code == 404
+    assert client.post(f"/experts/{expert_id}/contact", data=APPLICATION).status_code == 404
     assert client.post(f"/experts/{expert_id}/name-change", data={}).status_code == 404
 
 
@@ -430,3 +487,35 @@ def test_queue_column_headings_are_in_the_table_not_the_page_head(app, client, l
         assert "<th>" not in head, name
         table_head = body.split("<thead>", 1)[1].split("</thead>", 1)[0]
         assert table_head.count("<th>") >= 3, name
+
+
+def test_renew_is_offered_only_in_the_renewal_window(app, client, login_as):
+    from datetime import timedelta
+
+    from registry.clock import today
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        fresh = issued_certificate(issued_on=today()).expert_id  # ends in three years
+        due = issued_certificate(issued_on=today() - timedelta(days=3 * 365 - 30))
+        due.valid_until = today() + timedelta(days=30)
+        db.session.commit()
+        due_id = due.expert_id
+        db.session.remove()
+    login_as("officer")
+    decide = "/decide/certified"
+    assert f"/directorate/experts/{fresh}{decide}" not in client.get(f"/experts/{fresh}").text
+    assert f"/directorate/experts/{due_id}{decide}" in client.get(f"/experts/{due_id}").text
+
+
+def test_the_holders_list_does_not_call_holders_waiting(app, client, login_as):
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        issued_certificate()
+        db.session.commit()
+        db.session.remove()
+    login_as("officer")
+    page = client.get("/directorate/queue/holders").text
+    assert "1 người có chứng chỉ, theo tên" in page
+    assert "đang chờ" not in page.split("<table")[0]

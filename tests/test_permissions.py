@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.audit.models import AuditSample
+from registry.centres.models import Topic
 from registry.certificates.jobs import create_job
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
@@ -23,6 +24,7 @@ from tests.factories import (
     ExamSessionFactory,
     ExpertFactory,
     UserFactory,
+    issued_certificate,
 )
 
 ROLES = ["anonymous", "expert", "centre_staff", "officer", "auditor", "admin"]
@@ -45,11 +47,14 @@ TABLE = {
     "/experts": [L, 403, 403, 200, 200, 403],
     "/experts/{expert_id}": [L, 404, 404, 200, 200, 404],
     "/audit/": [L, 403, 403, 200, 200, 403],
+    "/audit/export.{kind}": [L, 403, 403, 200, 200, 403],
     "/admin/users": [L, 403, 403, 403, 403, 200],
     "/admin/users/{user_id}": [L, 403, 403, 403, 403, 200],
     "/admin/centres": [L, 403, 403, 403, 403, 200],
     "/admin/outbox": [L, 403, 403, 403, 403, 200],
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/topics": [L, 403, 403, 403, 403, 200],
+    "/admin/topics/{topic_id}": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],
     "/centres/mine/courses": [L, 403, L, 403, 403, 403],
@@ -79,6 +84,7 @@ TABLE = {
     "/me/apply": [L, 200, 403, 403, 403, 403],
     "/me/cpd": [L, 404, 403, 403, 403, 403],  # 404: this expert has no record yet
     "/experts/{expert_id}/edit": [L, 404, 404, 200, 403, 404],
+    "/experts/{expert_id}/contact": [L, 404, 404, 200, 403, 404],
     "/experts/{expert_id}/name-change": [L, 404, 404, 200, 403, 404],
     "/experts/{expert_id}/accreditation": [L, 404, 404, 200, 403, 404],
     "/accreditation/{request_id}/document": [L, 404, 404, 404, 404, 404],  # no file uploaded
@@ -105,6 +111,7 @@ TABLE = {
     # certificates: public verification needs the code; the PDF is the holder's (not these
     # users') and the directorate's; batch issuance pages are the directorate's
     "/verify/{number}": [404, 404, 404, 404, 404, 404],
+    "/verify": [200, 200, 200, 200, 200, 200],
     "/verify/{number}?code={verification_code}": [200, 200, 200, 200, 200, 200],
     "/certificates/{number}.pdf": [L, 404, 404, 200, 200, 404],
     # signed credentials: the holder's, officers', auditors' (a 404 for anyone else); the
@@ -170,9 +177,13 @@ def _objects(app):
         }
         ids["request_id"] = _accreditation_request(ids["expert_id"])
         ids["target_id"] = db.session.scalar(sa.select(sa.func.min(Target.id)))
+        ids["topic_id"] = db.session.scalar(sa.select(sa.func.min(Topic.id)))
         ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code
+        app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = False
+        issued_certificate()  # a pending certificate: a batch with nothing to issue never starts
+        app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = True
         ids["job_id"] = create_job().id
         ids["purpose"], ids["checkpoint_id"] = "revocation", 1
         db.session.commit()

@@ -68,6 +68,7 @@ def test_hsts_is_sent_in_production_only(tmp_path, monkeypatch):
         tmp_path,
         REGISTRY_ENV="production",
         **production_signing_files(tmp_path),
+        REGISTRY_PUBLIC_URL="https://registry.example.vn",
     )
     with app.test_client().get("/static/css/registry.css") as response:
         hsts = response.headers["Strict-Transport-Security"]

@@ -52,6 +52,7 @@ def test_preloaded_workers_each_open_their_own_database_connections(app, backend
         **os.environ,
         "REGISTRY_ENV": "production",
         "SECRET_KEY": "serving-test-" + "x" * 40,
+        "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
         "REGISTRY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REGISTRY_CERTIFICATES_DIR": app.config["REGISTRY_CERTIFICATES_DIR"],
         "REGISTRY_BIND": f"127.0.0.1:{port}",

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import Role
+from registry.forms import RegistryForm
 
 ROLE_LABELS = {
     Role.EXPERT: _l("Expert"),
@@ -23,7 +23,7 @@ ROLE_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(RegistryForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
@@ -36,7 +36,7 @@ class UserForm(FlaskForm):
     )
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(RegistryForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
@@ -45,7 +45,7 @@ class EditUserForm(FlaskForm):
     active = BooleanField(_l("Account active"))
 
 
-class CentreForm(FlaskForm):
+class CentreForm(RegistryForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -58,3 +58,13 @@ class CentreForm(FlaskForm):
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
     approved_until = DateField(_l("Approved until"), validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
+
+
+class TopicNamesForm(RegistryForm):
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+
+
+class TopicForm(TopicNamesForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    leads_to_trained = BooleanField(_l("Completing it leads to trained (the PQ expert programme)"))

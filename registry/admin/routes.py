@@ -1,15 +1,23 @@
 """Administrator pages: accounts and training centres."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from registry.admin.forms import ROLE_LABELS, CentreForm, EditUserForm, UserForm
+from registry.admin.catalogue import add_topic, rename_topic, set_topic_retired
+from registry.admin.forms import (
+    ROLE_LABELS,
+    CentreForm,
+    EditUserForm,
+    TopicForm,
+    TopicNamesForm,
+    UserForm,
+)
 from registry.admin.service import AdminError, create_user, save_centre, update_user
 from registry.auth.models import User
-from registry.centres.models import TrainingCentre
+from registry.centres.models import Topic, TrainingCentre
 from registry.extensions import db
 from registry.permissions import can_administer, permission_required
 
@@ -19,6 +27,20 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _centre_choices():
     centres = db.session.scalars(sa.select(TrainingCentre).order_by(TrainingCentre.code))
     return [SelectChoice(0, "—")] + [SelectChoice(c.id, f"{c.code} · {c.name}") for c in centres]
+
+
+PAGE_SIZE = 50
+
+
+def _searched(query, columns):
+    """`query` narrowed to rows where any of `columns` contains ?q=, and paged by ?page=."""
+    q = (request.args.get("q") or "").strip()
+    if q:
+        query = query.where(
+            sa.or_(*(sa.func.lower(c).contains(q.lower(), autoescape=True) for c in columns))
+        )
+    page = request.args.get("page", 1, type=int)
+    return q, db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
 def _chosen_centre(form):
@@ -47,8 +69,17 @@ def users():
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for(".users"))
-    accounts = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", form=form, users=accounts, role_labels=ROLE_LABELS)
+    q, pagination = _searched(
+        sa.select(User).order_by(User.role, User.email), (User.email, User.full_name)
+    )
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=pagination.items,
+        pagination=pagination,
+        q=q,
+        role_labels=ROLE_LABELS,
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -94,8 +125,13 @@ def centres():
             db.session.commit()
             flash(_("Training centre %(code)s created.", code=centre.code), "success")
             return redirect(url_for(".centres"))
-    rows = db.session.scalars(sa.select(TrainingCentre).order_by(TrainingCentre.code)).all()
-    return render_template("admin/centres.html", form=form, centres=rows)
+    q, pagination = _searched(
+        sa.select(TrainingCentre).order_by(TrainingCentre.code),
+        (TrainingCentre.code, TrainingCentre.name, TrainingCentre.province),
+    )
+    return render_template(
+        "admin/centres.html", form=form, centres=pagination.items, pagination=pagination, q=q
+    )
 
 
 @bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])
@@ -124,3 +160,56 @@ def _centre_fields(form):
         "approved_until": form.approved_until.data,
         "active": form.active.data,
     }
+
+
+@bp.route("/topics", methods=["GET", "POST"])
+@permission_required(can_administer)
+def topics():
+    form = TopicForm()
+    if form.validate_on_submit():
+        try:
+            topic = add_topic(
+                code=form.code.data,
+                name_vi=form.name_vi.data,
+                name_en=form.name_en.data,
+                leads_to_trained=form.leads_to_trained.data,
+                actor=current_user,
+            )
+        except AdminError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Topic %(code)s added.", code=topic.code), "success")
+            return redirect(url_for(".topics"))
+    rows = db.session.scalars(sa.select(Topic).order_by(Topic.sort_order, Topic.id)).all()
+    return render_template("admin/topics.html", form=form, topics=rows)
+
+
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+@permission_required(can_administer)
+def edit_topic(topic_id):
+    topic = db.session.get(Topic, topic_id) or abort(404)
+    form = TopicNamesForm(obj=topic)
+    if form.validate_on_submit():
+        rename_topic(
+            topic, name_vi=form.name_vi.data, name_en=form.name_en.data, actor=current_user
+        )
+        db.session.commit()
+        flash(_("Topic %(code)s renamed.", code=topic.code), "success")
+        return redirect(url_for(".topics"))
+    return render_template("admin/edit_topic.html", form=form, topic=topic)
+
+
+@bp.post("/topics/<int:topic_id>/retire")
+@permission_required(can_administer)
+def retire_topic(topic_id):
+    topic = db.session.get(Topic, topic_id) or abort(404)
+    retire = not topic.retired
+    set_topic_retired(topic, retire, actor=current_user)
+    db.session.commit()
+    if retire:
+        flash(_("Topic %(code)s retired.", code=topic.code), "success")
+    else:
+        flash(_("Topic %(code)s offered again.", code=topic.code), "success")
+    return redirect(url_for(".topics"))

@@ -9,6 +9,7 @@ from registry.auth.passwords import password_problem
 from registry.centres.models import TrainingCentre
 from registry.enums import Role
 from registry.extensions import db
+from registry.targets.counting import today as local_today
 from registry.text import clean_email
 
 
@@ -90,6 +91,16 @@ def save_centre(centre, *, code, name, province, approved_until, active, actor=N
     )
     if clash and (creating or clash != centre.id):
         raise AdminError(_l("Another training centre already has this code."))
+    today = local_today()
+    if creating and approved_until is not None and approved_until < today:
+        # A new centre approved only in the past could record nothing: a typo, surely.
+        raise AdminError(
+            _l(
+                "The approval date %(date)s has already passed: a new centre needs an approval"
+                " that runs until today or later (or none).",
+                date=approved_until.isoformat(),
+            )
+        )
     if creating:
         centre = TrainingCentre()
         db.session.add(centre)

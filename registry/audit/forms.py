@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry.audit.sampling import MAX_SAMPLE_SIZE, MAX_SEED
 from registry.clock import today
 from registry.enums import FindingResult
+from registry.forms import RegistryForm
 
 RESULT_LABELS = {
     FindingResult.CONFORMING: _l("Conforming"),
@@ -13,7 +13,7 @@ RESULT_LABELS = {
 }
 
 
-class SampleForm(FlaskForm):
+class SampleForm(RegistryForm):
     period_start = DateField(_l("Certificates issued from"), validators=[DataRequired()])
     period_end = DateField(_l("to"), validators=[DataRequired()])
     size = IntegerField(
@@ -27,7 +27,7 @@ class SampleForm(FlaskForm):
     )
 
 
-class FindingForm(FlaskForm):
+class FindingForm(RegistryForm):
     result = RadioField(
         _l("Finding"),
         # A callable: WTForms 3.3 deprecates choices given as a list of tuples.
@@ -41,6 +41,6 @@ class FindingForm(FlaskForm):
     due_on = DateField(_l("Corrective action due on"), validators=[Optional()])
 
 
-class CloseActionForm(FlaskForm):
+class CloseActionForm(RegistryForm):
     closed_on = DateField(_l("Closed on"), default=today, validators=[DataRequired()])
     note = TextAreaField(_l("How it was corrected"), validators=[DataRequired(), Length(max=5000)])

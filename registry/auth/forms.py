@@ -1,18 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from registry.forms import RegistryForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(RegistryForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(RegistryForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"),
@@ -24,7 +24,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class SecondFactorCodeForm(FlaskForm):
+class SecondFactorCodeForm(RegistryForm):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(), Length(max=10)],
@@ -32,7 +32,7 @@ class SecondFactorCodeForm(FlaskForm):
     )
 
 
-class SecondFactorRequirementForm(FlaskForm):
+class SecondFactorRequirementForm(RegistryForm):
     roles = SelectMultipleField(
         _l("Roles that must use a second factor"),
         option_widget=CheckboxInput(),

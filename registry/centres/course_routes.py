@@ -74,7 +74,11 @@ def courses(code):
 
 def _course_form(course=None):
     form = CourseForm(obj=course)
-    form.topic_id.choices = choices((t.id, f"{t.name_vi} · {t.code}") for t in _topics())
+    form.topic_id.choices = choices(
+        (t.id, f"{t.name_vi} · {t.code}")
+        for t in _topics()
+        if not t.retired or (course is not None and course.topic_id == t.id)
+    )
     if course is not None and not form.is_submitted():
         form.level.data = course.level.value
     return form

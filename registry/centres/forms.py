@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from registry.enums import CourseLevel
+from registry.forms import RegistryForm
 
 try:  # WTForms >= 3.3 declares options as SelectChoice and deprecates plain tuples
     from wtforms import SelectChoice
@@ -31,7 +31,7 @@ LEVEL_LABELS = {
 }
 
 
-class CourseForm(FlaskForm):
+class CourseForm(RegistryForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -47,23 +47,23 @@ class CourseForm(FlaskForm):
     )
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
-    hours = IntegerField(_l("Hours"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    hours = IntegerField(_l("Hours"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     capacity = IntegerField(
-        _l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=10000)]
+        _l("Capacity"), validators=[InputRequired(), NumberRange(min=1, max=10000)]
     )
     trainers = TextAreaField(
         _l("Trainers"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(RegistryForm):
     """A person is found to enrol by both email and date of birth, exactly (never by name)."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(RegistryForm):
     attended_hours = IntegerField(
         _l("Attended hours"), validators=[InputRequired(), NumberRange(min=0)]
     )
@@ -71,7 +71,7 @@ class AttendanceForm(FlaskForm):
     completed_on = DateField(_l("Completion date"), validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(RegistryForm):
     file = FileField(
         _l("File (CSV or XLSX)"),
         validators=[

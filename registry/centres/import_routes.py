@@ -42,12 +42,13 @@ def run_import(storage, columns, importer):
     return outcome
 
 
-def send_template(columns, kind, name):
+def send_template(columns, kind, name, rows=()):
+    """The import template as a download; `rows` pre-fill it (e.g. a session's roster)."""
     if kind not in TEMPLATE_TYPES:
         abort(404)
     build, mimetype = TEMPLATE_TYPES[kind]
     return send_file(
-        io.BytesIO(build(columns)),
+        io.BytesIO(build(columns, rows)),
         mimetype=mimetype,
         as_attachment=True,
         download_name=f"{name}.{kind}",

@@ -56,6 +56,8 @@ class Topic(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(200))
     leads_to_trained: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Retired: kept for the courses that used it, offered for new courses no more.
+    retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def name(self, locale):
         return self.name_en if locale == "en" else self.name_vi

@@ -3,9 +3,15 @@
 Shared by the one-at-a-time service and the bulk import, which reports them by row.
 """
 
+import math
 from fractions import Fraction
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+
+from registry.enums import ExpertStatus
+from registry.experts.models import StatusChange
+from registry.extensions import db
 
 # Attendance needed for a completion of the expert programme to lead to `trained`.
 TRAINED_ATTENDANCE = Fraction(80, 100)
@@ -52,6 +58,44 @@ def completion_problem(course, completed, completed_on, today):
     if completed_on > today:
         return _l("The completion date cannot be in the future.")
     return None
+
+
+def programme_completion_problem(course, attended_hours, completed_on):
+    """A completion of the expert programme that could never lead to `trained` is refused.
+
+    Recording it anyway would leave the applicant stranded behind a completion nobody may
+    change; the message states the rule so staff can record the hours alone instead.
+    """
+    if not course.topic.leads_to_trained:
+        return None
+    if not attendance_suffices(course, attended_hours):
+        needed = math.ceil(TRAINED_ATTENDANCE * course.hours)
+        return _l(
+            "Completing the expert programme needs at least %(needed)s of the course's"
+            " %(hours)s hours (80%%); %(attended)s were attended. Save the hours without"
+            " marking the course completed.",
+            needed=needed,
+            hours=course.hours,
+            attended=attended_hours,
+        )
+    if not course.centre.is_approved_on(completed_on):
+        return _l(
+            "The centre was not approved on %(date)s: a completion of the expert programme"
+            " cannot be recorded for that day.",
+            date=completed_on.isoformat(),
+        )
+    return None
+
+
+def completion_moved_someone(enrolment):
+    """True once this completion moved its expert to `trained`: from then on it is fixed."""
+    changes = db.session.scalars(
+        sa.select(StatusChange.evidence).where(
+            StatusChange.expert_id == enrolment.expert_id,
+            StatusChange.to_status == ExpertStatus.TRAINED,
+        )
+    )
+    return any((evidence or {}).get("enrolment_id") == enrolment.id for evidence in changes)
 
 
 def attendance_suffices(course, attended_hours):

@@ -54,6 +54,8 @@ def save_course(
         raise CentreError(_l("The course must have at least one hour."))
     if capacity is None or capacity <= 0:
         raise CentreError(_l("The course must have at least one place."))
+    if topic.retired and (creating or course.topic_id != topic.id):
+        raise CentreError(_l("The topic %(code)s is retired: choose another one.", code=topic.code))
     clash = db.session.scalar(
         sa.select(Course.id).where(Course.centre_id == centre.id, Course.code == code)
     )
@@ -174,19 +176,29 @@ def record_attendance(enrolment, *, attended_hours, completed, completed_on, act
     course = enrolment.course
     actor_id = actor.id
     today = today or local_today()
-    if enrolment.completed:
+    if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
-    problem = rules.attendance_problem(course, attended_hours) or rules.completion_problem(
-        course, completed, completed_on, today
+    problem = (
+        rules.attendance_problem(course, attended_hours)
+        or rules.completion_problem(course, completed, completed_on, today)
+        or (completed and rules.programme_completion_problem(course, attended_hours, completed_on))
     )
     if problem:
         raise CentreError(problem)
-    before = {"attended_hours": enrolment.attended_hours, "completed": enrolment.completed}
+    before = {
+        "attended_hours": enrolment.attended_hours,
+        "completed": enrolment.completed,
+        "completed_on": enrolment.completed_on.isoformat() if enrolment.completed_on else None,
+    }
     enrolment.attended_hours = attended_hours
     if completed:
         enrolment.completion_recorded_by_id = actor_id
         enrolment.completed_on = completed_on
         enrolment.completed = True
+    else:
+        # A completion that moved nobody may be withdrawn: it was recorded by mistake.
+        enrolment.completed_on = None
+        enrolment.completed = False
     db.session.flush()
     record_event(
         "enrolment.updated",
@@ -211,8 +223,8 @@ def record_attendance(enrolment, *, attended_hours, completed, completed_on, act
 
 
 def remove_enrolment(enrolment, *, actor):
-    """Take someone off a roster; a recorded completion stays."""
-    if enrolment.completed:
+    """Take someone off a roster; a completion that moved them to `trained` stays."""
+    if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
     details = {
         "course": enrolment.course.code,

@@ -32,6 +32,7 @@ from registry.certificates.rendering import (
     credential_text,
     pdf_sealer,
     printed_fields,
+    public_base_url,
     renderer,
 )
 from registry.certificates.signing import install_sealer, sealer, signing_material, use_sealer
@@ -91,6 +92,15 @@ def available_cpus():
 
 def pending_certificate_ids(*, course_code=None, expert_ids=None):
     """Ids of certificates decided but not yet rendered, optionally for a cohort."""
+    return list(db.session.scalars(_pending(course_code, expert_ids)))
+
+
+def has_pending_certificates(*, course_code=None, expert_ids=None):
+    """Whether a batch for this cohort (or for all) would have anything to issue."""
+    return db.session.scalar(_pending(course_code, expert_ids).limit(1)) is not None
+
+
+def _pending(course_code, expert_ids):
     query = sa.select(Certificate.id).where(Certificate.sha256.is_(None)).order_by(Certificate.id)
     if course_code:
         cohort = (
@@ -101,7 +111,7 @@ def pending_certificate_ids(*, course_code=None, expert_ids=None):
         query = query.where(Certificate.expert_id.in_(cohort))
     if expert_ids:
         query = query.where(Certificate.expert_id.in_(list(expert_ids)))
-    return list(db.session.scalars(query))
+    return query
 
 
 def render_chunk(items):
@@ -137,7 +147,7 @@ class _Run:
         self.job = job
         self.on_progress = on_progress or (lambda _n: None)
         self.root = archive_root()
-        self.base_url = current_app.config["REGISTRY_PUBLIC_URL"]
+        self.base_url = public_base_url()
         self.pending = {}
         # Started lazily, after the worker processes have been forked.
         self.writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="archive-writer")

@@ -7,8 +7,14 @@ from flask.cli import with_appcontext
 
 from registry.audit.service import record_event
 from registry.certificates.archive import scan_archive
-from registry.certificates.batch import DEFAULT_CHUNK_SIZE, available_cpus, format_failures
+from registry.certificates.batch import (
+    DEFAULT_CHUNK_SIZE,
+    available_cpus,
+    format_failures,
+    has_pending_certificates,
+)
 from registry.certificates.jobs import BatchJobError, active_job, create_job, run_job
+from registry.certificates.rendering import PublicUrlUnknown, public_base_url
 from registry.cli import registry_cli
 from registry.extensions import db
 
@@ -42,6 +48,15 @@ def issue_batch_command(course_code, expert_ids, workers, chunk_size, job_id):
     worker runs is the worker's (it resumes it when it restarts): stop the worker first.
     """
     workers = workers or available_cpus()
+    try:
+        public_base_url()
+    except PublicUrlUnknown as exc:
+        raise click.ClickException(str(exc)) from exc
+    if job_id is None and not has_pending_certificates(
+        course_code=course_code, expert_ids=expert_ids
+    ):
+        click.echo("Nothing to issue: no certificate decided is waiting for its PDF.")
+        return
     try:
         if job_id is None:
             left_open = active_job()

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
-from registry.certificates.batch import DEFAULT_CHUNK_SIZE, issue_batch, pending_certificate_ids
+from registry.certificates.batch import (
+    DEFAULT_CHUNK_SIZE,
+    has_pending_certificates,
+    issue_batch,
+    pending_certificate_ids,
+)
 from registry.certificates.models import BatchJob
 from registry.database import utcnow
 from registry.enums import BatchJobStatus
@@ -48,6 +53,12 @@ def create_job(*, actor=None, course_code=None, expert_ids=None):
                 "Batch job %(id)s is still in progress; wait for it to finish.",
                 id=running.id,
             )
+        )
+    if not has_pending_certificates(course_code=course_code, expert_ids=expert_ids):
+        raise BatchJobError(
+            _l("Nothing to issue: every certificate of this cohort is already issued.")
+            if course_code or expert_ids
+            else _l("Nothing to issue: every certificate decided is already issued.")
         )
     job = BatchJob(
         status=BatchJobStatus.QUEUED,

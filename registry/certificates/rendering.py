@@ -2,7 +2,7 @@
 
 from urllib.parse import quote, urlencode
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from registry.audit.service import record_event
 from registry.certificates.archive import record_archived, store_certificate_pdf
@@ -46,9 +46,31 @@ def render_signed(certificate):
     )
 
 
+class PublicUrlUnknown(RuntimeError):
+    """No address to print in QR codes: REGISTRY_PUBLIC_URL is unset outside a request."""
+
+
+def public_base_url():
+    """The address QR codes point at: REGISTRY_PUBLIC_URL, else (development) this server's.
+
+    Production refuses to start without the setting (config.py); in development the
+    address the browser used is the one that works, whatever host and port serve it.
+    """
+    configured = current_app.config.get("REGISTRY_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    raise PublicUrlUnknown(
+        "REGISTRY_PUBLIC_URL is not set and there is no request to take the server's "
+        "address from: set it (e.g. REGISTRY_PUBLIC_URL=http://127.0.0.1:5000) so that "
+        "QR codes point at this registry."
+    )
+
+
 def verification_url(certificate, base_url=None):
-    """<REGISTRY_PUBLIC_URL>/verify/<number>?code=<code>: what the QR code encodes."""
-    base = (base_url or current_app.config["REGISTRY_PUBLIC_URL"]).rstrip("/")
+    """<public base URL>/verify/<number>?code=<code>: what the QR code encodes."""
+    base = (base_url or public_base_url()).rstrip("/")
     query = urlencode({"code": certificate.verification_code})
     return f"{base}/verify/{quote(certificate.number)}?{query}"
 

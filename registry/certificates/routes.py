@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from registry.certificates import wording
 from registry.certificates.archive import ArchiveError
 from registry.certificates.downloads import download_certificate
-from registry.certificates.forms import BatchJobForm
+from registry.certificates.forms import BatchJobForm, VerifyForm
 from registry.certificates.jobs import BatchJobError, active_job, create_job
 from registry.certificates.models import BatchJob, Certificate
 from registry.certificates.verification import check_certificate
@@ -55,6 +55,15 @@ def too_many_requests(_exc):
     if request.endpoint == "auth.login":  # the sign-in limits (registry/auth/routes.py)
         message = _l("Too many sign-in attempts in a short time. Wait a minute and try again.")
     return render_template("error.html", status=429, title=title, message=message), 429
+
+
+@bp.get("/verify")
+def verify_by_hand():
+    """Type a certificate's number and code (printed under the QR code) instead of scanning."""
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for(".verify", number=form.number.data, code=form.code.data))
+    return render_template("certificates/verify_form.html", form=form)
 
 
 @bp.get("/verify/<number>")

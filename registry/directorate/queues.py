@@ -1,7 +1,5 @@
 """The directorate's work queues: what waits for an officer's decision."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -9,9 +7,7 @@ from registry.certificates.models import Certificate
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus, RequestStatus
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
-
-# Certified experts appear in the renewal queue this long before their certificate ends.
-RENEWAL_WINDOW = timedelta(days=90)
+from registry.experts.renewal import RENEWAL_WINDOW
 
 QUEUES = {
     "applications": _l("Applications to review"),

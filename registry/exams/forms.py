@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from registry.forms import RegistryForm
 
-class ExamSessionForm(FlaskForm):
+
+class ExamSessionForm(RegistryForm):
     course_id = SelectField(_l("Course"), coerce=int)
     held_on = DateField(_l("Exam date"), validators=[DataRequired()])
     examiner_id = SelectField(_l("Examiner"), coerce=int, validators=[DataRequired()])
@@ -14,6 +15,6 @@ class ExamSessionForm(FlaskForm):
     )
 
 
-class ResultForm(FlaskForm):
+class ResultForm(RegistryForm):
     email = EmailField(_l("Expert's email"), validators=[DataRequired(), Length(max=254)])
     score = IntegerField(_l("Score"), validators=[InputRequired()])

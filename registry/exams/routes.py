@@ -22,6 +22,7 @@ from registry.exams.service import (
     record_result,
     recording_problem,
     save_session,
+    session_roster,
 )
 from registry.experts.models import Expert
 from registry.extensions import db
@@ -235,4 +236,9 @@ def template(code, session_id, kind):
     exam_session = _session_of(centre, session_id)
     if not can_view_exam_session(current_user, exam_session):
         abort(404)
-    return send_template(RESULT_COLUMNS, kind, f"mau-ket-qua-thi-{exam_session.id}")
+    return send_template(
+        RESULT_COLUMNS,
+        kind,
+        f"mau-ket-qua-thi-{exam_session.id}",
+        rows=session_roster(exam_session),
+    )

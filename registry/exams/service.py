@@ -8,10 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.auth.models import User
+from registry.centres.models import Enrolment
 from registry.clock import today as local_today
 from registry.database import utcnow
 from registry.enums import Role
 from registry.exams.models import ExamResult, ExamSession
+from registry.experts.models import Expert
 from registry.extensions import db
 from registry.permissions import can_record_exam_results
 
@@ -66,6 +68,33 @@ def save_session(centre, exam_session, *, course, held_on, examiner, pass_mark, 
         },
     )
     return exam_session
+
+
+def session_roster(exam_session):
+    """(email, full name, score or None) of everyone to mark: the course's roster and anyone
+    already scored, by name; what pre-fills the results template."""
+    scores = dict(
+        db.session.execute(
+            sa.select(ExamResult.expert_id, ExamResult.score).where(
+                ExamResult.session_id == exam_session.id
+            )
+        ).all()
+    )
+    people = set(scores)
+    if exam_session.course_id is not None:
+        people.update(
+            db.session.scalars(
+                sa.select(Enrolment.expert_id).where(Enrolment.course_id == exam_session.course_id)
+            )
+        )
+    if not people:
+        return []
+    experts = db.session.execute(
+        sa.select(Expert.id, Expert.email, Expert.full_name)
+        .where(Expert.id.in_(people))
+        .order_by(Expert.name_key, Expert.id)
+    ).all()
+    return [(email, name, scores.get(expert_id)) for expert_id, email, name in experts]
 
 
 def has_results(exam_session):

@@ -1,7 +1,6 @@
 """Forms of the application, the expert's requests and the directorate's decisions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,15 +15,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import CertificateLevel
 from registry.experts.transitions import INPUTS
+from registry.forms import RegistryForm
 from registry.labels import LEVEL_LABELS, ORGANISATION_TYPE_LABELS
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(RegistryForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
@@ -37,7 +45,7 @@ class SignUpForm(FlaskForm):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(RegistryForm):
     """The profile of SPEC §2. `email` is shown only when an officer applies for someone."""
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -53,7 +61,7 @@ class ApplicationForm(FlaskForm):
     sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
     highest_degree = StringField(_l("Highest degree"), validators=[DataRequired(), Length(max=100)])
     years_experience = IntegerField(
-        _l("Years of experience"), validators=[DataRequired(), NumberRange(min=0, max=80)]
+        _l("Years of experience"), validators=[InputRequired(), NumberRange(min=0, max=80)]
     )
     consent_scheme_rules = BooleanField(
         _l("I have read and accept the rules of the certification scheme (TCVN 13751:2023).")
@@ -66,20 +74,39 @@ class ApplicationForm(FlaskForm):
         return {name: self[name].data for name in self._fields if name != "csrf_token"}
 
 
-class NameChangeForm(FlaskForm):
+class ContactForm(RegistryForm):
+    """What an expert keeps current at any state (name and birth date are not here)."""
+
+    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    organisation_type = SelectField(
+        _l("Organisation type"),
+        choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
+    )
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
+    consent_public_listing = BooleanField(
+        _l("List me in the public register of experts once I am certified (optional).")
+    )
+
+    def details(self):
+        return {field.name: field.data for field in self if field.name != "csrf_token"}
+
+
+class NameChangeForm(RegistryForm):
     new_name = StringField(_l("Corrected full name"), validators=[DataRequired(), Length(max=200)])
     reason = TextAreaField(
         _l("Reason (e.g. spelling error, legal change of name)"), validators=[DataRequired()]
     )
 
 
-class CpdForm(FlaskForm):
+class CpdForm(RegistryForm):
     activity = StringField(_l("Activity"), validators=[DataRequired(), Length(max=300)])
-    hours = IntegerField(_l("Hours"), validators=[DataRequired(), NumberRange(min=1, max=500)])
+    hours = IntegerField(_l("Hours"), validators=[InputRequired(), NumberRange(min=1, max=500)])
     completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
 
 
-class AccreditationForm(FlaskForm):
+class AccreditationForm(RegistryForm):
     level = SelectField(
         _l("Level"),
         choices=[
@@ -96,7 +123,7 @@ class AccreditationForm(FlaskForm):
     document = FileField(_l("Document (PDF, JPEG or PNG)"), validators=[FileRequired()])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(RegistryForm):
     """A transition decided by an officer: `decision_form(row)` adds the row's inputs."""
 
     version = HiddenField()
@@ -128,7 +155,7 @@ def decision_form(row):
     return type("RuleDecisionForm", (DecisionForm,), fields)()
 
 
-class RequestDecisionForm(FlaskForm):
+class RequestDecisionForm(RegistryForm):
     """Approve or refuse a request (accreditation, name change, CPD)."""
 
     version = HiddenField()
@@ -137,5 +164,5 @@ class RequestDecisionForm(FlaskForm):
     refuse = SubmitField(_l("Refuse"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(RegistryForm):
     """A POST with nothing but its CSRF token."""

@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from registry.clock import today as local_today
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus
 from registry.experts.checks import Day, parse_day
 from registry.experts.lifecycle import evaluate
 from registry.experts.models import StatusChange
-from registry.experts.transitions import rows_from
+from registry.experts.renewal import in_renewal_window
+from registry.experts.transitions import Rule, rows_from
 from registry.extensions import db
 
 S = ExpertStatus
@@ -22,9 +24,17 @@ class NextStep:
     checks: list = field(default_factory=list)
 
 
-def officer_decisions(expert):
-    """(target status, rule) pairs an officer may open a decision page for."""
-    return [(to, row.rule) for row, to in rows_from(expert) if row.by_officer]
+def officer_decisions(expert, on=None):
+    """(target status, rule) pairs an officer may open a decision page for.
+
+    "Renew" is offered only in the renewal window, not for a certificate years from its end.
+    """
+    on = on or local_today()
+    return [
+        (to, row.rule)
+        for row, to in rows_from(expert)
+        if row.by_officer and (row.rule != Rule.RENEW or in_renewal_window(expert, on))
+    ]
 
 
 def latest_change(expert):

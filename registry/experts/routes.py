@@ -21,10 +21,12 @@ from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus
 from registry.experts import progress
 from registry.experts.accreditation import submit_accreditation
 from registry.experts.applications import request_name_change, sign_up, update_profile
+from registry.experts.contact import update_contact_details
 from registry.experts.forms import (
     AccreditationForm,
     ApplicationForm,
     ConfirmForm,
+    ContactForm,
     CpdForm,
     NameChangeForm,
     SignUpForm,
@@ -107,8 +109,7 @@ def _record_context(expert):
             .where(CpdRecord.expert_id == expert.id)
             .order_by(CpdRecord.completed_on.desc())
         ).all(),
-        "can_edit": expert.status == ExpertStatus.APPLIED
-        and can_edit_application(current_user, expert),
+        "can_edit": can_edit_application(current_user, expert),
         "can_rename": expert.status not in (ExpertStatus.APPLIED, ExpertStatus.WITHDRAWN)
         and can_request_name_change(current_user, expert),
         "can_accredit": expert.status in (ExpertStatus.CERTIFIED, ExpertStatus.ACCREDITED_REGIONAL)
@@ -231,6 +232,9 @@ def edit(expert_id):
     expert = visible_expert(expert_id)
     if not can_edit_application(current_user, expert):
         abort(403)
+    if expert.status != ExpertStatus.APPLIED and request.method == "GET":
+        # Past the application only contact details change; the name by a request.
+        return redirect(url_for(".contact", expert_id=expert.id))
     form = ApplicationForm(obj=expert)
     if not form.is_submitted():
         form.organisation_type.data = expert.organisation_type.value
@@ -252,6 +256,35 @@ def edit(expert_id):
     elif form.is_submitted():
         status = 422
     return render_template("experts/edit.html", form=form, expert=expert), status
+
+
+@bp.route("/experts/<int:expert_id>/contact", methods=["GET", "POST"])
+@login_required
+def contact(expert_id):
+    expert = visible_expert(expert_id)
+    if not can_edit_application(current_user, expert):
+        abort(403)
+    form = ContactForm(obj=expert)
+    if not form.is_submitted():
+        form.organisation_type.data = expert.organisation_type.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_contact_details(
+                expert,
+                form.details(),
+                actor=current_user,
+                expected_version=request.form.get("version", type=int),
+            )
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(_("Your details were saved."), "success")
+            return redirect(_record_url(expert))
+    elif form.is_submitted():
+        status = 422
+    return render_template("experts/contact.html", form=form, expert=expert), status
 
 
 def _record_url(expert):

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from registry.audit.service import record_event
 from registry.enums import MessageStatus
 from registry.extensions import db
+from registry.forms import RegistryForm
 from registry.mail.models import OutboxMessage
 from registry.mail.outbox import retry
 from registry.permissions import can_administer, permission_required
@@ -20,7 +20,7 @@ bp = Blueprint("mail", __name__)
 PAGE_SIZE = 100
 
 
-class RemindersForm(FlaskForm):
+class RemindersForm(RegistryForm):
     reminders = BooleanField(_l("Send me reminders (certificate expiry, reviews due)"))
 
 

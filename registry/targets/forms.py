@@ -1,12 +1,12 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from registry.clock import today
 from registry.enums import TargetMetric
+from registry.forms import RegistryForm
 
 METRIC_LABELS = {
     TargetMetric.CERTIFIED: _l("Experts certified (first national certificate)"),
@@ -17,7 +17,7 @@ METRIC_LABELS = {
 }
 
 
-class TargetForm(FlaskForm):
+class TargetForm(RegistryForm):
     key = StringField(
         _l("Key"),
         validators=[
@@ -36,7 +36,7 @@ class TargetForm(FlaskForm):
     period_start = DateField(_l("Period start"), validators=[DataRequired()])
     period_end = DateField(_l("Period end"), validators=[DataRequired()])
     target_number = IntegerField(
-        _l("Target number"), validators=[DataRequired(), NumberRange(min=1, max=1_000_000)]
+        _l("Target number"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
     )
 
 

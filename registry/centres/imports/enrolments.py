@@ -196,9 +196,16 @@ def _check_row(outcome, row, course, enrolment, values, today):
             and completed in (None, True)
             and completed_on in (None, enrolment.completed_on)
         )
-        if not same:
+        if same:
+            return True
+        # Only a completion that moved nobody may be corrected (it was a mistake).
+        if rules.completion_moved_someone(enrolment):
             outcome.error(row.number, COMPLETED, rules.completion_fixed(enrolment))
-        return same
+            return False
+        if completed is None:  # a blank cell keeps the completion, now re-checked
+            completed = values["completed"] = True
+        if completed and completed_on is None:
+            completed_on = values["completed_on"] = enrolment.completed_on
     ok = True
     if hours is not None:
         problem = rules.attendance_problem(course, hours)
@@ -210,6 +217,13 @@ def _check_row(outcome, row, course, enrolment, values, today):
         column = COMPLETED_ON if completed or completed_on is None else COMPLETED
         outcome.error(row.number, column, problem)
         ok = False
+    elif completed:
+        if hours is None:
+            hours = enrolment.attended_hours if enrolment is not None else 0
+        problem = rules.programme_completion_problem(course, hours, completed_on)
+        if problem:
+            outcome.error(row.number, COMPLETED, problem)
+            ok = False
     return ok
 
 
@@ -224,7 +238,7 @@ def _write(outcome, plan, actor):
                 )
                 db.session.add(enrolment)
                 outcome.created += 1
-            elif enrolment.completed or _unchanged(enrolment, values):
+            elif _unchanged(enrolment, values):
                 outcome.unchanged += 1
                 continue
             else:
@@ -237,6 +251,9 @@ def _write(outcome, plan, actor):
                 enrolment.completion_recorded_by_id = actor_id
                 if expert.status == ExpertStatus.APPLIED:
                     completions.append((expert.id, enrolment))
+            elif values["completed"] is False and enrolment.completed:
+                enrolment.completed = False
+                enrolment.completed_on = None
     db.session.flush()
     moving = [
         (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)
@@ -256,4 +273,12 @@ def _write(outcome, plan, actor):
 
 
 def _unchanged(enrolment, values):
-    return values["attended_hours"] in (None, enrolment.attended_hours) and not values["completed"]
+    completed = values["completed"]
+    if values["attended_hours"] not in (None, enrolment.attended_hours):
+        return False
+    if enrolment.completed:
+        return completed in (None, True) and values["completed_on"] in (
+            None,
+            enrolment.completed_on,
+        )
+    return not completed

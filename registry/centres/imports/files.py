@@ -230,19 +230,23 @@ def _header(record, number, by_alias, columns, errors):
     return positions
 
 
-def template_csv(columns):
-    """A header-only CSV, UTF-8 with BOM so that Excel shows the Vietnamese correctly."""
+def template_csv(columns, rows=()):
+    """A CSV with the header (and `rows` to complete), UTF-8 with BOM for Excel."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerow([c.header for c in columns])
+    writer = csv.writer(buffer)
+    writer.writerow([c.header for c in columns])
+    writer.writerows([["" if value is None else value for value in row] for row in rows])
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
-def template_xlsx(columns):
-    """A workbook with a header row to fill in and a sheet explaining each column."""
+def template_xlsx(columns, rows=()):
+    """A workbook with a header row (and `rows`) to fill in and a sheet explaining each column."""
     workbook = openpyxl.Workbook()
     data = workbook.active
     data.title = "Dữ liệu (Data)"
     data.append([c.header for c in columns])
+    for row in rows:
+        data.append(list(row))
     fill = PatternFill("solid", fgColor="DDEBF7")
     for index, column in enumerate(columns, start=1):
         cell = data.cell(row=1, column=index)

@@ -146,6 +146,12 @@ def load_config(instance_path, overrides=None):
             )
         secret = _development_secret(instance) if env == "development" else secrets.token_hex(32)
     config["SECRET_KEY"] = secret
+    if env == "production" and not config["REGISTRY_PUBLIC_URL"]:
+        raise ConfigError(
+            "REGISTRY_PUBLIC_URL is not set. In production the registry refuses to start "
+            "without it: QR codes on certificates link to it (e.g. "
+            "REGISTRY_PUBLIC_URL=https://nangsuat.example.gov.vn)."
+        )
     key_file = config["REGISTRY_SIGNING_KEY_FILE"]
     if env == "production" and not (key_file and os.path.isfile(key_file)):
         raise ConfigError(
@@ -159,12 +165,6 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_PDF_SIGNING_P12 is not set or is not a file. In production the registry "
             "refuses to start without the PKCS#12 certificate that signs certificate PDFs "
             "(docs/certificates.md)."
-        )
-    if env == "production" and not config["REGISTRY_PUBLIC_URL"]:
-        raise ConfigError(
-            "REGISTRY_PUBLIC_URL is not set. In production the registry refuses to start "
-            "without it: QR codes on certificates link to it (e.g. "
-            "REGISTRY_PUBLIC_URL=https://nangsuat.example.gov.vn)."
         )
     return config
 

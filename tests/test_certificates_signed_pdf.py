@@ -73,6 +73,7 @@ def test_production_reads_the_pkcs12_file_with_its_password(tmp_path):
         "REGISTRY_SIGNING_KEY_FILE": str(key),
         "REGISTRY_PDF_SIGNING_P12": str(p12),
         "REGISTRY_PDF_SIGNING_P12_PASSWORD": "wrong",
+        "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
     }
     with create_app(config).app_context(), pytest.raises(PdfSigningError):
         pdf_sealer()
@@ -91,6 +92,7 @@ def test_production_refuses_to_start_without_the_pkcs12_file(tmp_path):
                 "REGISTRY_ENV": "production",
                 "SECRET_KEY": "x" * 64,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+                "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
                 "REGISTRY_SIGNING_KEY_FILE": str(key),
             }
         )

@@ -133,6 +133,7 @@ def test_production_without_signing_key_refuses_to_start(tmp_path):
                 "REGISTRY_ENV": "production",
                 "SECRET_KEY": "x" * 64,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+                "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
                 "REGISTRY_SIGNING_KEY_FILE": str(tmp_path / "missing.pem"),
             }
         )

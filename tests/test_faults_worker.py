@@ -34,6 +34,7 @@ def _worker(app, tmp_path, smtp_port):
         "REGISTRY_UPLOADS_DIR": app.config["REGISTRY_UPLOADS_DIR"],
         "REGISTRY_TASKS_DATABASE": str(tmp_path / "tasks.sqlite3"),
         "REGISTRY_BATCH_PROCESSES": "1",
+        "REGISTRY_PUBLIC_URL": "http://127.0.0.1:5000",  # the worker has no request to ask
         "REGISTRY_SMTP_HOST": "127.0.0.1",
         "REGISTRY_SMTP_PORT": str(smtp_port),
         "SECRET_KEY": "fault-test",

@@ -18,6 +18,7 @@ import pytest
 
 from registry import create_app
 from registry.ratelimits import key_by_token_or_address
+from tests.factories import production_signing_files
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -45,6 +46,8 @@ def _production_app(tmp_path, **overrides):
             "REGISTRY_ENV": "production",
             "SECRET_KEY": "x" * 64,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
+            **production_signing_files(tmp_path),
             **overrides,
         }
     )
@@ -112,6 +115,8 @@ def test_a_limit_holds_across_two_gunicorn_workers_sharing_redis(app, backend, t
         **os.environ,
         "REGISTRY_ENV": "production",
         "SECRET_KEY": "ratelimit-test-" + "x" * 40,
+        "REGISTRY_PUBLIC_URL": "https://registry.example.vn",
+        **production_signing_files(tmp_path),
         "REGISTRY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REGISTRY_CERTIFICATES_DIR": app.config["REGISTRY_CERTIFICATES_DIR"],
         "REGISTRY_BIND": f"127.0.0.1:{port}",

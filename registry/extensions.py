@@ -22,5 +22,5 @@ babel = Babel()
 # Limits are checked where they apply, not by a hook on every request (that hook cost every
 # request about as much as the bare Flask app's whole answer): the blueprints whose views
 # carry @limiter.limit run limiter.check before their views (registry/auth/routes.py,
-# registry/certificates/routes.py), and the API hits its own (registry/api/throttle.py).
+# registry/certificates/routes.py), and so does the API (registry/api/__init__.py).
 limiter = Limiter(key_func=get_remote_address, auto_check=False)

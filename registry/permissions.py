@@ -193,3 +193,22 @@ def can_view_batch_jobs(user):
 def can_run_certificate_batch(user):
     """Starting batch issuance is a directorate decision: officers only."""
     return has_role(user, Role.OFFICER)
+
+
+# Added for the API (issue 13): reading courses, as the API's GET /courses does.
+def can_list_courses(user):
+    """Officers and auditors read every course; centre staff those of their centre."""
+    return has_role(user, *DIRECTORATE, Role.CENTRE_STAFF)
+
+
+def courses_visible_to(user):
+    """A SQL condition on Course: the courses `user` may read (see can_list_courses)."""
+    import sqlalchemy as sa
+
+    from registry.centres.models import Course
+
+    if has_role(user, *DIRECTORATE):
+        return sa.true()
+    if has_role(user, Role.CENTRE_STAFF):
+        return Course.centre_id == user.centre_id
+    return sa.false()

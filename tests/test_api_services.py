@@ -110,12 +110,14 @@ def test_certifying_through_the_api_answers_with_the_new_certificate(app, client
 def test_transition_refusals_map_to_403_409_422_and_write_nothing(app, client, api_as):
     _, officer = api_as("officer")
     _, expert_headers = api_as("expert")
+    _, auditor = api_as("auditor")
     with app.app_context():
         expert_id = ExpertFactory().id
         db.session.commit()
     url = f"/api/v1/experts/{expert_id}/transitions"
     cases = [
-        (expert_headers, {"to": "rejected", "reason": "x"}, 403),
+        (auditor, {"to": "rejected", "reason": "x"}, 403),  # sees the expert, may not decide
+        (expert_headers, {"to": "rejected", "reason": "x"}, 404),  # someone they cannot see
         (officer, {"to": "certified"}, 409),  # illegal from applied
         (officer, {"to": "rejected"}, 422),  # a rejection needs its reason
         (officer, {"to": "flying"}, 422),

@@ -205,8 +205,9 @@ def create_enrolment(data, course):
 @loads("enrolment", own_enrolment_or_404)
 @bp.arguments(AttendanceBody)
 def update_enrolment(data, enrolment):
-    """Record attendance and completion; completing the expert programme moves the expert
-    to `trained`."""
+    """Record attendance and completion.
+
+    Completing the expert programme moves the expert to `trained`."""
     completed = data.get("completed", False)
     try:
         trained = record_attendance(

@@ -77,8 +77,10 @@ def apply(data):
 @loads("expert", visible_expert_or_404)
 @bp.arguments(TransitionBody)
 def transition(data, expert):
-    """Move an expert to another state (SPEC §2); 404 for an expert the caller may not see,
-    whatever the body asks."""
+    """Move an expert to another state.
+
+    The transitions and who may make them are those of the lifecycle; an expert the caller
+    may not see is 404, whatever the body asks."""
     evidence = {
         name: value.isoformat() if hasattr(value, "isoformat") else value
         for name, value in (data.get("evidence") or {}).items()

@@ -71,7 +71,9 @@ def visible_expert_or_404(expert_id):
 @bp.response(200, HealthSchema)
 @bp.alt_response(503, schema=HealthSchema, description="The database does not answer.")
 def health():
-    """Is the registry up? Checks the database with SELECT 1."""
+    """Is the registry up?
+
+    Checks the database with SELECT 1."""
     try:
         db.session.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
@@ -101,8 +103,10 @@ def me():
 @allowed(can_list_experts)
 @bp.arguments(ExpertsQuery, location="query", error_status_code=400)
 def experts(args):
-    """List experts: officers and auditors see every expert; centre staff the experts
-    enrolled in a course of their centre."""
+    """List experts.
+
+    Officers and auditors see every expert; centre staff the experts enrolled in a course
+    of their centre."""
     query = sa.select(Expert).where(experts_visible_to(api_user()))
     query = query.order_by(Expert.name_key, Expert.id)
     if "status" in args:
@@ -125,8 +129,10 @@ def experts(args):
 @documents(404)
 @loads("expert", visible_expert_or_404)
 def expert(expert):
-    """One expert: profile, status and history (the expert themself, officers, auditors,
-    and staff of a centre where the expert is enrolled)."""
+    """One expert: profile, status and history.
+
+    For the expert themself, officers, auditors, and staff of a centre where the expert is
+    enrolled; 404 for anyone else."""
     return expert
 
 

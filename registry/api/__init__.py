@@ -9,6 +9,7 @@ declared on the blueprint (per token, else per address) and on the views with th
 from flask import current_app, request
 from flask_smorest import Api, Blueprint
 
+from registry import models  # noqa: F401  (every model mapped before the views' modules load)
 from registry.api.errors import http_error_response, is_api_request, register_error_handlers
 from registry.api.input import Parser
 from registry.api.output import ErrorSchema

@@ -254,3 +254,19 @@ def test_every_error_status_has_the_same_shape(app, probe_client, status, code):
         answer = http_error_response(default_exceptions[status]())
         assert answer.status_code == status
         assert answer.json["error"]["code"] == code
+
+
+def test_web_pages_keep_their_own_errors(app):
+    """flask-smorest's error handler is app-wide: outside /api/v1 it leaves Flask's answer."""
+    web = Blueprint("web_probe", __name__, url_prefix="/web-probe")
+
+    @web.get("/conflict")
+    def conflict():
+        from flask import abort
+
+        abort(409)
+
+    app.register_blueprint(web)
+    response = app.test_client().get("/web-probe/conflict")
+    assert response.status_code == 409
+    assert response.mimetype == "text/html"

@@ -3,7 +3,6 @@
 import io
 import random
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -11,6 +10,7 @@ from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import Certificate
+from registry.clock import LOCAL_TZ
 from registry.enums import CertificateLevel, CourseLevel, ExpertStatus, OrganisationType, Role
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts import guards
@@ -105,8 +105,6 @@ STATE_PLAN = [
     (ExpertStatus.WITHDRAWN, 2),
     (ExpertStatus.EXPIRED, 2),
 ]
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _at(day, hour=9):

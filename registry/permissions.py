@@ -14,20 +14,38 @@ def has_role(user, *roles):
     return bool(user and user.is_authenticated and user.role in roles)
 
 
-def require_role(*roles):
-    """View decorator: sign-in required, then one of `roles` (403 otherwise)."""
+def permission_required(predicate):
+    """View decorator: sign-in required, then `predicate(current_user)` (403 otherwise).
+
+    For views about no object in particular; a view about an object loads it, then asks the
+    object's predicate (404 when the caller may not see it)."""
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not predicate(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def has_own_centre(user):
+    """Staff attached to a training centre (their "my centre" pages)."""
+    return has_role(user, Role.CENTRE_STAFF) and user.centre_id is not None
+
+
+def has_expert_account(user):
+    """A person's own account: their application, certificates and requests at /me."""
+    return has_role(user, Role.EXPERT)
+
+
+def can_browse_experts(user):
+    """Search the whole registry of experts: the directorate."""
+    return has_role(user, *DIRECTORATE)
 
 
 def can_view_centre(user, centre):
@@ -73,14 +91,19 @@ def can_view_exam_session(user, exam_session):
     return can_view_centre(user, exam_session.centre) or can_record_exam_results(user, exam_session)
 
 
-def can_decide_certification(user):
+def can_decide_certification(user, expert=None):
     """Certification decisions (SPEC §2): officers only; auditors oversee and decide nothing."""
     return has_role(user, Role.OFFICER)
 
 
-def can_record_training(user):
+def can_record_training(user, expert=None):
     """Moving an applicant to `trained`: staff of a training centre (their own courses only)."""
     return has_role(user, Role.CENTRE_STAFF) and user.centre_id is not None
+
+
+def is_the_system(user, expert=None):
+    """Changes no person takes (the daily expiry job): no signed-in actor at all."""
+    return user is None
 
 
 def can_apply(user):
@@ -118,25 +141,18 @@ def can_view_accreditation_document(user, request):
     return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)
 
 
-# Programme targets, reports and the directorate's audit (issue 6).
-DASHBOARD_ROLES = (Role.OFFICER, Role.AUDITOR, Role.ADMIN)
-REGISTER_EXPORT_ROLES = DIRECTORATE
-# Sampling, findings and anomaly flags: the auditor only, who decides nothing.
-AUDIT_REVIEW_ROLES = (Role.AUDITOR,)
-
-
 def can_view_dashboard(user):
     """The targets dashboard and its exports: the directorate and administrators."""
-    return has_role(user, *DASHBOARD_ROLES)
+    return has_role(user, Role.OFFICER, Role.AUDITOR, Role.ADMIN)
 
 
 def can_export_register(user):
-    return has_role(user, *REGISTER_EXPORT_ROLES)
+    return has_role(user, *DIRECTORATE)
 
 
 def can_review_certifications(user):
-    """Draw samples, record findings, see anomaly flags."""
-    return has_role(user, *AUDIT_REVIEW_ROLES)
+    """Draw samples, record findings, see anomaly flags: the auditor, who decides nothing."""
+    return has_role(user, Role.AUDITOR)
 
 
 def can_manage_targets(user):

@@ -24,9 +24,9 @@ def _certificate_of(app, user_id=None, **expert_kwargs):
     ("who", "expected"),
     [
         ("holder", 200),
-        ("other_expert", 403),
-        ("centre_staff", 403),
-        ("admin", 403),
+        ("other_expert", 404),
+        ("centre_staff", 404),
+        ("admin", 404),
         ("officer", 200),
         ("auditor", 200),
     ],

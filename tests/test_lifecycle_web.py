@@ -279,9 +279,9 @@ def test_another_expert_cannot_edit_or_view_the_application(app, client, login_a
         expert_id = expert.id
         db.session.remove()
     login_as("expert")
-    assert client.get(f"/experts/{expert_id}").status_code == 403
-    assert client.post(f"/experts/{expert_id}/edit", data=APPLICATION).status_code == 403
-    assert client.post(f"/experts/{expert_id}/name-change", data={}).status_code == 403
+    assert client.get(f"/experts/{expert_id}").status_code == 404
+    assert client.post(f"/experts/{expert_id}/edit", data=APPLICATION).status_code == 404
+    assert client.post(f"/experts/{expert_id}/name-change", data={}).status_code == 404
 
 
 def test_apply_without_consent_is_refused_and_nothing_is_stored(app, client, login_as):
@@ -398,7 +398,7 @@ def test_evidence_documents_are_limited_in_type_and_size(app, client, login_as):
     client.post("/logout")
     for role in ("expert", "centre_staff"):
         login_as(role)
-        assert client.get(f"/accreditation/{request_id}/document").status_code == 403
+        assert client.get(f"/accreditation/{request_id}/document").status_code == 404
         client.post("/logout")
 
 

@@ -53,7 +53,7 @@ def test_expert_sees_their_own_record_and_not_someone_elses(app, client, login_a
         other_id = other.id
         assert mine.user_id == account.id
     assert "Lê Thị Của Tôi" in client.get("/me").text
-    assert client.get(f"/experts/{other_id}").status_code == 403
+    assert client.get(f"/experts/{other_id}").status_code == 404
 
 
 def test_a_locked_sqlite_database_is_a_503_that_saves_nothing(app, client, monkeypatch):

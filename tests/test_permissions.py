@@ -39,7 +39,7 @@ TABLE = {
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],
-    "/experts/{expert_id}": [L, 403, 403, 200, 200, 403],
+    "/experts/{expert_id}": [L, 404, 404, 200, 200, 404],
     "/audit/": [L, 403, 403, 200, 200, 403],
     "/admin/users": [L, 403, 403, 403, 403, 200],
     "/admin/users/{user_id}": [L, 403, 403, 403, 403, 200],
@@ -50,33 +50,33 @@ TABLE = {
     "/centres/mine/courses": [L, 403, L, 403, 403, 403],
     "/centres/mine/imports": [L, 403, L, 403, 403, 403],
     "/centres/mine/exams": [L, 403, L, 403, 403, 403],
-    "/centres/{code}": [L, 403, 200, 200, 200, 200],
-    "/centres/{other}": [L, 403, 403, 200, 200, 200],
+    "/centres/{code}": [L, 404, 200, 200, 200, 200],
+    "/centres/{other}": [L, 404, 404, 200, 200, 200],
     "/centres/NOPE": [L, 404, 404, 404, 404, 404],
-    "/centres/{code}/courses": [L, 403, 200, 200, 200, 200],
-    "/centres/{code}/courses/new": [L, 403, 200, 403, 403, 403],
-    "/centres/{code}/courses/{course_id}": [L, 403, 200, 200, 200, 200],
-    "/centres/{code}/courses/{course_id}/edit": [L, 403, 200, 403, 403, 403],
-    "/centres/{code}/courses/{course_id}/enrolments/{enrolment_id}": [L, 403, 200, 403, 403, 403],
-    "/centres/{other}/courses/{other_course_id}": [L, 403, 403, 200, 200, 200],
+    "/centres/{code}/courses": [L, 404, 200, 200, 200, 200],
+    "/centres/{code}/courses/new": [L, 404, 200, 403, 403, 403],
+    "/centres/{code}/courses/{course_id}": [L, 404, 200, 200, 200, 200],
+    "/centres/{code}/courses/{course_id}/edit": [L, 404, 200, 403, 403, 403],
+    "/centres/{code}/courses/{course_id}/enrolments/{enrolment_id}": [L, 404, 200, 403, 403, 403],
+    "/centres/{other}/courses/{other_course_id}": [L, 404, 404, 200, 200, 200],
     "/centres/{code}/courses/{other_course_id}": [L, 404, 404, 404, 404, 404],
-    "/centres/{code}/imports": [L, 403, 200, 403, 403, 403],
-    "/centres/{code}/imports/enrolments-template.{kind}": [L, 403, 200, 200, 200, 200],
-    "/centres/{code}/exams": [L, 403, 200, 200, 200, 200],
-    "/centres/{code}/exams/new": [L, 403, 200, 403, 403, 403],
-    "/centres/{code}/exams/{session_id}": [L, 403, 200, 200, 200, 200],
-    "/centres/{code}/exams/{session_id}/edit": [L, 403, 200, 403, 403, 403],
+    "/centres/{code}/imports": [L, 404, 200, 403, 403, 403],
+    "/centres/{code}/imports/enrolments-template.{kind}": [L, 404, 200, 200, 200, 200],
+    "/centres/{code}/exams": [L, 404, 200, 200, 200, 200],
+    "/centres/{code}/exams/new": [L, 404, 200, 403, 403, 403],
+    "/centres/{code}/exams/{session_id}": [L, 404, 200, 200, 200, 200],
+    "/centres/{code}/exams/{session_id}/edit": [L, 404, 200, 403, 403, 403],
     # only the session's examiner imports results; the signed-in staff member is not it
-    "/centres/{code}/exams/{session_id}/import": [L, 403, 403, 403, 403, 403],
-    "/centres/{code}/exams/{session_id}/template.{kind}": [L, 403, 200, 200, 200, 200],
+    "/centres/{code}/exams/{session_id}/import": [L, 404, 403, 403, 403, 403],
+    "/centres/{code}/exams/{session_id}/template.{kind}": [L, 404, 200, 200, 200, 200],
     # applications and the lifecycle ({expert_id} is someone else's record)
     "/signup": [200, L, L, L, L, L],
     "/me/apply": [L, 200, 403, 403, 403, 403],
     "/me/cpd": [L, 404, 403, 403, 403, 403],  # 404: this expert has no record yet
-    "/experts/{expert_id}/edit": [L, 403, 403, 200, 403, 403],
-    "/experts/{expert_id}/name-change": [L, 403, 403, 200, 403, 403],
-    "/experts/{expert_id}/accreditation": [L, 403, 403, 200, 403, 403],
-    "/accreditation/{request_id}/document": [L, 403, 403, 404, 404, 403],  # no file uploaded
+    "/experts/{expert_id}/edit": [L, 404, 404, 200, 403, 404],
+    "/experts/{expert_id}/name-change": [L, 404, 404, 200, 403, 404],
+    "/experts/{expert_id}/accreditation": [L, 404, 404, 200, 403, 404],
+    "/accreditation/{request_id}/document": [L, 404, 404, 404, 404, 404],  # no file uploaded
     "/directorate/": [L, 403, 403, 200, 403, 403],
     "/directorate/queue/{name}": [L, 403, 403, 200, 403, 403],
     "/directorate/experts/{expert_id}/decide/{to}": [L, 403, 403, 200, 403, 403],
@@ -101,7 +101,7 @@ TABLE = {
     # users') and the directorate's; batch issuance pages are the directorate's
     "/verify/{number}": [404, 404, 404, 404, 404, 404],
     "/verify/{number}?code={verification_code}": [200, 200, 200, 200, 200, 200],
-    "/certificates/{number}.pdf": [L, 403, 403, 200, 200, 403],
+    "/certificates/{number}.pdf": [L, 404, 404, 200, 200, 404],
     "/directorate/certificates": [L, 403, 403, 200, 200, 403],
     "/directorate/certificates/jobs/{job_id}": [L, 403, 403, 200, 200, 403],
 }
@@ -218,5 +218,5 @@ def test_centre_staff_cannot_open_another_centres_page_but_can_open_their_own(ap
     sign_in(client, account.email)
     assert client.get(f"/centres/{mine_code}").status_code == 200
     response = client.get(f"/centres/{theirs_code}")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert theirs_name not in response.text

@@ -10,9 +10,8 @@ from registry.admin.forms import ROLE_LABELS, CentreForm, EditUserForm, UserForm
 from registry.admin.service import AdminError, create_user, save_centre, update_user
 from registry.auth.models import User
 from registry.centres.models import TrainingCentre
-from registry.enums import Role
 from registry.extensions import db
-from registry.permissions import require_role
+from registry.permissions import can_administer, permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,7 +26,7 @@ def _chosen_centre(form):
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@permission_required(can_administer)
 def users():
     form = UserForm()
     form.centre_id.choices = _centre_choices()
@@ -53,7 +52,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@permission_required(can_administer)
 def edit_user(user_id):
     user = db.session.get(User, user_id) or abort(404)
     form = EditUserForm(obj=user)
@@ -83,7 +82,7 @@ def edit_user(user_id):
 
 
 @bp.route("/centres", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@permission_required(can_administer)
 def centres():
     form = CentreForm()
     if form.validate_on_submit():
@@ -101,7 +100,7 @@ def centres():
 
 
 @bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@permission_required(can_administer)
 def edit_centre(centre_id):
     centre = db.session.get(TrainingCentre, centre_id) or abort(404)
     form = CentreForm(obj=centre)

@@ -36,6 +36,7 @@ from registry.api.views import get_or_404
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.service import CentreError, enrol, record_attendance, save_course
+from registry.clock import today
 from registry.enums import CourseLevel
 from registry.exams.models import ExamSession
 from registry.exams.service import ExamError, record_result, save_session, score_problem
@@ -49,7 +50,6 @@ from registry.permissions import (
     can_view_exam_session,
     courses_visible_to,
 )
-from registry.targets.counting import today
 
 PAGE_SIZE = 50
 MAX_RESULTS = 500

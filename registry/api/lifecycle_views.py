@@ -8,11 +8,22 @@ conflicting, 422 incomplete request) and their message.
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.input import Boolean, Choice, Date, Email, Integer, Nested, Schema, Text
+from registry.api.input import (
+    Boolean,
+    Choice,
+    Date,
+    Email,
+    Integer,
+    Nested,
+    Schema,
+    Text,
+    documented,
+)
 from registry.api.output import ExpertAfterTransitionSchema, ExpertSchema, With
 from registry.api.views import visible_expert_or_404
 from registry.enums import ExpertStatus, OrganisationType
 from registry.experts import lifecycle
+from registry.experts.transitions import INPUTS
 from registry.extensions import db
 from registry.permissions import can_apply
 
@@ -34,17 +45,27 @@ class ApplicationBody(Schema):
     phone = Text(max_length=30, allow_none=True)
 
 
-class Evidence(Schema):
-    reference = Text()
-    issuing_body = Text()
-    issued_on = Date()
-    review_on = Date()
+def _field(spec, **kwargs):
+    """The API field of a transition input (registry.experts.transitions.INPUTS)."""
+    kwargs = documented(kwargs, description=str(spec.label))
+    if spec.kind == "date":
+        return Date(**kwargs)
+    return Text(max_length=spec.max_length, **kwargs)
 
 
-class TransitionBody(Schema):
-    to = Choice(ExpertStatus, required=True)
-    reason = Text(max_length=2000, multiline=True, allow_none=True)
-    evidence = Nested(Evidence, allow_none=True)
+# The body is the transition table's: `reason` on top, every other input under "evidence".
+Evidence = Schema.from_dict(
+    {name: _field(spec) for name, spec in INPUTS.items() if spec.in_evidence},
+    name="Evidence",
+)
+TransitionBody = Schema.from_dict(
+    {
+        "to": Choice(ExpertStatus, required=True),
+        "reason": _field(INPUTS["reason"], multiline=True, allow_none=True),
+        "evidence": Nested(Evidence, allow_none=True),
+    },
+    name="TransitionBody",
+)
 
 
 def _refused(exc):
@@ -81,13 +102,13 @@ def transition(data, expert):
 
     The transitions and who may make them are those of the lifecycle; an expert the caller
     may not see is 404, whatever the body asks."""
-    evidence = {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
-        for name, value in (data.get("evidence") or {}).items()
-    }
     try:
         result = lifecycle.transition(
-            expert, data["to"], actor=api_user(), reason=data.get("reason"), evidence=evidence
+            expert,
+            data["to"],
+            actor=api_user(),
+            reason=data.get("reason"),
+            evidence=data.get("evidence"),
         )
     except lifecycle.LifecycleError as exc:
         raise _refused(exc) from exc

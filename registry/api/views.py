@@ -21,11 +21,12 @@ from registry.api.output import (
     MeSchema,
     TargetSchema,
 )
+from registry.clock import today
 from registry.enums import ExpertStatus
 from registry.experts.models import Expert
 from registry.extensions import db, limiter
 from registry.permissions import can_list_experts, can_view_expert, experts_visible_to
-from registry.targets.counting import progress, today
+from registry.targets.counting import progress
 from registry.text import search_key
 
 PAGE_SIZE = 50

@@ -4,8 +4,8 @@ from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry.audit.sampling import MAX_SAMPLE_SIZE, MAX_SEED
+from registry.clock import today
 from registry.enums import FindingResult
-from registry.targets.counting import today
 
 RESULT_LABELS = {
     FindingResult.CONFORMING: _l("Conforming"),

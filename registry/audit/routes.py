@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 from registry.audit import anomalies as flags
 from registry.audit.models import AuditEvent
 from registry.audit.service import seal_verifications
-from registry.enums import Role
+from registry.clock import local_day_start
 from registry.extensions import db
-from registry.permissions import AUDIT_REVIEW_ROLES, require_role
-from registry.targets.counting import local_day_start
+from registry.permissions import can_review_certifications, can_view_audit_log, permission_required
 from registry.transactions import commit_with_retry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -34,7 +33,7 @@ def _day(name):
 
 
 @bp.get("/")
-@require_role(Role.AUDITOR, Role.OFFICER)
+@permission_required(can_view_audit_log)
 def log():
     # Checks logged since the last sealing join the chain now: the log shows them all.
     commit_with_retry(seal_verifications)
@@ -73,7 +72,7 @@ def log():
 
 
 @bp.get("/anomalies")
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def anomalies():
     return render_template(
         "audit/anomalies.html",

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.models import AuditFinding, AuditSample
 from registry.audit.service import record_event
 from registry.certificates.models import Certificate
+from registry.clock import LOCAL_TZ, today
 from registry.database import utcnow
 from registry.enums import CertificateLevel, FindingResult
 from registry.extensions import db
-from registry.targets.counting import LOCAL_TZ, today
 from registry.text import clean_text
 
 MAX_SAMPLE_SIZE = 500

@@ -16,15 +16,15 @@ from registry.audit.sampling import (
     sampled_certificates,
 )
 from registry.certificates.models import Certificate
+from registry.clock import today
 from registry.extensions import db
-from registry.permissions import AUDIT_REVIEW_ROLES, require_role
-from registry.targets.counting import today
+from registry.permissions import can_review_certifications, permission_required
 
 bp = Blueprint("sampling", __name__, url_prefix="/audit/samples")
 
 
 @bp.route("/", methods=["GET", "POST"])
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def index():
     form = SampleForm()
     if form.validate_on_submit():
@@ -60,7 +60,7 @@ def index():
 
 
 @bp.get("/<int:sample_id>")
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def detail(sample_id):
     sample = db.session.get(AuditSample, sample_id) or abort(404)
     findings = {f.certificate_id: f for f in sample.findings}
@@ -75,7 +75,7 @@ def detail(sample_id):
 
 
 @bp.route("/<int:sample_id>/certificates/<int:certificate_id>", methods=["GET", "POST"])
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def finding(sample_id, certificate_id):
     sample = db.session.get(AuditSample, sample_id) or abort(404)
     certificate = db.session.get(Certificate, certificate_id) or abort(404)
@@ -115,7 +115,7 @@ def finding(sample_id, certificate_id):
 
 
 @bp.get("/actions")
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def actions():
     return render_template(
         "audit/actions.html",
@@ -126,7 +126,7 @@ def actions():
 
 
 @bp.post("/findings/<int:finding_id>/close")
-@require_role(*AUDIT_REVIEW_ROLES)
+@permission_required(can_review_certifications)
 def close(finding_id):
     finding_row = db.session.get(AuditFinding, finding_id) or abort(404)
     form = CloseActionForm()

@@ -10,36 +10,40 @@ from flask_login import current_user, login_required
 
 from registry.centres.models import TrainingCentre
 from registry.centres.queries import centre_figures
-from registry.enums import Role
+from registry.clock import today
 from registry.extensions import db
-from registry.permissions import can_manage_centre_records, can_view_centre, require_role
-from registry.targets.counting import today
+from registry.permissions import (
+    can_manage_centre_records,
+    can_view_centre,
+    has_own_centre,
+    permission_required,
+)
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
 
 def load_centre(code):
-    """The centre with this code, or 404."""
+    """The centre with this code, or 404 (also when the caller may not see its records)."""
     centre = db.session.scalar(sa.select(TrainingCentre).where(TrainingCentre.code == code.upper()))
-    if centre is None:
+    if centre is None or not can_view_centre(current_user, centre):
         abort(404)
     return centre
 
 
 @bp.get("/mine")
-@require_role(Role.CENTRE_STAFF)
+@permission_required(has_own_centre)
 def my_centre():
     return redirect(url_for(".overview", code=current_user.centre.code))
 
 
 @bp.get("/mine/courses")
-@require_role(Role.CENTRE_STAFF)
+@permission_required(has_own_centre)
 def my_courses():
     return redirect(url_for(".courses", code=current_user.centre.code))
 
 
 @bp.get("/mine/imports")
-@require_role(Role.CENTRE_STAFF)
+@permission_required(has_own_centre)
 def my_imports():
     return redirect(url_for(".imports", code=current_user.centre.code))
 
@@ -48,8 +52,6 @@ def my_imports():
 @login_required
 def overview(code):
     centre = load_centre(code)
-    if not can_view_centre(current_user, centre):
-        abort(403)
     return render_template(
         "centres/overview.html",
         centre=centre,

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from registry.audit.service import record_event
 from registry.centres import rules
 from registry.centres.models import Course, Enrolment
+from registry.clock import today as local_today
 from registry.enums import CourseLevel, ExpertStatus
 from registry.experts.lifecycle import TransitionRefused, transition
 from registry.extensions import db
-from registry.targets.counting import today as local_today
 from registry.text import clean_text
 
 

@@ -86,7 +86,7 @@ def download(number):
     if certificate is None:
         abort(404)
     if not can_download_certificate(current_user, certificate):
-        abort(403)
+        abort(404)
     if certificate.archive_path is None:
         abort(404)  # decided, not yet issued: there is no PDF yet
     try:

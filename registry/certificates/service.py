@@ -6,16 +6,9 @@ from registry.audit.service import record_event
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import format_number, new_verification_code, next_sequence
 from registry.certificates.rendering import render_at_issue
+from registry.clock import add_years, today
 from registry.enums import CertificateStatus
 from registry.extensions import db
-from registry.targets.counting import today
-
-
-def add_years(day, years):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def issue_certificate(expert, level, *, actor, issued_on=None, replaces=None, valid_until=None):

@@ -8,9 +8,9 @@ from sqlalchemy.orm import aliased
 
 from registry.audit.service import log_verification
 from registry.certificates.models import Certificate
+from registry.clock import today
 from registry.database import DriverStatement
 from registry.enums import CertificateStatus
-from registry.targets.counting import today
 from registry.transactions import log_connection
 
 # Compared against when the number is unknown, so that both answers take as long.

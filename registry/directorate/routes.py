@@ -4,20 +4,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.directorate.queues import QUEUES, counts, queue_query
 from registry.enums import ExpertStatus, RequestStatus
 from registry.experts.accreditation import decide_accreditation, evaluate_request
 from registry.experts.applications import decide_name_change
-from registry.experts.forms import ApplicationForm, DecisionForm, RequestDecisionForm
+from registry.experts.forms import ApplicationForm, RequestDecisionForm, decision_form
 from registry.experts.lifecycle import (
-    RULE_LABELS,
     Conflict,
     LifecycleError,
-    Rule,
     apply,
     evaluate,
-    local_day,
     refusal,
     transition,
 )
@@ -25,6 +23,7 @@ from registry.experts.models import AccreditationRequest, CpdRecord, Expert, Nam
 from registry.experts.progress import review_date
 from registry.experts.renewal import decide_cpd
 from registry.experts.routes import conflict_page, refused
+from registry.experts.transitions import row_for
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
 from registry.permissions import can_decide_certification, can_view_work_queues
@@ -32,19 +31,6 @@ from registry.permissions import can_decide_certification, can_view_work_queues
 bp = Blueprint("directorate", __name__, url_prefix="/directorate")
 
 PAGE_SIZE = 50
-
-# The form fields each decision asks for; the first ones listed are required.
-RULE_FIELDS = {
-    Rule.REJECT: ("reason",),
-    Rule.CERTIFY: ("reason",),
-    Rule.ACCREDIT_REGIONAL: ("reference", "issuing_body", "issued_on", "reason"),
-    Rule.ACCREDIT_INTERNATIONAL: ("reference", "issuing_body", "issued_on", "reason"),
-    Rule.SUSPEND: ("reason", "review_on"),
-    Rule.REINSTATE: ("reason",),
-    Rule.WITHDRAW: ("reason",),
-    Rule.RENEW: ("reason",),
-}
-REASON_REQUIRED = (Rule.REJECT, Rule.SUSPEND, Rule.REINSTATE, Rule.WITHDRAW)
 
 
 @bp.before_request
@@ -111,7 +97,8 @@ def decide(expert_id, to):
     if to not in {s.value for s in ExpertStatus}:
         abort(404)
     to = ExpertStatus(to)
-    form = DecisionForm()
+    row = row_for(expert, to)
+    form = decision_form(row)
     if not form.is_submitted():
         form.version.data = expert.version
     status = 200
@@ -121,7 +108,7 @@ def decide(expert_id, to):
                 expert,
                 to,
                 actor=current_user,
-                reason=form.reason.data,
+                reason=form.reason.data if "reason" in form else None,
                 evidence=form.evidence(),
                 expected_version=_version(form.version.data),
             )
@@ -137,7 +124,7 @@ def decide(expert_id, to):
         status = 422
     evaluation = evaluate(expert, to, actor=current_user)
     problem = None
-    if evaluation.rule is None or not evaluation.permitted:
+    if evaluation.row is None or not evaluation.permitted:
         problem = refusal(evaluation)
         status = problem.http_status
     return render_template(
@@ -146,9 +133,7 @@ def decide(expert_id, to):
         evaluation=evaluation,
         problem=problem,
         form=form,
-        fields=RULE_FIELDS.get(evaluation.rule, ()),
-        reason_required=evaluation.rule in REASON_REQUIRED,
-        title=RULE_LABELS.get(evaluation.rule, _("Decision")),
+        title=row.label if row else _("Decision"),
     ), status
 
 

@@ -11,7 +11,6 @@ from registry.centres.import_routes import flash_outcome, run_import, send_templ
 from registry.centres.imports import experts_by_email
 from registry.centres.models import Course
 from registry.centres.routes import load_centre
-from registry.enums import Role
 from registry.exams.forms import ExamSessionForm, ResultForm
 from registry.exams.imports import COLUMNS as RESULT_COLUMNS
 from registry.exams.imports import import_results
@@ -29,9 +28,9 @@ from registry.extensions import db
 from registry.permissions import (
     can_manage_centre_records,
     can_record_exam_results,
-    can_view_centre,
     can_view_exam_session,
-    require_role,
+    has_own_centre,
+    permission_required,
 )
 from registry.text import clean_email
 
@@ -46,7 +45,7 @@ def _session_of(centre, session_id):
 
 
 @bp.get("/mine/exams")
-@require_role(Role.CENTRE_STAFF)
+@permission_required(has_own_centre)
 def my_sessions():
     return redirect(url_for(".index", code=current_user.centre.code))
 
@@ -55,8 +54,6 @@ def my_sessions():
 @login_required
 def index(code):
     centre = load_centre(code)
-    if not can_view_centre(current_user, centre):
-        abort(403)
     passed = sa.case((ExamResult.score >= ExamSession.pass_mark, 1), else_=0)
     sessions = db.session.execute(
         sa.select(
@@ -149,7 +146,7 @@ def detail(code, session_id):
     centre = load_centre(code)
     exam_session = _session_of(centre, session_id)
     if not can_view_exam_session(current_user, exam_session):
-        abort(403)
+        abort(404)
     form = ResultForm()
     if form.is_submitted() and not can_record_exam_results(current_user, exam_session):
         abort(403)
@@ -237,5 +234,5 @@ def template(code, session_id, kind):
     centre = load_centre(code)
     exam_session = _session_of(centre, session_id)
     if not can_view_exam_session(current_user, exam_session):
-        abort(403)
+        abort(404)
     return send_template(RESULT_COLUMNS, kind, f"mau-ket-qua-thi-{exam_session.id}")

@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.auth.models import User
+from registry.clock import today as local_today
 from registry.database import utcnow
 from registry.enums import Role
 from registry.exams.models import ExamResult, ExamSession
 from registry.extensions import db
 from registry.permissions import can_record_exam_results
-from registry.targets.counting import today as local_today
 
 
 class ExamError(ValueError):

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CertificateLevel, ExpertStatus, RequestStatus
 from registry.experts.applications import close_request
@@ -14,12 +15,11 @@ from registry.experts.lifecycle import (
     NotAllowed,
     TransitionRefused,
     evaluate,
-    local_day,
     refusal,
-    rule_for,
     transition,
 )
 from registry.experts.models import AccreditationRequest
+from registry.experts.transitions import row_for
 from registry.experts.uploads import UploadRefused, store_evidence
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
@@ -40,7 +40,7 @@ def submit_accreditation(
         raise NotAllowed(_l("Only the expert or an officer may submit accreditation evidence."))
     level = CertificateLevel(level)
     target = TARGET[level]
-    if rule_for(expert.status, target, expert.held_level) is None:
+    if row_for(expert, target) is None:
         raise TransitionRefused(
             _l(
                 "%(name)s is %(current)s: accreditation as %(target)s is not possible from this state.",

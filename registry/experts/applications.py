@@ -7,6 +7,7 @@ from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.certificates.models import CertificateCounter
 from registry.certificates.service import issue_certificate
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CertificateStatus, ExpertStatus, RequestStatus, Role
 from registry.experts import guards
@@ -18,7 +19,6 @@ from registry.experts.lifecycle import (
     NotAllowed,
     TransitionRefused,
     conditional_write,
-    local_day,
 )
 from registry.experts.models import NameChangeRequest
 from registry.extensions import db

@@ -52,6 +52,7 @@ class Context:
     reason: str | None
     evidence: dict
     on: date
+    to_status: object = None
 
 
 @dataclass

@@ -4,9 +4,10 @@ import click
 from flask.cli import with_appcontext
 
 from registry.cli import registry_cli
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import ExpertStatus
-from registry.experts.lifecycle import LifecycleError, local_day, transition
+from registry.experts.lifecycle import LifecycleError, transition
 from registry.experts.models import Expert
 from registry.experts.renewal import lapsed_expert_ids
 from registry.extensions import db

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from registry.enums import CertificateLevel
 from registry.experts.applications import MIN_PASSWORD_LENGTH
+from registry.experts.transitions import INPUTS
 from registry.labels import LEVEL_LABELS, ORGANISATION_TYPE_LABELS
 
 
@@ -95,23 +96,35 @@ class AccreditationForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """A transition decided by an officer; the page shows the fields its rule needs."""
+    """A transition decided by an officer: `decision_form(row)` adds the row's inputs."""
 
     version = HiddenField()
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
-    review_on = DateField(_l("Review date"), validators=[Optional()])
-    reference = StringField(
-        _l("Reference of the recognition"), validators=[Optional(), Length(max=200)]
-    )
-    issuing_body = StringField(_l("Issuing body"), validators=[Optional(), Length(max=200)])
-    issued_on = DateField(_l("Date of recognition"), validators=[Optional()])
 
     def evidence(self):
+        """What the decider gave besides the reason, as the service takes it."""
         return {
-            key: self[key].data
-            for key in ("review_on", "reference", "issuing_body", "issued_on")
-            if self[key].data not in (None, "")
+            spec.name: self[spec.name].data
+            for spec in INPUTS.values()
+            if spec.in_evidence and spec.name in self and self[spec.name].data not in (None, "")
         }
+
+
+def decision_form(row):
+    """The decision form of a row of the transition table: one field per input it takes.
+
+    Whether an input is required is the table's rule, checked by the service (the page
+    then lists what is missing), so every field here is optional to the form itself.
+    """
+    fields = {}
+    for spec in row.inputs if row else ():
+        validators = [Optional()]
+        if spec.kind == "date":
+            fields[spec.name] = DateField(spec.label, validators=validators)
+        else:
+            validators.append(Length(max=spec.max_length))
+            kind = TextAreaField if spec.name == "reason" else StringField
+            fields[spec.name] = kind(spec.label, validators=validators)
+    return type("RuleDecisionForm", (DecisionForm,), fields)()
 
 
 class RequestDecisionForm(FlaskForm):

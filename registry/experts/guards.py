@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.centres.models import Course, Enrolment, Topic
+from registry.centres.rules import TRAINED_ATTENDANCE, attendance_suffices
 from registry.certificates.models import Certificate
 from registry.enums import (
     CertificateLevel,
@@ -24,9 +25,6 @@ from registry.experts.profile import duplicate_check
 from registry.extensions import db
 from registry.text import clean_text
 
-# Minimum share of a course's hours that a trainee must attend to count as trained.
-ATTENDANCE_PERCENT = 80
-
 LEVEL_CERTIFICATE = {
     ExpertStatus.CERTIFIED: CertificateLevel.NATIONAL,
     ExpertStatus.ACCREDITED_REGIONAL: CertificateLevel.REGIONAL,
@@ -34,11 +32,13 @@ LEVEL_CERTIFICATE = {
 }
 
 
-def reason_check(ctx):
-    return Check(_l("A reason is given"), bool(clean_text(ctx.reason)), input=True)
+def nothing_more(ctx):
+    """Nothing beyond the state and what the decider gives."""
+    return GuardResult()
 
 
 def reapply_guard(ctx):
+    """No other open application of the same person (same email, or name and birth date)."""
     expert = ctx.expert
     return GuardResult(
         [duplicate_check(expert.email, expert.full_name, expert.date_of_birth, expert.id)]
@@ -67,7 +67,7 @@ def programme_enrolments(expert, enrolment_id=None):
 
 
 def _attended_enough(enrolment):
-    return enrolment.attended_hours * 100 >= ATTENDANCE_PERCENT * enrolment.course.hours
+    return attendance_suffices(enrolment.course, enrolment.attended_hours)
 
 
 def _centre_approved(enrolment):
@@ -75,7 +75,8 @@ def _centre_approved(enrolment):
 
 
 def train_guard(ctx):
-    """applied → trained: a completed, well-attended expert-programme course at an approved centre."""
+    """A completed expert-programme course of the actor's centre, attendance ≥ 80 %, the centre
+    approved on the completion date."""
     candidates = programme_enrolments(ctx.expert, ctx.evidence.get("enrolment_id"))
     checks = [
         Check(
@@ -100,7 +101,7 @@ def train_guard(ctx):
         Check(
             _l(
                 "Attendance of at least %(percent)s %% of the course hours",
-                percent=ATTENDANCE_PERCENT,
+                percent=int(TRAINED_ATTENDANCE * 100),
             ),
             best is not None and _attended_enough(best),
             detail=best
@@ -190,7 +191,8 @@ def _result_detail(result):
 
 
 def certify_guard(ctx):
-    """trained → certified: a passing exam after training, decided by someone independent."""
+    """A passing exam on or after the training completion; the officer neither examined,
+    recorded the training nor belongs to the centre (separation of duties)."""
     enrolment = training_enrolment(ctx.expert)
     result = None
     if enrolment is not None:
@@ -303,16 +305,11 @@ def _evidence_checks(ctx):
     for key in ("request_id", "document_sha256", "document_name"):
         if evidence.get(key) is not None:
             record[key] = evidence[key]
+    # Whether each is given at all is the table's required inputs; here, what it says.
     checks = [
         Check(
-            _l("Reference of the recognition (e.g. APO certification number)"),
-            bool(record["reference"]),
-            input=True,
-        ),
-        Check(_l("Body that granted the recognition"), bool(record["issuing_body"]), input=True),
-        Check(
             _l("Date of the recognition, not in the future"),
-            issued_on is not None and issued_on <= ctx.on,
+            issued_on is None or issued_on <= ctx.on,
             input=True,
         ),
     ]
@@ -320,9 +317,10 @@ def _evidence_checks(ctx):
 
 
 def accredit_guard(level):
-    """certified(-level) → accredited: a current certificate and evidence of recognition."""
+    """A current certificate (national, for regional) and evidence of recognition."""
 
     def guard(ctx):
+        """A current certificate (national, for regional); a recognition date not in the future."""
         below = CertificateLevel.NATIONAL if level == CertificateLevel.REGIONAL else None
         current = current_certificates(ctx.expert, ctx.on, below)
         label = (
@@ -338,20 +336,16 @@ def accredit_guard(level):
 
 
 def suspend_guard(ctx):
+    """A review date after today."""
     review_on = parse_day(ctx.evidence.get("review_on"))
     checks = [
-        reason_check(ctx),
         Check(
             _l("A review date after today"),
-            review_on is not None and review_on > ctx.on,
+            review_on is None or review_on > ctx.on,
             input=True,
         ),
     ]
     return GuardResult(checks, {"record": {"review_on": review_on and review_on.isoformat()}})
-
-
-def reason_only_guard(ctx):
-    return GuardResult([reason_check(ctx)])
 
 
 def level_certificate(expert, level_status, statuses=(CertificateStatus.VALID,)):
@@ -361,6 +355,7 @@ def level_certificate(expert, level_status, statuses=(CertificateStatus.VALID,))
 
 
 def expire_guard(ctx):
+    """The validity of the certificate of the level held has ended."""
     certificate = level_certificate(ctx.expert, ctx.expert.status)
     checks = [
         Check(
@@ -393,47 +388,45 @@ def cpd_hours(expert, since, on):
     )
 
 
-def renewal_guard(level_status):
-    """Renewal at the same level: CPD hours in the cycle, or a new passing exam."""
-
-    def guard(ctx):
-        certificate = level_certificate(
-            ctx.expert, level_status, (CertificateStatus.VALID, CertificateStatus.EXPIRED)
+def renewal_guard(ctx):
+    """A certificate of the level; REGISTRY_CPD_MIN_HOURS of confirmed CPD since it was issued,
+    or a passing exam held after that day."""
+    level_status = ctx.to_status
+    certificate = level_certificate(
+        ctx.expert, level_status, (CertificateStatus.VALID, CertificateStatus.EXPIRED)
+    )
+    minimum = current_app.config["REGISTRY_CPD_MIN_HOURS"]
+    hours, result = 0, None
+    if certificate is not None:
+        hours = cpd_hours(ctx.expert, certificate.issued_on, ctx.on)
+        result = passing_result(
+            ctx.expert, after=certificate.issued_on, on=ctx.on, strictly_after=True
         )
-        minimum = current_app.config["REGISTRY_CPD_MIN_HOURS"]
-        hours, result = 0, None
-        if certificate is not None:
-            hours = cpd_hours(ctx.expert, certificate.issued_on, ctx.on)
-            result = passing_result(
-                ctx.expert, after=certificate.issued_on, on=ctx.on, strictly_after=True
-            )
-        checks = [
-            Check(
-                _l("A certificate at this level to renew"),
-                certificate is not None,
-                detail=certificate and _certificate_detail(certificate),
+    checks = [
+        Check(
+            _l("A certificate at this level to renew"),
+            certificate is not None,
+            detail=certificate and _certificate_detail(certificate),
+        ),
+        Check(
+            _l(
+                "At least %(minimum)s CPD hours confirmed since the certificate was issued, or a passing exam since then",
+                minimum=minimum,
             ),
-            Check(
-                _l(
-                    "At least %(minimum)s CPD hours confirmed since the certificate was issued, or a passing exam since then",
-                    minimum=minimum,
-                ),
-                certificate is not None and (hours >= minimum or result is not None),
-                detail=_l(
-                    "CPD: %(hours)s of %(minimum)s hours confirmed; exam: %(exam)s",
-                    hours=hours,
-                    minimum=minimum,
-                    exam=_result_detail(result) if result else _l("none"),
-                ),
+            certificate is not None and (hours >= minimum or result is not None),
+            detail=_l(
+                "CPD: %(hours)s of %(minimum)s hours confirmed; exam: %(exam)s",
+                hours=hours,
+                minimum=minimum,
+                exam=_result_detail(result) if result else _l("none"),
             ),
-        ]
-        record = {}
-        if certificate is not None:
-            record = {"renews": certificate.number, "cpd_hours": hours}
-            if hours >= minimum:
-                record["basis"] = "cpd"
-            elif result is not None:
-                record.update(basis="exam", exam_result_id=result.id, score=result.score)
-        return GuardResult(checks, {"replaces": certificate, "record": record})
-
-    return guard
+        ),
+    ]
+    record = {}
+    if certificate is not None:
+        record = {"renews": certificate.number, "cpd_hours": hours}
+        if hours >= minimum:
+            record["basis"] = "cpd"
+        elif result is not None:
+            record.update(basis="exam", exam_result_id=result.id, score=result.score)
+    return GuardResult(checks, {"replaces": certificate, "record": record})

@@ -9,7 +9,6 @@ Nothing is written when it refuses. The caller commits (or rolls back on an erro
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,28 +18,18 @@ from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
+from registry.clock import local_day
 from registry.database import utcnow
-from registry.enums import (
-    CERTIFIED_LEVELS,
-    CertificateLevel,
-    CertificateStatus,
-    ExpertStatus,
-    Role,
-)
+from registry.enums import CertificateStatus, ExpertStatus, Role
 from registry.experts import guards
 from registry.experts import profile as profiles
-from registry.experts.checks import Context, Joined
+from registry.experts.checks import Check, Context, Joined
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import Expert, StatusChange
+from registry.experts.transitions import INPUTS, Rule, Transition, row_for, rows_from
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
-from registry.permissions import (
-    can_apply,
-    can_decide_certification,
-    can_record_training,
-    is_the_expert,
-)
-from registry.targets.counting import LOCAL_TZ
+from registry.permissions import can_apply
 from registry.text import clean_text
 
 S = ExpertStatus
@@ -80,108 +69,6 @@ class Conflict(LifecycleError):
     """The expert changed between reading and writing: someone else decided first."""
 
 
-class Rule(StrEnum):
-    """The rows of the table in SPEC §2."""
-
-    APPLY = "apply"
-    REJECT = "reject"
-    TRAIN = "train"
-    CERTIFY = "certify"
-    ACCREDIT_REGIONAL = "accredit_regional"
-    ACCREDIT_INTERNATIONAL = "accredit_international"
-    SUSPEND = "suspend"
-    REINSTATE = "reinstate"
-    WITHDRAW = "withdraw"
-    EXPIRE = "expire"
-    RENEW = "renew"
-    REAPPLY = "reapply"
-
-
-RULE_LABELS = {
-    Rule.APPLY: _l("Apply"),
-    Rule.REJECT: _l("Reject the application"),
-    Rule.TRAIN: _l("Record as trained"),
-    Rule.CERTIFY: _l("Certify (national)"),
-    Rule.ACCREDIT_REGIONAL: _l("Accredit at regional level"),
-    Rule.ACCREDIT_INTERNATIONAL: _l("Accredit at international level"),
-    Rule.SUSPEND: _l("Suspend"),
-    Rule.REINSTATE: _l("Reinstate"),
-    Rule.WITHDRAW: _l("Withdraw"),
-    Rule.EXPIRE: _l("Expire"),
-    Rule.RENEW: _l("Renew"),
-    Rule.REAPPLY: _l("Apply again"),
-}
-
-_FIXED = {
-    (S.APPLIED, S.REJECTED): Rule.REJECT,
-    (S.APPLIED, S.TRAINED): Rule.TRAIN,
-    (S.TRAINED, S.CERTIFIED): Rule.CERTIFY,
-    (S.CERTIFIED, S.ACCREDITED_REGIONAL): Rule.ACCREDIT_REGIONAL,
-    (S.CERTIFIED, S.ACCREDITED_INTERNATIONAL): Rule.ACCREDIT_INTERNATIONAL,
-    (S.ACCREDITED_REGIONAL, S.ACCREDITED_INTERNATIONAL): Rule.ACCREDIT_INTERNATIONAL,
-    (S.SUSPENDED, S.WITHDRAWN): Rule.WITHDRAW,
-    (S.REJECTED, S.APPLIED): Rule.REAPPLY,
-}
-for _level in CERTIFIED_LEVELS:
-    _FIXED[(_level, S.SUSPENDED)] = Rule.SUSPEND
-    _FIXED[(_level, S.WITHDRAWN)] = Rule.WITHDRAW
-    _FIXED[(_level, S.EXPIRED)] = Rule.EXPIRE
-    _FIXED[(_level, _level)] = Rule.RENEW
-
-
-def rule_for(status, to_status, held_level=None):
-    """The row of the table that leads from `status` to `to_status`, or None if there is none."""
-    if status == S.SUSPENDED and to_status in CERTIFIED_LEVELS:
-        return Rule.REINSTATE if to_status == held_level else None
-    if status == S.EXPIRED and to_status in CERTIFIED_LEVELS:
-        return Rule.RENEW if to_status == held_level else None
-    return _FIXED.get((status, to_status))
-
-
-def allowed_targets(status, held_level=None):
-    """Every state the table allows from `status` (in the order of the enum)."""
-    return [to for to in ExpertStatus if rule_for(status, to, held_level)]
-
-
-_OFFICER_ONLY = _l("Only a certification officer may take this decision.")
-_PERMISSIONS = {
-    Rule.TRAIN: (
-        can_record_training,
-        _l("Only staff of the training centre that ran the course may record training."),
-    ),
-    Rule.EXPIRE: (
-        lambda actor: actor is None,
-        _l("Only the daily expiry job moves an expert to expired."),
-    ),
-}
-
-_GUARDS = {
-    Rule.REJECT: guards.reason_only_guard,
-    Rule.TRAIN: guards.train_guard,
-    Rule.CERTIFY: guards.certify_guard,
-    Rule.ACCREDIT_REGIONAL: guards.accredit_guard(CertificateLevel.REGIONAL),
-    Rule.ACCREDIT_INTERNATIONAL: guards.accredit_guard(CertificateLevel.INTERNATIONAL),
-    Rule.SUSPEND: guards.suspend_guard,
-    Rule.REINSTATE: guards.reason_only_guard,
-    Rule.WITHDRAW: guards.reason_only_guard,
-    Rule.EXPIRE: guards.expire_guard,
-    Rule.REAPPLY: guards.reapply_guard,
-}
-
-
-def is_permitted(rule, actor, expert):
-    if rule == Rule.REAPPLY:
-        return is_the_expert(actor, expert)
-    check, _message = _PERMISSIONS.get(rule, (can_decide_certification, _OFFICER_ONLY))
-    return check(actor)
-
-
-def _permission_message(rule):
-    if rule == Rule.REAPPLY:
-        return _l("Only the expert may apply again after a rejection.")
-    return _PERMISSIONS.get(rule, (None, _OFFICER_ONLY))[1]
-
-
 @dataclass
 class Evaluation:
     """What a transition would need, as checked now; nothing is written."""
@@ -189,14 +76,18 @@ class Evaluation:
     expert: Expert
     from_status: ExpertStatus
     to_status: ExpertStatus
-    rule: Rule | None
+    row: Transition | None
     permitted: bool
     checks: list = field(default_factory=list)
     facts: dict = field(default_factory=dict)
 
     @property
+    def rule(self):
+        return self.row.rule if self.row else None
+
+    @property
     def ok(self):
-        return self.rule is not None and self.permitted and all(c.ok for c in self.checks)
+        return self.row is not None and self.permitted and all(c.ok for c in self.checks)
 
     @property
     def conditions(self):
@@ -212,22 +103,23 @@ class TransitionResult:
     certificates_changed: list = field(default_factory=list)
 
 
-def local_day(at):
-    return at.astimezone(LOCAL_TZ).date()
-
-
 def evaluate(expert, to_status, *, actor, reason=None, evidence=None, at=None):
     """Check the permission and the guard of expert → to_status without writing anything."""
     to_status = ExpertStatus(to_status)
-    rule = rule_for(expert.status, to_status, expert.held_level)
-    evaluation = Evaluation(expert, expert.status, to_status, rule, False)
-    if rule is None:
+    row = row_for(expert, to_status)
+    evaluation = Evaluation(expert, expert.status, to_status, row, False)
+    if row is None:
         return evaluation
-    evaluation.permitted = is_permitted(rule, actor, expert)
-    guard = guards.renewal_guard(to_status) if rule == Rule.RENEW else _GUARDS[rule]
-    ctx = Context(expert, actor, reason, dict(evidence or {}), local_day(at or utcnow()))
-    result = guard(ctx)
-    evaluation.checks, evaluation.facts = result.checks, result.facts
+    evaluation.permitted = row.may(actor, expert)
+    evidence = dict(evidence or {})
+    given = {"reason": clean_text(reason)} | {k: evidence.get(k) for k in INPUTS if k != "reason"}
+    ctx = Context(expert, actor, reason, evidence, local_day(at or utcnow()), to_status)
+    result = row.guard(ctx)
+    required = [
+        Check(INPUTS[name].requirement, given.get(name) not in (None, ""), input=True)
+        for name in row.required
+    ]
+    evaluation.checks, evaluation.facts = result.checks + required, result.facts
     return evaluation
 
 
@@ -248,8 +140,8 @@ def _state_name(status):
 def refusal(evaluation):
     """The error for an evaluation that is not ok: what the state is and what is missing."""
     expert, current, target = evaluation.expert, evaluation.from_status, evaluation.to_status
-    if evaluation.rule is None:
-        allowed = allowed_targets(current, expert.held_level)
+    if evaluation.row is None:
+        allowed = [to for _row, to in rows_from(expert)]
         return TransitionRefused(
             _l(
                 "%(name)s is %(current)s: the registry does not allow a change to %(target)s from this state. Allowed next: %(allowed)s.",
@@ -262,7 +154,7 @@ def refusal(evaluation):
             )
         )
     if not evaluation.permitted:
-        return NotAllowed(_permission_message(evaluation.rule))
+        return NotAllowed(evaluation.row.refusal)
     failed = [c for c in evaluation.checks if not c.ok]
     error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
     message = (
@@ -390,42 +282,24 @@ def conditional_write(expert, version, *, where_status=None, **values):
 
 
 def _apply_to_certificates(result, evaluation, actor, reason, on):
-    """Certificates follow the expert (SPEC §3)."""
-    expert, rule = result.expert, evaluation.rule
-
-    def set_status(statuses, new_status, status_reason):
-        for certificate in guards.certificates_of(expert, statuses):
-            certificate.status = new_status
-            certificate.status_reason = status_reason
-            result.certificates_changed.append(certificate)
-
-    if rule == Rule.CERTIFY:
-        result.certificate = issue_certificate(
-            expert, CertificateLevel.NATIONAL, actor=actor, issued_on=on
-        )
-    elif rule in (Rule.ACCREDIT_REGIONAL, Rule.ACCREDIT_INTERNATIONAL):
-        result.certificate = issue_certificate(
-            expert, evaluation.facts["level"], actor=actor, issued_on=on
-        )
-    elif rule == Rule.RENEW:
-        level = LEVEL_CERTIFICATE[evaluation.to_status]
+    """Certificates follow the expert as the row says (SPEC §3)."""
+    expert, row = result.expert, evaluation.row
+    if row.rule == Rule.RENEW:
         replaces = evaluation.facts["replaces"]
+        level = LEVEL_CERTIFICATE[evaluation.to_status]
         result.certificate = issue_certificate(
             expert, level, actor=actor, issued_on=on, replaces=replaces
         )
         result.certificates_changed.append(replaces)
-    elif rule == Rule.SUSPEND:
-        set_status([CertificateStatus.VALID], CertificateStatus.SUSPENDED, reason)
-    elif rule == Rule.REINSTATE:
-        set_status([CertificateStatus.SUSPENDED], CertificateStatus.VALID, None)
-    elif rule == Rule.WITHDRAW:
-        set_status(
-            [CertificateStatus.VALID, CertificateStatus.SUSPENDED],
-            CertificateStatus.WITHDRAWN,
-            reason,
-        )
-    elif rule == Rule.EXPIRE:
-        set_status([CertificateStatus.VALID], CertificateStatus.EXPIRED, None)
+    elif row.issues is not None:
+        result.certificate = issue_certificate(expert, row.issues, actor=actor, issued_on=on)
+    if row.certificates:
+        statuses, new_status = row.certificates
+        keeps_reason = new_status in (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN)
+        for certificate in guards.certificates_of(expert, statuses):
+            certificate.status = new_status
+            certificate.status_reason = reason if keeps_reason else None
+            result.certificates_changed.append(certificate)
     db.session.flush()
 
 

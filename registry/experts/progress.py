@@ -7,24 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus
 from registry.experts.checks import Day, parse_day
-from registry.experts.lifecycle import Rule, allowed_targets, evaluate, rule_for
+from registry.experts.lifecycle import evaluate
 from registry.experts.models import StatusChange
+from registry.experts.transitions import rows_from
 from registry.extensions import db
 
 S = ExpertStatus
-
-# Decisions an officer takes from an expert's record (the others are the system's, a
-# centre's or the expert's own).
-OFFICER_RULES = (
-    Rule.REJECT,
-    Rule.CERTIFY,
-    Rule.ACCREDIT_REGIONAL,
-    Rule.ACCREDIT_INTERNATIONAL,
-    Rule.SUSPEND,
-    Rule.REINSTATE,
-    Rule.WITHDRAW,
-    Rule.RENEW,
-)
 
 
 @dataclass
@@ -36,12 +24,7 @@ class NextStep:
 
 def officer_decisions(expert):
     """(target status, rule) pairs an officer may open a decision page for."""
-    pairs = []
-    for to in allowed_targets(expert.status, expert.held_level):
-        rule = rule_for(expert.status, to, expert.held_level)
-        if rule in OFFICER_RULES:
-            pairs.append((to, rule))
-    return pairs
+    return [(to, row.rule) for row, to in rows_from(expert) if row.by_officer]
 
 
 def latest_change(expert):

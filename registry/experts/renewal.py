@@ -7,17 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.certificates.models import Certificate
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus
 from registry.experts.applications import close_request
 from registry.experts.guards import LEVEL_CERTIFICATE
-from registry.experts.lifecycle import (
-    Conflict,
-    IncompleteRequest,
-    NotAllowed,
-    TransitionRefused,
-    local_day,
-)
+from registry.experts.lifecycle import Conflict, IncompleteRequest, NotAllowed, TransitionRefused
 from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db
 from registry.permissions import can_decide_certification, can_record_cpd

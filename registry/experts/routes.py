@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus, Role
+from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus
 from registry.experts import progress
 from registry.experts.accreditation import submit_accreditation
 from registry.experts.applications import request_name_change, sign_up, update_profile
@@ -29,19 +29,22 @@ from registry.experts.forms import (
     NameChangeForm,
     SignUpForm,
 )
-from registry.experts.lifecycle import RULE_LABELS, LifecycleError, apply, transition
+from registry.experts.lifecycle import LifecycleError, apply, transition
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
 from registry.experts.renewal import record_cpd
+from registry.experts.transitions import LABELS as RULE_LABELS
 from registry.experts.uploads import MIMETYPES, UploadRefused, evidence_path
 from registry.extensions import db
 from registry.permissions import (
+    can_browse_experts,
     can_decide_certification,
     can_edit_application,
     can_request_name_change,
     can_submit_accreditation,
     can_view_accreditation_document,
     can_view_expert,
-    require_role,
+    has_expert_account,
+    permission_required,
 )
 from registry.text import search_key
 
@@ -65,7 +68,7 @@ def conflict_page(exc):
 
 
 @bp.get("/experts")
-@require_role(Role.OFFICER, Role.AUDITOR)
+@permission_required(can_browse_experts)
 def index():
     status = request.args.get("status") or None
     query_text = (request.args.get("q") or "").strip()
@@ -131,12 +134,18 @@ def _open_requests(expert):
     return {"name_changes": name_changes, "accreditations": accreditations}
 
 
+def visible_expert(expert_id):
+    """The expert with this id, or 404 naming nobody when the caller may not see the record."""
+    expert = db.session.get(Expert, expert_id)
+    if expert is None or not can_view_expert(current_user, expert):
+        abort(404)
+    return expert
+
+
 @bp.get("/experts/<int:expert_id>")
 @login_required
 def detail(expert_id):
-    expert = db.session.get(Expert, expert_id) or abort(404)
-    if not can_view_expert(current_user, expert):
-        abort(403)
+    expert = visible_expert(expert_id)
     return render_template("experts/detail.html", **_record_context(expert))
 
 
@@ -145,7 +154,7 @@ def _own_record():
 
 
 @bp.get("/me")
-@require_role(Role.EXPERT)
+@permission_required(has_expert_account)
 def me():
     expert = _own_record()
     context = _record_context(expert) if expert else {"expert": None}
@@ -179,7 +188,7 @@ def signup():
 
 
 @bp.route("/me/apply", methods=["GET", "POST"])
-@require_role(Role.EXPERT)
+@permission_required(has_expert_account)
 def apply_self():
     if _own_record() is not None:
         return redirect(url_for(".me"))
@@ -202,7 +211,7 @@ def apply_self():
 
 
 @bp.post("/me/reapply")
-@require_role(Role.EXPERT)
+@permission_required(has_expert_account)
 def reapply():
     expert = _own_record() or abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -219,7 +228,7 @@ def reapply():
 @bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(expert_id):
-    expert = db.session.get(Expert, expert_id) or abort(404)
+    expert = visible_expert(expert_id)
     if not can_edit_application(current_user, expert):
         abort(403)
     form = ApplicationForm(obj=expert)
@@ -254,7 +263,7 @@ def _record_url(expert):
 @bp.route("/experts/<int:expert_id>/name-change", methods=["GET", "POST"])
 @login_required
 def name_change(expert_id):
-    expert = db.session.get(Expert, expert_id) or abort(404)
+    expert = visible_expert(expert_id)
     if not can_request_name_change(current_user, expert):
         abort(403)
     form = NameChangeForm()
@@ -274,7 +283,7 @@ def name_change(expert_id):
 
 
 @bp.route("/me/cpd", methods=["GET", "POST"])
-@require_role(Role.EXPERT)
+@permission_required(has_expert_account)
 def cpd():
     expert = _own_record() or abort(404)
     form = CpdForm()
@@ -313,7 +322,7 @@ def cpd():
 @bp.route("/experts/<int:expert_id>/accreditation", methods=["GET", "POST"])
 @login_required
 def accreditation(expert_id):
-    expert = db.session.get(Expert, expert_id) or abort(404)
+    expert = visible_expert(expert_id)
     if not can_submit_accreditation(current_user, expert):
         abort(403)
     form = AccreditationForm()
@@ -347,7 +356,7 @@ def accreditation(expert_id):
 def accreditation_document(request_id):
     accreditation_request = db.session.get(AccreditationRequest, request_id) or abort(404)
     if not can_view_accreditation_document(current_user, accreditation_request):
-        abort(403)
+        abort(404 if not can_view_expert(current_user, accreditation_request.expert) else 403)
     if not accreditation_request.document_path:
         abort(404)
     try:

@@ -3,7 +3,8 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from registry.auth.routes import safe_next
-from registry.targets.counting import progress, today
+from registry.clock import today
+from registry.targets.counting import progress
 
 bp = Blueprint("public", __name__)
 

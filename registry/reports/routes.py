@@ -9,9 +9,10 @@ from flask import Blueprint, Response, abort, flash, redirect, request, stream_w
 from flask_login import current_user
 
 from registry.audit.service import record_event
+from registry.clock import LOCAL_TZ, today
 from registry.enums import ExpertStatus
 from registry.extensions import db
-from registry.permissions import DASHBOARD_ROLES, REGISTER_EXPORT_ROLES, require_role
+from registry.permissions import can_export_register, can_view_dashboard, permission_required
 from registry.reports.dashboard import long_table, sheets, summary_pdf
 from registry.reports.register import REGISTER_HEADER, register_rows
 from registry.reports.spreadsheets import (
@@ -21,7 +22,7 @@ from registry.reports.spreadsheets import (
     csv_chunks,
     xlsx_bytes,
 )
-from registry.targets.counting import LOCAL_TZ, dashboard, today
+from registry.targets.counting import dashboard
 from registry.targets.forms import as_of_from
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -50,7 +51,7 @@ def _audit(name, **details):
 
 
 @bp.get("/targets.csv")
-@require_role(*DASHBOARD_ROLES)
+@permission_required(can_view_dashboard)
 def dashboard_csv():
     figures = _figures()
     header, rows = long_table(figures)
@@ -59,7 +60,7 @@ def dashboard_csv():
 
 
 @bp.get("/targets.xlsx")
-@require_role(*DASHBOARD_ROLES)
+@permission_required(can_view_dashboard)
 def dashboard_xlsx():
     figures = _figures()
     body = xlsx_bytes(sheets(figures))
@@ -68,7 +69,7 @@ def dashboard_xlsx():
 
 
 @bp.get("/summary.pdf")
-@require_role(*DASHBOARD_ROLES)
+@permission_required(can_view_dashboard)
 def summary_pdf_file():
     figures = _figures()
     body = summary_pdf(figures, datetime.now(LOCAL_TZ))
@@ -84,7 +85,7 @@ def _status_filter():
 
 
 @bp.get("/register.csv")
-@require_role(*REGISTER_EXPORT_ROLES)
+@permission_required(can_export_register)
 def register_csv():
     status = _status_filter()
     _audit("register.csv", status=status)
@@ -97,7 +98,7 @@ def register_csv():
 
 
 @bp.get("/register.xlsx")
-@require_role(*REGISTER_EXPORT_ROLES)
+@permission_required(can_export_register)
 def register_xlsx():
     status = _status_filter()
     body = xlsx_bytes([("Sổ đăng ký chuyên gia", REGISTER_HEADER, register_rows(status))])

@@ -15,20 +15,19 @@ the targets, and every figure at once (`_figures`); the public summary needs two
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import Certificate
+from registry.clock import add_years, local_day_start, today
 from registry.enums import CertificateLevel, ExpertStatus, TargetMetric
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.targets.models import Target
 from registry.targets.sqldates import local_date, month_key
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 METRIC_LEVELS = {
     TargetMetric.CERTIFIED: (CertificateLevel.NATIONAL,),
     TargetMetric.REGIONAL_INTERNATIONAL: (
@@ -38,22 +37,6 @@ METRIC_LEVELS = {
 }
 # The dimensions of `breakdowns`, in the order the dashboard shows them.
 DIMENSIONS = ("year", "province", "sector", "centre", "organisation_type")
-
-
-def local_day_start(day):
-    """The instant at which `day` begins in Viet Nam."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
-
-
-def today():
-    return datetime.now(LOCAL_TZ).date()
-
-
-def years_before(day, years=1):
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 # -- The facts: who counts for which metric, from which day -------------------------------
@@ -128,7 +111,7 @@ def _with_dimensions(targets, as_of):
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     base = facts([t.metric for t in targets], as_of, cte=postgresql)
     in_period = _target_conditions(base, targets)
-    in_pace = _target_conditions(base, targets, since=years_before(as_of))
+    in_pace = _target_conditions(base, targets, since=add_years(as_of, -1))
     flags = [sa.case((c, 1), else_=0).label(f"t{i}") for i, c in enumerate(in_period)]
     flags += [sa.case((c, 1), else_=0).label(f"p{i}") for i, c in enumerate(in_pace)]
     if postgresql:
@@ -242,7 +225,7 @@ def project(target, achieved, last_12_months, as_of):
         return Projection("period_over")
     if last_12_months == 0:
         return Projection("not_at_pace")
-    per_day = last_12_months / (as_of - years_before(as_of)).days
+    per_day = last_12_months / (as_of - add_years(as_of, -1)).days
     start = max(as_of, target.period_start - timedelta(days=1))
     reached_on = start + timedelta(days=math.ceil((target.target_number - achieved) / per_day))
     if reached_on > target.period_end:
@@ -265,7 +248,7 @@ def progress(as_of=None, targets=None):
     if rows is None:
         return []
     query = sa.select(
-        *_target_counts(rows, targets), *_target_counts(rows, targets, since=years_before(as_of))
+        *_target_counts(rows, targets), *_target_counts(rows, targets, since=add_years(as_of, -1))
     ).select_from(rows)
     counts = db.session.execute(query).one()
     return _progress(targets, counts[: len(targets)], counts[len(targets) :], as_of)

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
+from registry.clock import today
 from registry.enums import TargetMetric
-from registry.targets.counting import today
 
 METRIC_LABELS = {
     TargetMetric.CERTIFIED: _l("Experts certified (first national certificate)"),

@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.enums import Role
 from registry.extensions import db
 from registry.permissions import (
-    DASHBOARD_ROLES,
     can_export_register,
     can_manage_targets,
-    require_role,
+    can_view_dashboard,
+    permission_required,
 )
 from registry.targets.chart import ChartText, progress_chart
 from registry.targets.counting import dashboard, load_targets
@@ -32,7 +31,7 @@ DIMENSION_TITLES = {
 
 
 @bp.get("/")
-@require_role(*DASHBOARD_ROLES)
+@permission_required(can_view_dashboard)
 def index():
     as_of, error = as_of_from(request.args)
     if error:
@@ -69,7 +68,7 @@ def index():
 
 
 @bp.get("/manage")
-@require_role(Role.ADMIN)
+@permission_required(can_manage_targets)
 def manage():
     return render_template(
         "targets/manage.html", targets=load_targets(), metric_labels=METRIC_LABELS
@@ -78,7 +77,7 @@ def manage():
 
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:target_id>/edit", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@permission_required(can_manage_targets)
 def edit(target_id=None):
     target = None
     if target_id is not None:

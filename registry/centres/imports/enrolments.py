@@ -27,10 +27,10 @@ from registry.centres.imports import (
 )
 from registry.centres.models import Course, Enrolment
 from registry.centres.service import mark_trained
+from registry.clock import today as local_today
 from registry.enums import ExpertStatus
 from registry.experts.models import Expert
 from registry.extensions import db
-from registry.targets.counting import today as local_today
 
 COURSE = Column(
     "course_code",

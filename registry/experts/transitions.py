@@ -1,0 +1,291 @@
+"""The transitions of SPEC §2 as one table: the only place a rule of the lifecycle is written.
+
+Each row says which states it leads from and to, who may take it (a `can_*` predicate of
+registry/permissions.py), what the record must show (its guard, registry/experts/guards.py),
+what the decider gives (its inputs) and what follows for certificates (its effects). The
+service (registry/experts/lifecycle.py), the officers' decision forms, the API's request
+schema, the "what is missing" explanations and the table in docs/lifecycle.md are derived
+from it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from registry.enums import CERTIFIED_LEVELS, CertificateLevel, CertificateStatus, ExpertStatus
+from registry.experts import guards
+from registry.permissions import (
+    can_decide_certification,
+    can_record_training,
+    is_the_expert,
+    is_the_system,
+)
+
+S = ExpertStatus
+C = CertificateStatus
+
+
+class Rule(StrEnum):
+    """The rows of the table."""
+
+    APPLY = "apply"
+    REJECT = "reject"
+    TRAIN = "train"
+    CERTIFY = "certify"
+    ACCREDIT_REGIONAL = "accredit_regional"
+    ACCREDIT_INTERNATIONAL = "accredit_international"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    WITHDRAW = "withdraw"
+    EXPIRE = "expire"
+    RENEW = "renew"
+    REAPPLY = "reapply"
+
+
+@dataclass(frozen=True)
+class Input:
+    """Something the decider gives. The API takes `reason` at the top of the body and the
+    others under `evidence`; the decision form shows each as a field."""
+
+    name: str
+    kind: str  # "text" or "date"
+    label: object
+    requirement: object  # what "missing" says when a required input is not given
+    max_length: int = 200
+
+    @property
+    def in_evidence(self):
+        return self.name != "reason"
+
+
+INPUTS = {
+    i.name: i
+    for i in (
+        Input(
+            "reference",
+            "text",
+            _l("Reference of the recognition (e.g. APO certification number)"),
+            _l("Reference of the recognition (e.g. APO certification number)"),
+        ),
+        Input(
+            "issuing_body",
+            "text",
+            _l("Body that granted the recognition"),
+            _l("Body that granted the recognition"),
+        ),
+        Input("issued_on", "date", _l("Date of recognition"), _l("Date of the recognition")),
+        Input("review_on", "date", _l("Review date"), _l("A review date")),
+        Input("reason", "text", _l("Reason"), _l("A reason is given"), max_length=2000),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row: `sources` → `target` (None: back to the level held, or the same level)."""
+
+    rule: Rule
+    label: object
+    sources: tuple
+    target: ExpertStatus | None
+    may: object  # a predicate (user, expert) -> bool from registry/permissions.py
+    refusal: object  # what a refused actor is told
+    guard: object  # guards.<name>(ctx) -> GuardResult
+    required: tuple = ()  # inputs that must be given
+    optional: tuple = ()  # inputs that may be given
+    issues: CertificateLevel | None = None  # a certificate of this level is issued
+    certificates: tuple = ()  # (statuses, new status): the expert's certificates follow
+    by_officer: bool = True  # decided from the officers' decision page
+
+    @property
+    def inputs(self):
+        return [INPUTS[name] for name in (*self.required, *self.optional)]
+
+    def target_for(self, expert):
+        """The state this row leads to for `expert` (the level held, for reinstate/renew)."""
+        if self.target is not None:
+            return self.target
+        if expert.status in (S.SUSPENDED, S.EXPIRED):
+            return expert.held_level
+        return expert.status
+
+
+_OFFICER_ONLY = _l("Only a certification officer may take this decision.")
+_LEVELS = tuple(CERTIFIED_LEVELS)
+
+TABLE = (
+    Transition(
+        Rule.REJECT,
+        _l("Reject the application"),
+        (S.APPLIED,),
+        S.REJECTED,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.nothing_more,
+        required=("reason",),
+    ),
+    Transition(
+        Rule.TRAIN,
+        _l("Record as trained"),
+        (S.APPLIED,),
+        S.TRAINED,
+        can_record_training,
+        _l("Only staff of the training centre that ran the course may record training."),
+        guards.train_guard,
+        by_officer=False,
+    ),
+    Transition(
+        Rule.CERTIFY,
+        _l("Certify (national)"),
+        (S.TRAINED,),
+        S.CERTIFIED,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.certify_guard,
+        optional=("reason",),
+        issues=CertificateLevel.NATIONAL,
+    ),
+    Transition(
+        Rule.ACCREDIT_REGIONAL,
+        _l("Accredit at regional level"),
+        (S.CERTIFIED,),
+        S.ACCREDITED_REGIONAL,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.accredit_guard(CertificateLevel.REGIONAL),
+        required=("reference", "issuing_body", "issued_on"),
+        optional=("reason",),
+        issues=CertificateLevel.REGIONAL,
+    ),
+    Transition(
+        Rule.ACCREDIT_INTERNATIONAL,
+        _l("Accredit at international level"),
+        (S.CERTIFIED, S.ACCREDITED_REGIONAL),
+        S.ACCREDITED_INTERNATIONAL,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.accredit_guard(CertificateLevel.INTERNATIONAL),
+        required=("reference", "issuing_body", "issued_on"),
+        optional=("reason",),
+        issues=CertificateLevel.INTERNATIONAL,
+    ),
+    Transition(
+        Rule.SUSPEND,
+        _l("Suspend"),
+        _LEVELS,
+        S.SUSPENDED,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.suspend_guard,
+        required=("reason", "review_on"),
+        certificates=((C.VALID,), C.SUSPENDED),
+    ),
+    Transition(
+        Rule.REINSTATE,
+        _l("Reinstate"),
+        (S.SUSPENDED,),
+        None,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.nothing_more,
+        required=("reason",),
+        certificates=((C.SUSPENDED,), C.VALID),
+    ),
+    Transition(
+        Rule.WITHDRAW,
+        _l("Withdraw"),
+        (*_LEVELS, S.SUSPENDED),
+        S.WITHDRAWN,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.nothing_more,
+        required=("reason",),
+        certificates=((C.VALID, C.SUSPENDED), C.WITHDRAWN),
+    ),
+    Transition(
+        Rule.EXPIRE,
+        _l("Expire"),
+        _LEVELS,
+        S.EXPIRED,
+        is_the_system,
+        _l("Only the daily expiry job moves an expert to expired."),
+        guards.expire_guard,
+        certificates=((C.VALID,), C.EXPIRED),
+        by_officer=False,
+    ),
+    Transition(
+        Rule.RENEW,
+        _l("Renew"),
+        (*_LEVELS, S.EXPIRED),
+        None,
+        can_decide_certification,
+        _OFFICER_ONLY,
+        guards.renewal_guard,
+        optional=("reason",),
+        issues=None,  # a certificate of the level renewed, replacing the old one
+    ),
+    Transition(
+        Rule.REAPPLY,
+        _l("Apply again"),
+        (S.REJECTED,),
+        S.APPLIED,
+        is_the_expert,
+        _l("Only the expert may apply again after a rejection."),
+        guards.reapply_guard,
+        by_officer=False,
+    ),
+)
+
+# (new) → applied creates the record: registry/experts/lifecycle.py `apply`.
+APPLY_LABEL = _l("Apply")
+RULES = {row.rule: row for row in TABLE}
+LABELS = {Rule.APPLY: APPLY_LABEL} | {row.rule: row.label for row in TABLE}
+
+
+def row_for(expert, to_status):
+    """The row that leads `expert` to `to_status` now, or None if the table has none."""
+    for row in TABLE:
+        if expert.status in row.sources and row.target_for(expert) == to_status:
+            return row
+    return None
+
+
+def rows_from(expert):
+    """Every row open from the expert's state, with the state each leads to."""
+    return [
+        (row, row.target_for(expert))
+        for row in TABLE
+        if expert.status in row.sources and row.target_for(expert) is not None
+    ]
+
+
+def markdown_table():
+    """The table as docs/lifecycle.md shows it (a test keeps the two identical)."""
+    lines = [
+        "| rule | from | to | who may | what the record must show | the decider gives "
+        "(**required**) | certificates |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in TABLE:
+        gives = [f"**{name}**" for name in row.required] + list(row.optional)
+        if row.rule == Rule.RENEW:
+            effect = "a new one of the level; the old one `superseded`"
+        elif row.issues:
+            effect = f"a new `{row.issues.value}` one"
+        elif row.certificates:
+            before, after = row.certificates
+            effect = f"{', '.join(f'`{s.value}`' for s in before)} → `{after.value}`"
+        else:
+            effect = ""
+        cells = [
+            row.rule.value,
+            ", ".join(f"`{s.value}`" for s in row.sources),
+            f"`{row.target.value}`" if row.target else "the level held",
+            f"`{row.may.__name__}`",
+            " ".join(row.guard.__doc__.split()),
+            ", ".join(gives),
+            effect,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

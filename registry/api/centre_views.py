@@ -46,9 +46,9 @@ from registry.permissions import (
     can_list_courses,
     can_manage_centre_records,
     can_record_exam_results,
-    can_record_training,
     can_view_exam_session,
     courses_visible_to,
+    has_own_centre,
 )
 
 PAGE_SIZE = 50
@@ -163,7 +163,7 @@ def courses(args):
 
 @bp.post("/courses")
 @bp.response(201, CourseSchema)
-@allowed(can_record_training)
+@allowed(has_own_centre)
 @documents(422)
 @bp.arguments(CourseBody)
 def create_course(data):
@@ -183,7 +183,7 @@ def create_course(data):
 
 @bp.post("/courses/<int:course_id>/enrolments")
 @bp.response(201, EnrolmentSchema)
-@allowed(can_record_training)
+@allowed(has_own_centre)
 @documents(404, 409, 422)
 @loads("course", own_course_or_404)
 @bp.arguments(EnrolmentBody)
@@ -200,7 +200,7 @@ def create_enrolment(data, course):
 
 @bp.patch("/enrolments/<int:enrolment_id>")
 @bp.response(200, EnrolmentSchema)
-@allowed(can_record_training)
+@allowed(has_own_centre)
 @documents(404, 409, 422)
 @loads("enrolment", own_enrolment_or_404)
 @bp.arguments(AttendanceBody)
@@ -225,7 +225,7 @@ def update_enrolment(data, enrolment):
 
 @bp.post("/exam-sessions")
 @bp.response(201, ExamSessionSchema)
-@allowed(can_record_training)
+@allowed(has_own_centre)
 @documents(422)
 @bp.arguments(ExamSessionBody)
 def create_exam_session(data):
@@ -253,7 +253,7 @@ def create_exam_session(data):
 
 @bp.post("/exam-sessions/<int:session_id>/results")
 @bp.response(200, ExamResultSchema(many=True))
-@allowed(can_record_training)
+@allowed(has_own_centre)
 @documents(404, 409, 422)
 @loads("session", examined_session_or_404)
 @bp.arguments(ResultRow(many=True))

@@ -32,10 +32,17 @@ run: install
 
 ## make test: set up with the test extra, lint, run the whole suite.
 ## Set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL as well as SQLite.
+## The browser tests (tests/browser) mostly wait on Chromium and gunicorn, so they run in a
+## second pytest beside the rest; their report is printed after the rest's.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	@tmp=$$(mktemp -d); \
+	$(BIN)/pytest tests/browser --basetemp=$$tmp/basetemp >$$tmp/browser.log 2>&1 & browser=$$!; \
+	$(BIN)/pytest --ignore=tests/browser; rest=$$?; \
+	wait $$browser; status=$$?; \
+	echo; echo "=== browser tests (tests/browser) ==="; cat $$tmp/browser.log; rm -rf $$tmp; \
+	[ $$rest -eq 0 ] && [ $$status -eq 0 ]
 
 lint: install-test
 	$(BIN)/ruff check .

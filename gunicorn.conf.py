@@ -24,6 +24,9 @@ def _int(name, default):
 
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = _int("REGISTRY_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
+# The app, loaded after this file, reads the count: with several workers and in-process
+# rate-limit counters it warns that limits are per worker (registry/ratelimits.py).
+os.environ["REGISTRY_WORKERS"] = str(workers)
 threads = _int("REGISTRY_THREADS", 1)
 timeout = _int("REGISTRY_TIMEOUT", 30)
 graceful_timeout = _int("REGISTRY_GRACEFUL_TIMEOUT", 30)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from registry import ratelimits
 from registry.config import PROJECT_ROOT, load_config
 from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -30,6 +31,7 @@ def create_app(config=None):
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
     limiter.init_app(app)
+    ratelimits.warn_if_counted_per_worker(app, app.config["REGISTRY_WORKERS"])
 
     from registry.api.auth import BrowserSessionInterface
 

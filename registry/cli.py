@@ -114,35 +114,28 @@ def _print_accounts(password):
         click.echo(f"  {role:<13} {email}{suffix}")
 
 
-@registry_cli.command("audit-seal")
-@with_appcontext
-def audit_seal_command():
-    """Append logged verification checks to the audit chain (run it every minute)."""
-    from registry.audit.service import seal_verifications
-    from registry.transactions import commit_with_retry
-
-    sealed = commit_with_retry(seal_verifications)
-    click.echo(f"Sealed {sealed} verification checks into the audit chain.")
-
-
 @registry_cli.command("audit-verify")
 @with_appcontext
 def audit_verify_command():
-    """Check the audit log's hash chain; name the first broken event.
+    """Check the audit log's hash chain; name the first broken event."""
+    from registry.audit.service import verify_chain
 
-    Logged verification checks are sealed into the chain first, so that all are checked.
-    """
-    from registry.audit.service import seal_verifications, verify_chain
-    from registry.transactions import commit_with_retry
-
-    sealed = commit_with_retry(seal_verifications)
-    if sealed:
-        click.echo(f"Sealed {sealed} verification checks into the audit chain first.")
     report = verify_chain()
     if report.ok:
         click.echo(f"Audit chain intact: {report.checked} events checked.")
         return
     raise click.ClickException(f"Audit chain broken at event {report.broken_id}: {report.problem}.")
+
+
+@registry_cli.command("purge-checks")
+@with_appcontext
+def purge_checks_command():
+    """Drop client addresses from verification checks older than 90 days (run it daily)."""
+    from registry.certificates.verification import purge_check_addresses
+    from registry.transactions import commit_with_retry
+
+    dropped = commit_with_retry(purge_check_addresses)
+    click.echo(f"Dropped the client address of {dropped} verification checks older than 90 days.")
 
 
 from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)

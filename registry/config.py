@@ -82,10 +82,11 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_API_ANONYMOUS_RATE_LIMIT": os.environ.get(
             "REGISTRY_API_ANONYMOUS_RATE_LIMIT", "120 per minute"
         ),
-        "RATELIMIT_STORAGE_URI": os.environ.get(
-            "REGISTRY_RATELIMIT_STORAGE_URL",
-            "registry-memory://",  # registry/ratelimit_storage.py
-        ),
+        # In-process counters unless Redis is given (redis://host:6379/0, docs/operations.md).
+        "RATELIMIT_STORAGE_URI": os.environ.get("REGISTRY_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("REGISTRY_RATELIMIT_KEY_PREFIX", "registry"),
+        # How many worker processes serve the app (gunicorn.conf.py sets it).
+        "REGISTRY_WORKERS": _int("REGISTRY_WORKERS", 1),
         "MAX_CONTENT_LENGTH": _int("REGISTRY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         "REGISTRY_API_MAX_BODY_BYTES": _int("REGISTRY_API_MAX_BODY_BYTES", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -8,8 +8,8 @@
   what still reaches a log record: email addresses, and the values PostgreSQL quotes in
   its error details ("Key (email)=(...)", "Failing row contains (...)").
 
-Rate limits (sign-in, verification, token use) arrive with Flask-Limiter in
-registry/extensions.py; see docs/api.md for where they go.
+Rate limits (sign-in, verification, token use) are Flask-Limiter's, declared on the views;
+the key functions are in registry/ratelimits.py.
 """
 
 import logging

@@ -1,10 +1,7 @@
 """Running a unit of work that reads and then writes, on SQLite as on PostgreSQL."""
 
-from contextlib import contextmanager
-
 from flask import request
 
-from registry.database import DriverConnection, set_sqlite_synchronous
 from registry.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -37,32 +34,3 @@ def commit_with_retry(operation):
     result = operation()
     db.session.commit()
     return result
-
-
-@contextmanager
-def log_connection():
-    """A connection of its own, beside the request's session, for a unit of work that reads
-    and then writes one INSERT to a log (a verification check), as its last step; committed
-    at the end of the block (on SQLite the INSERT commits by itself). It runs
-    `DriverStatement`s (registry/database.py): the check is the registry's busiest path.
-
-    The commit does not wait for the disk: a power failure or a database crash may lose the
-    last moments' log entries (never a decision); the write stays atomic and survives the
-    death of the application's process. On SQLite no transaction is opened around the
-    block: the INSERT is atomic by itself, and the write lock, which every writer of the
-    file shares, is held only while it runs, not while the request reads and computes.
-    Other writers then rarely wait, and one that does waits in SQLite's busy handler, which
-    sleeps a millisecond or more, far longer than the write.
-    """
-    engine = db.engine
-    connection = DriverConnection(engine)
-    try:
-        if engine.dialect.name == "sqlite":
-            # The driver is in autocommit mode (registry/database.py): no BEGIN is sent.
-            set_sqlite_synchronous(connection.dbapi, "NORMAL")
-        else:
-            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        yield connection
-        connection.commit()
-    finally:
-        connection.close()  # back to the pool, which rolls back anything left uncommitted

@@ -59,17 +59,33 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def _database_of_this_worker(url):
+    """Under pytest-xdist each worker has a database of its own (test_gw0, …) on the server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    url = sa.make_url(url)
+    name = f"{url.database}_{worker}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory):
     """The PostgreSQL test database, migrated once; its reference rows are remembered."""
     if not PG_URL:
         pytest.skip(PG_MISSING)
-    engine = sa.create_engine(PG_URL)
+    url = _database_of_this_worker(PG_URL)
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
-    app = make_app(PG_URL, tmp_path_factory.mktemp("pg"))
+    app = make_app(url, tmp_path_factory.mktemp("pg"))
     with app.app_context():
         flask_migrate.upgrade()
         reference = {
@@ -80,7 +96,7 @@ def postgres_url(tmp_path_factory):
         }
         db.session.remove()
         db.engine.dispose()
-    return PG_URL, reference
+    return url, reference
 
 
 def _reset_postgres(app, reference):

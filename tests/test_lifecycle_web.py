@@ -417,3 +417,15 @@ def test_expert_page_shows_state_timeline_and_what_is_missing(app, client):
     assert "Applied → Trained" in page
     assert "A passing exam result" in page and "✗" in page
     assert date(2026, 4, 10).strftime("%b") in page or "2026" in page
+
+
+def test_queue_column_headings_are_in_the_table_not_the_page_head(app, client, login_as):
+    """Issue 18.4: the queues' headings once filled the base template's <head> block and
+    showed as stray text ("Ứng viênĐiều kiện…") above the header."""
+    login_as("officer")
+    for name in QUEUES:
+        html = client.get(f"/directorate/queue/{name}").get_data(as_text=True)
+        head, body = html.split("</head>", 1)
+        assert "<th>" not in head, name
+        table_head = body.split("<thead>", 1)[1].split("</thead>", 1)[0]
+        assert table_head.count("<th>") >= 3, name

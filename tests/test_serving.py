@@ -90,6 +90,8 @@ def test_preloaded_workers_each_open_their_own_database_connections(app, backend
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     assert "Booting worker" in log.read_text()
+    # Two workers counting limits in their own memory: the app said so at start-up.
+    assert "Rate limits are counted per worker: 2 workers" in log.read_text()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(VerificationCheck.id))) == 60
         db.session.remove()

@@ -13,8 +13,8 @@ from registry import models  # noqa: F401  (every model mapped before the views'
 from registry.api.errors import http_error_response, is_api_request, register_error_handlers
 from registry.api.input import Parser
 from registry.api.output import ErrorSchema
-from registry.api.tokens import hash_token
 from registry.extensions import csrf, limiter
+from registry.ratelimits import key_by_token_or_address
 
 
 class RegistryApi(Api):
@@ -37,14 +37,6 @@ csrf.exempt(bp)
 register_error_handlers(bp)
 
 
-def caller_key():
-    """Whom an API call counts against: its token (hashed), else the client address."""
-    header = request.headers.get("Authorization")
-    if header:
-        return "api-token:" + hash_token(header.strip())
-    return "api-address:" + (request.remote_addr or "")
-
-
 def caller_limit():
     """The limit of a call with a token, or of an anonymous one (settings in config.py)."""
     with_token = "Authorization" in request.headers
@@ -52,9 +44,9 @@ def caller_limit():
     return current_app.config[setting]
 
 
-limiter.limit(caller_limit, key_func=caller_key)(bp)
-# Limits first, so that a flood costs no database query to look the token up.
-bp.before_request(limiter.check)
+# Checked by Flask-Limiter's app-wide hook, before the blueprint looks the token up: a flood
+# costs no database query.
+limiter.limit(caller_limit, key_func=key_by_token_or_address)(bp)
 
 
 @bp.after_request

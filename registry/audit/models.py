@@ -32,35 +32,25 @@ class AuditEvent(db.Model):
 
 
 class VerificationCheck(db.Model):
-    """One public verification of a certificate, logged as it is answered.
+    """One public verification of a certificate, logged as it is answered (SPEC §7).
 
-    Checks are many and come from anyone, so they are logged here, in parallel and without
-    the chain's lock, and `registry.audit.service.seal_verifications` appends each one to the
-    hash chain afterwards as a `certificate.verified` event (docs/certificates.md). Append-only.
+    Checks are many and come from anyone, so they stay out of the hash chain: a plain log,
+    append-only (database triggers) but for one change, `client` set to NULL once the check
+    is older than the retention period (`registry purge-checks`, docs/certificates.md).
     """
 
     __tablename__ = "verification_checks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     number: Mapped[str] = mapped_column(sa.String(40))
     # A plain id, like the audit log's: set only when the number and the code matched.
     certificate_id: Mapped[int | None]
     outcome: Mapped[str] = mapped_column(sa.String(20))
+    # The client's address: personal data, dropped after the retention period.
     client: Mapped[str | None] = mapped_column(sa.String(64))
     actor_id: Mapped[int | None]
     actor_label: Mapped[str] = mapped_column(sa.String(254))
-
-
-class VerificationSeal(db.Model):
-    """One sealing: every check up to `through_check_id` is in the chain. Append-only."""
-
-    __tablename__ = "verification_seals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    through_check_id: Mapped[int] = mapped_column(unique=True)
-    checks: Mapped[int]
 
 
 class AuditSample(db.Model):

@@ -7,8 +7,8 @@ from datetime import UTC
 
 import sqlalchemy as sa
 
-from registry.audit.models import AuditEvent, VerificationCheck, VerificationSeal
-from registry.database import DriverStatement, utcnow
+from registry.audit.models import AuditEvent
+from registry.database import utcnow
 from registry.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -82,87 +82,6 @@ def record_event(action, *, actor=None, object_type, object_id=None, details=Non
     session.add(event)
     session.flush()
     return event
-
-
-VERIFIED = "certificate.verified"
-SEAL_BATCH = 1000
-_CHECK_COLUMNS = ("id", "checked_at", "number", "certificate_id", "outcome", "client")
-_CHECK_COLUMNS += ("actor_id", "actor_label")
-_INSERT_CHECK = DriverStatement(VerificationCheck.__table__.insert(), _CHECK_COLUMNS[1:])
-_EVENT_COLUMNS = ("occurred_at", "actor_id", "actor_label", "action", "object_type")
-_EVENT_COLUMNS += ("object_id", "details", "prev_hash", "hash")
-
-
-def log_verification(connection, *, number, certificate_id, outcome, client=None, actor=None):
-    """Log one public check of a certificate with one INSERT on `connection`, a
-    `registry.transactions.log_connection` (not committed).
-
-    Nothing here takes the chain's lock, so checks are logged side by side;
-    `seal_verifications` appends them to the chain afterwards.
-    """
-    connection.run(
-        _INSERT_CHECK,
-        checked_at=utcnow(),
-        number=number,
-        certificate_id=certificate_id,
-        outcome=outcome,
-        client=(client or "")[:64] or None,
-        actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or "anonymous",
-    )
-
-
-def seal_verifications():
-    """Append each logged check not yet in the chain to it, oldest first; returns how many.
-
-    Each becomes a `certificate.verified` event that keeps the check's own time, actor and
-    id (`details.check`). Call it in a unit of work that commits (`commit_with_retry`). On
-    PostgreSQL the share lock waits for checks still being written and holds new ones back
-    until the commit, so none can land behind the mark it records; on SQLite the write lock
-    does the same.
-    """
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("LOCK TABLE verification_checks IN SHARE MODE"))
-    _lock_chain(session)
-    mark = session.scalar(sa.select(sa.func.max(VerificationSeal.through_check_id))) or 0
-    prev_hash, sealed = _last_hash(session), 0
-    columns = [getattr(VerificationCheck, name) for name in _CHECK_COLUMNS]
-    while True:
-        # Rows and plain inserts, not ORM objects: a long backlog keeps memory flat.
-        checks = session.execute(
-            sa.select(*columns)
-            .where(VerificationCheck.id > mark)
-            .order_by(VerificationCheck.id)
-            .limit(SEAL_BATCH)
-        ).all()
-        if not checks:
-            break
-        events = []
-        for check in checks:
-            event = _chained(
-                prev_hash,
-                occurred_at=check.checked_at,
-                actor_id=check.actor_id,
-                actor_label=check.actor_label,
-                action=VERIFIED,
-                object_type="certificate",
-                object_id=check.certificate_id,
-                details={
-                    "number": check.number,
-                    "outcome": check.outcome,
-                    "client": check.client,
-                    "check": check.id,
-                },
-            )
-            events.append({name: getattr(event, name) for name in _EVENT_COLUMNS})
-            prev_hash = event.hash
-        session.execute(sa.insert(AuditEvent), events)
-        mark, sealed = checks[-1].id, sealed + len(checks)
-    if sealed:
-        session.add(VerificationSeal(through_check_id=mark, checks=sealed))
-        session.flush()
-    return sealed
 
 
 @dataclass

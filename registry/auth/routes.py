@@ -23,7 +23,6 @@ from registry.extensions import db, limiter, login_manager
 from registry.navigation import home_endpoint
 
 bp = Blueprint("auth", __name__)
-bp.before_request(limiter.check)  # the @limiter.limit of the views below
 
 
 @login_manager.user_loader

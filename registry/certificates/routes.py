@@ -44,7 +44,6 @@ from registry.permissions import (
 )
 
 bp = Blueprint("certificates", __name__)
-bp.before_request(limiter.check)  # the @limiter.limit of the views below
 
 # The language pair printed on the certificate; its verification page speaks it too.
 CERTIFICATE_LOCALE = "vi"

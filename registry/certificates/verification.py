@@ -2,26 +2,29 @@
 
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from registry.audit.service import log_verification
+from registry.audit.models import VerificationCheck
 from registry.certificates.models import Certificate
 from registry.clock import today
-from registry.database import DriverStatement
+from registry.database import utcnow
 from registry.enums import CertificateStatus
-from registry.transactions import log_connection
+from registry.extensions import db
+from registry.transactions import commit_with_retry
 
 # Compared against when the number is unknown, so that both answers take as long.
 _DUMMY_CODE = "x" * 27
 NO_MATCH = "no_match"
+# How long a check keeps the client's address (personal data, SPEC §6).
+CLIENT_RETENTION = timedelta(days=90)
 
 
-# What a check reads: the printed fields, the stored status and the successor's number; a
-# plain row, run on the driver (registry.database.DriverStatement): checks are many.
+# What a check reads: the printed fields, the stored status and the successor's number.
 _successor = aliased(Certificate)
-_printed = sa.select(
+_PRINTED = sa.select(
     Certificate.id,
     Certificate.number,
     Certificate.verification_code,
@@ -35,7 +38,6 @@ _printed = sa.select(
     Certificate.status_reason,
     _successor.number.label("successor_number"),
 ).outerjoin(_successor, _successor.id == Certificate.superseded_by_id)
-_PRINTED = DriverStatement(_printed.where(Certificate.number == sa.bindparam("number")))
 
 
 @dataclass
@@ -70,25 +72,43 @@ def effective_status(certificate, on=None):
 def check_certificate(number, code, *, client=None, actor=None):
     """The Verification for (number, code), or None when either is wrong; logged, committed.
 
-    A wrong or missing code is answered exactly like an unknown number. The check reads and
-    logs itself on a connection of its own (`log_connection`), beside whatever the request's
-    session holds: on SQLite its one INSERT holds the write lock only while it runs, and its
-    commit does not wait for the disk (a power failure may lose the last checks' log
-    entries, never a decision).
+    A wrong or missing code is answered exactly like an unknown number. The check and its
+    log row are one unit of work, committed here before the answer is given, whichever view
+    (page or API) asked: no check is answered without being logged.
     """
     number = (number or "")[:40]
     code = code or ""
-    with log_connection() as connection:
-        row = connection.first(_PRINTED, number=number)
+    actor_id, actor_label = getattr(actor, "id", None), getattr(actor, "email", None)
+
+    def check():
+        row = db.session.execute(_PRINTED.where(Certificate.number == number)).first()
         expected = row.verification_code if row is not None else _DUMMY_CODE
         matches = hmac.compare_digest(expected.encode(), code.encode()) and row is not None
         status = effective_status(row) if matches else None
-        log_verification(
-            connection,
-            number=number,
-            certificate_id=row.id if matches else None,
-            outcome=status.value if matches else NO_MATCH,
-            client=client,
-            actor=actor,
+        db.session.add(
+            VerificationCheck(
+                number=number,
+                certificate_id=row.id if matches else None,
+                outcome=status.value if matches else NO_MATCH,
+                client=(client or "")[:64] or None,
+                actor_id=actor_id,
+                actor_label=actor_label or "anonymous",
+            )
         )
-    return Verification(row, status, row.successor_number) if matches else None
+        db.session.flush()
+        return Verification(row, status, row.successor_number) if matches else None
+
+    return commit_with_retry(check)
+
+
+def purge_check_addresses(now=None):
+    """Drop the client address of every check older than CLIENT_RETENTION (the row stays);
+    returns how many were dropped. Flushed, not committed."""
+    cutoff = (now or utcnow()) - CLIENT_RETENTION
+    result = db.session.execute(
+        sa.update(VerificationCheck)
+        .where(VerificationCheck.checked_at < cutoff, VerificationCheck.client.is_not(None))
+        .values(client=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

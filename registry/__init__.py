@@ -85,10 +85,10 @@ def _register_blueprints(app):
     ):
         app.register_blueprint(bp)
 
-    from registry.api import bp as api_bp
+    from registry.api import init_app as init_api
     from registry.api.pages import bp as tokens_bp
 
-    app.register_blueprint(api_bp)
+    init_api(app)
     app.register_blueprint(tokens_bp)
     from registry.certificates.routes import bp as certificates_bp
 

@@ -216,3 +216,22 @@ def can_enrol_people(user, course):
 def can_use_second_factor(user):
     """Staff (everyone but experts) may turn on a TOTP second factor; the admin may require it."""
     return has_role(user, Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF, Role.ADMIN)
+
+
+# Added for the API (issue 13): reading courses, as the API's GET /courses does.
+def can_list_courses(user):
+    """Officers and auditors read every course; centre staff those of their centre."""
+    return has_role(user, *DIRECTORATE, Role.CENTRE_STAFF)
+
+
+def courses_visible_to(user):
+    """A SQL condition on Course: the courses `user` may read (see can_list_courses)."""
+    import sqlalchemy as sa
+
+    from registry.centres.models import Course
+
+    if has_role(user, *DIRECTORATE):
+        return sa.true()
+    if has_role(user, Role.CENTRE_STAFF):
+        return Course.centre_id == user.centre_id
+    return sa.false()

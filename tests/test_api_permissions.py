@@ -3,6 +3,8 @@ are the caller's own (their record, an expert enrolled at their centre, a course
 centre, a session they examine, a certificate they hold) and someone else's.
 
 tests/test_permissions.py::test_every_route_has_a_row fails when an API endpoint has no row.
+A role that may not use an endpoint at all gets 403; an object the caller may not see is 404,
+whatever the body asks, and the answer names nobody.
 """
 
 import re
@@ -12,6 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from registry.auth.models import User
 from registry.enums import ExpertStatus
+from registry.experts.models import Expert
 from registry.extensions import db
 from tests.factories import (
     CentreFactory,
@@ -23,7 +26,9 @@ from tests.factories import (
 )
 
 ROLES = ["anonymous", "expert", "centre_staff", "officer", "auditor", "admin"]
-DENY = [401, 403, 403, 403, 403, 403]
+# Centre staff may use the endpoint, but not on another centre's objects, which they cannot
+# see: 404. Other roles may not use it at all: 403.
+UNSEEN = [401, 403, 404, 403, 403, 403]
 STAFF_ONLY = [401, 403, "ok", 403, 403, 403]
 
 APPLICATION = {
@@ -60,15 +65,15 @@ API_TABLE = [
     ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200], None),
     ("GET", "/api/v1/experts", [401, 403, 200, 200, 200, 403], None),
     # Centre staff see a person only on their roster, never the whole record (issue 15).
-    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 403, 200, 200, 403], None),
-    ("GET", "/api/v1/experts/{other_expert}", [401, 403, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/experts/{own_expert}", [401, 200, 404, 200, 200, 404], None),
+    ("GET", "/api/v1/experts/{other_expert}", [401, 404, 404, 200, 200, 404], None),
     ("GET", "/api/v1/experts/999999", [401, 404, 404, 404, 404, 404], None),
     # The expert already holds a record: a second application conflicts.
     ("POST", "/api/v1/experts", [401, 409, 403, "ok", 403, 403], APPLICATION),
     (
         "POST",
         "/api/v1/experts/{other_expert}/transitions",
-        [401, 403, 403, 200, 403, 403],
+        [401, 404, 404, 200, 403, 404],
         {"to": "rejected", "reason": "Hồ sơ thiếu bằng cấp"},
     ),
     ("POST", "/api/v1/experts/999999/transitions", [401, 404, 404, 404, 404, 404], {"to": "x"}),
@@ -83,12 +88,12 @@ API_TABLE = [
     (
         "POST",
         "/api/v1/courses/{other_course}/enrolments",
-        DENY,
+        UNSEEN,
         {"expert_id": "{other_expert}"},
     ),
     ("POST", "/api/v1/courses/999999/enrolments", [401, 403, 404, 403, 403, 403], {}),
     ("PATCH", "/api/v1/enrolments/{own_enrolment}", [401, 403, 200, 403, 403, 403], {}),
-    ("PATCH", "/api/v1/enrolments/{other_enrolment}", DENY, {"attended_hours": 1}),
+    ("PATCH", "/api/v1/enrolments/{other_enrolment}", UNSEEN, {"attended_hours": 1}),
     ("PATCH", "/api/v1/enrolments/999999", [401, 403, 404, 403, 403, 403], {}),
     ("POST", "/api/v1/exam-sessions", STAFF_ONLY, SESSION),
     (
@@ -100,13 +105,13 @@ API_TABLE = [
     (
         "POST",
         "/api/v1/exam-sessions/{other_session}/results",
-        DENY,
+        UNSEEN,
         [{"expert_id": "{own_expert}", "score": 81}],
     ),
-    ("GET", "/api/v1/certificates/{own_certificate}", [401, 200, 403, 200, 200, 403], None),
-    ("GET", "/api/v1/certificates/{other_certificate}", [401, 403, 403, 200, 200, 403], None),
-    ("GET", "/api/v1/certificates/{own_certificate}/pdf", [401, 200, 403, 200, 200, 403], None),
-    ("GET", "/api/v1/certificates/{other_certificate}/pdf", [401, 403, 403, 200, 200, 403], None),
+    ("GET", "/api/v1/certificates/{own_certificate}", [401, 200, 404, 200, 200, 404], None),
+    ("GET", "/api/v1/certificates/{other_certificate}", [401, 404, 404, 200, 200, 404], None),
+    ("GET", "/api/v1/certificates/{own_certificate}/pdf", [401, 200, 404, 200, 200, 404], None),
+    ("GET", "/api/v1/certificates/{other_certificate}/pdf", [401, 404, 404, 200, 200, 404], None),
     ("GET", "/api/v1/certificates/NSCL-QG-1999-99999", [401, 404, 404, 404, 404, 404], None),
     # The credential: anyone who may not see it gets a 404 that names nobody.
     (
@@ -180,6 +185,8 @@ def _objects(role, account):
         "own_certificate": own_certificate.number,
         "own_code": own_certificate.verification_code,
         "other_certificate": other_certificate.number,
+        "other_name": other.full_name,
+        "other_email": other.email,
     }
 
 
@@ -210,4 +217,26 @@ def test_api_role_table(app, api_as, role):
             failures.append(f"{method} {url}: {response.status_code}, expected {want} {detail}")
         elif want >= 400:
             assert response.json["error"]["code"], url
+            # An error names nobody: not the person behind someone else's objects.
+            assert ids["other_name"] not in response.text, url
+            assert ids["other_email"] not in response.text, url
     assert failures == []
+
+
+@pytest.mark.parametrize("role", ["expert", "centre_staff", "admin"])
+def test_a_transition_for_someone_unseen_is_404_naming_nobody(app, client, api_as, role):
+    """Visibility comes before the transition table: the answer tells neither the person's
+    name nor their state, whatever the body asks (an illegal move, a bad body)."""
+    _, headers = api_as(role)
+    with app.app_context():
+        other = ExpertFactory(full_name="Phạm Thị Kín", status=ExpertStatus.CERTIFIED)
+        db.session.commit()
+        url, email = f"/api/v1/experts/{other.id}/transitions", other.email
+    for body in ({"to": "applied"}, {"to": "suspended"}, {"to": "nowhere", "x": 1}):
+        response = client.post(url, json=body, headers=headers)
+        assert response.status_code == 404, body
+        assert response.json["error"]["code"] == "not_found"
+        for secret in ("Phạm Thị Kín", email, "certified"):
+            assert secret not in response.text
+    with app.app_context():
+        assert db.session.get(Expert, other.id).history == []

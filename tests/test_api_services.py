@@ -107,15 +107,44 @@ def test_certifying_through_the_api_answers_with_the_new_certificate(app, client
     assert again.status_code == 409
 
 
+def test_suspending_through_the_api_takes_a_review_date_as_evidence(app, client, api_as):
+    _, officer = api_as("officer")
+    with app.app_context():
+        expert_id = issued_certificate().expert_id
+        db.session.commit()
+    url = f"/api/v1/experts/{expert_id}/transitions"
+    body = {"to": "suspended", "reason": "Khiếu nại đang xem xét"}
+    for evidence, status in [
+        (None, 422),  # the guard wants a review date
+        ({"review_on": "2000-01-01"}, 422),  # in the past
+        ({"review_on": "next week"}, 422),  # not a date
+        ({"review_on": "2999-01-01", "nickname": "x"}, 422),  # unknown evidence
+    ]:
+        response = client.post(url, json=body | {"evidence": evidence}, headers=officer)
+        assert response.status_code == status, (evidence, response.json)
+    response = client.post(
+        url, json=body | {"evidence": {"review_on": "2999-01-01"}}, headers=officer
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "suspended"
+    assert response.json["history"][-1]["evidence"] == {"review_on": "2999-01-01"}
+    with app.app_context():
+        expert = db.session.get(Expert, expert_id)
+        assert expert.status == ExpertStatus.SUSPENDED
+        assert [c.status.value for c in expert.certificates] == ["suspended"]
+
+
 def test_transition_refusals_map_to_403_409_422_and_write_nothing(app, client, api_as):
     _, officer = api_as("officer")
     _, expert_headers = api_as("expert")
+    _, auditor = api_as("auditor")
     with app.app_context():
         expert_id = ExpertFactory().id
         db.session.commit()
     url = f"/api/v1/experts/{expert_id}/transitions"
     cases = [
-        (expert_headers, {"to": "rejected", "reason": "x"}, 403),
+        (auditor, {"to": "rejected", "reason": "x"}, 403),  # sees the expert, may not decide
+        (expert_headers, {"to": "rejected", "reason": "x"}, 404),  # someone they cannot see
         (officer, {"to": "certified"}, 409),  # illegal from applied
         (officer, {"to": "rejected"}, 422),  # a rejection needs its reason
         (officer, {"to": "flying"}, 422),

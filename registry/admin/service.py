@@ -7,9 +7,9 @@ from registry.audit.service import record_event
 from registry.auth.models import User
 from registry.auth.passwords import password_problem
 from registry.centres.models import TrainingCentre
+from registry.clock import today as local_today
 from registry.enums import Role
 from registry.extensions import db
-from registry.targets.counting import today as local_today
 from registry.text import clean_email
 
 

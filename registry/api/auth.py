@@ -1,7 +1,8 @@
 """Who is calling the API: a bearer token, never the browser session.
 
 Views ask the same permission functions as the web pages (registry/permissions.py),
-passing `api_user()`; the decorators below answer 401 before any view runs.
+passing `api_user()`: `allowed` for the endpoint as a whole (401, 403), then the view for
+the object it loads (404 when the caller may not see it, naming nobody).
 """
 
 from functools import wraps
@@ -11,9 +12,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.local import LocalProxy
 
+from registry.api import bp
 from registry.api.errors import ApiError, is_api_request
+from registry.api.output import ErrorSchema
 from registry.api.tokens import TokenError, authenticate_token
-from registry.permissions import has_role
 
 
 def api_user():
@@ -72,29 +74,61 @@ def api_locale():
     return chosen
 
 
-def api_login_required(view):
-    """401 unless the request carries a valid bearer token."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if api_user() is None:
-            raise ApiError(401)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def api_role_required(*roles):
-    """401 without a token, 403 unless the token's user has one of `roles`."""
+def allowed(may=None):
+    """The view answers 401 without a valid token, 403 unless `may(user)` (a predicate of
+    registry/permissions.py for the endpoint as a whole; objects are checked by the view)."""
 
     def decorator(view):
         @wraps(view)
-        @api_login_required
         def wrapped(*args, **kwargs):
-            if not has_role(api_user(), *roles):
+            user = api_user()
+            if user is None:
+                raise ApiError(401)
+            if may is not None and not may(user):
                 raise ApiError(403)
             return view(*args, **kwargs)
 
+        wrapped = bp.doc(security=[{"bearerAuth": []}])(wrapped)
+        return documents(401, *([403] if may else []))(wrapped)
+
+    return decorator
+
+
+def loads(name, loader):
+    """The view's path parameter becomes an object, loaded and checked before the body is
+    read (an object the caller may not see is 404, whatever the body says):
+    `@loads("expert", visible_expert_or_404)` calls the view with
+    `expert=visible_expert_or_404(expert_id)`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            (path_value,) = kwargs.values()
+            return view(*args, **{name: loader(path_value)})
+
         return wrapped
+
+    return decorator
+
+
+ERROR_TEXT = {
+    400: "Invalid query parameter, or a body that is not JSON.",
+    401: "No token, or a token that is not valid, revoked, or of a disabled account.",
+    403: "The token's user may not do this.",
+    404: "No such object, or one the token's user may not see.",
+    409: "Refused by the state of the registry (an illegal or concurrent change, a full "
+    "course, a result too early...); the message says why.",
+    422: "The body is not valid: missing, unknown or wrong fields (named in `fields`), or "
+    "refused by the registry's rules.",
+}
+
+
+def documents(*statuses):
+    """The view's OpenAPI operation lists these error answers (SPEC §8's format)."""
+
+    def decorator(view):
+        for status in statuses:
+            view = bp.alt_response(status, schema=ErrorSchema, description=ERROR_TEXT[status])(view)
+        return view
 
     return decorator

@@ -7,90 +7,103 @@ registry (a full course, a completion already recorded, an exam not yet held) an
 Nothing is written either way.
 """
 
+import marshmallow as ma
 import sqlalchemy as sa
-from flask import jsonify
 from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
-from registry.api.auth import api_role_required, api_user
+from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.representations import (
-    course_json,
-    enrolment_json,
-    exam_result_json,
-    exam_session_json,
-    page_json,
-)
-from registry.api.schema import (
+from registry.api.input import (
     Boolean,
     Choice,
     Date,
     Integer,
-    List,
-    Object,
-    String,
-    parse_json,
-    parse_query,
+    QueryInteger,
+    Schema,
+    Text,
+    invalid,
 )
-from registry.api.views import MAX_ID, get_or_404
+from registry.api.output import (
+    CoursePageSchema,
+    CourseSchema,
+    EnrolmentSchema,
+    ExamResultSchema,
+    ExamSessionSchema,
+    With,
+)
+from registry.api.views import get_or_404
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.service import CentreError, enrol, record_attendance, save_course
-from registry.enums import CourseLevel, Role
+from registry.clock import today
+from registry.enums import CourseLevel
 from registry.exams.models import ExamSession
 from registry.exams.service import ExamError, record_result, save_session, score_problem
 from registry.experts.models import Expert
 from registry.extensions import db
 from registry.permissions import (
+    can_list_courses,
     can_manage_centre_records,
     can_record_exam_results,
-    has_role,
+    can_view_exam_session,
+    courses_visible_to,
+    has_own_centre,
 )
-from registry.targets.counting import today
 
 PAGE_SIZE = 50
+MAX_RESULTS = 500
 
-COURSES_QUERY = {
-    "page": Integer(minimum=1, maximum=100_000, required=False, description="From 1."),
-}
-COURSE = Object(
-    {
-        "code": String(max_length=40),
-        "title": String(),
-        "topic": String(max_length=40, description="A topic code of the course catalogue."),
-        "level": Choice(CourseLevel),
-        "starts_on": Date(),
-        "ends_on": Date(),
-        "hours": Integer(minimum=1, maximum=10_000),
-        "capacity": Integer(minimum=1, maximum=10_000),
-        "trainers": String(max_length=2000, min_length=0, multiline=True, required=False),
-    }
-)
-ENROLMENT = Object({"expert_id": Integer(minimum=1, maximum=MAX_ID)})
-ATTENDANCE = Object(
-    {
-        "attended_hours": Integer(maximum=10_000, required=False),
-        "completed": Boolean(required=False),
-        "completed_on": Date(required=False, description="Default: today, when completed."),
-    }
-)
-EXAM_SESSION = Object(
-    {
-        "course_id": Integer(minimum=1, maximum=MAX_ID, required=False, nullable=True),
-        "held_on": Date(),
-        "examiner_id": Integer(minimum=1, maximum=MAX_ID),
-        "pass_mark": Integer(maximum=10_000),
-        "max_score": Integer(minimum=1, maximum=10_000),
-    }
-)
-RESULTS = List(
-    Object(
-        {
-            "expert_id": Integer(minimum=1, maximum=MAX_ID),
-            "score": Integer(maximum=10_000),
-        }
+
+class CoursesQuery(Schema):
+    page = QueryInteger(minimum=1, maximum=100_000, metadata={"description": "From 1."})
+
+
+class CourseBody(Schema):
+    code = Text(max_length=40, required=True)
+    title = Text(required=True)
+    topic = Text(
+        max_length=40, required=True, metadata={"description": "A topic code of the catalogue."}
     )
-)
+    level = Choice(CourseLevel, required=True)
+    starts_on = Date(required=True)
+    ends_on = Date(required=True)
+    hours = Integer(minimum=1, maximum=10_000, required=True)
+    capacity = Integer(minimum=1, maximum=10_000, required=True)
+    trainers = Text(max_length=2000, min_length=0, multiline=True)
+
+
+class EnrolmentBody(Schema):
+    expert_id = Integer(minimum=1, required=True)
+
+
+class AttendanceBody(Schema):
+    attended_hours = Integer(maximum=10_000)
+    completed = Boolean()
+    completed_on = Date(metadata={"description": "Default: today, when completed."})
+
+
+class ExamSessionBody(Schema):
+    course_id = Integer(minimum=1, allow_none=True)
+    held_on = Date(required=True)
+    examiner_id = Integer(minimum=1, required=True)
+    pass_mark = Integer(maximum=10_000, required=True)
+    max_score = Integer(minimum=1, maximum=10_000, required=True)
+
+
+class ResultRow(Schema):
+    expert_id = Integer(minimum=1, required=True)
+    score = Integer(maximum=10_000, required=True)
+
+    @ma.pre_load(pass_collection=True)
+    def one_to_500_rows(self, data, many, **kwargs):
+        if many and not isinstance(data, list):
+            raise invalid(_l("must be a JSON array"))
+        if many and not 1 <= len(data) <= MAX_RESULTS:
+            raise invalid(
+                _l("must hold between %(low)s and %(high)s items", low=1, high=MAX_RESULTS)
+            )
+        return data
 
 
 def _invalid(message, field=None):
@@ -103,11 +116,6 @@ def _conflict(exc):
     return ApiError(409, str(exc))
 
 
-def _own_centre_or_403(centre_id):
-    if not can_manage_centre_records(api_user(), centre_id):
-        raise ApiError(403)
-
-
 def _referenced(model, object_id, field):
     found = db.session.get(model, object_id)
     if found is None:
@@ -115,56 +123,91 @@ def _referenced(model, object_id, field):
     return found
 
 
+def own_course_or_404(course_id):
+    """A course of the caller's centre; any other is 404."""
+    course = get_or_404(Course, course_id)
+    if not can_manage_centre_records(api_user(), course.centre_id):
+        raise ApiError(404)
+    return course
+
+
+def own_enrolment_or_404(enrolment_id):
+    """An enrolment in a course of the caller's centre; any other is 404."""
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    if not can_manage_centre_records(api_user(), enrolment.course.centre_id):
+        raise ApiError(404)
+    return enrolment
+
+
+def examined_session_or_404(session_id):
+    """An exam session the caller examines: 404 if they may not see it, 403 if they see it
+    but do not examine it."""
+    exam_session = get_or_404(ExamSession, session_id)
+    if not can_view_exam_session(api_user(), exam_session):
+        raise ApiError(404)
+    if not can_record_exam_results(api_user(), exam_session):
+        raise ApiError(403, _l("Only the session's examiner records its results."))
+    return exam_session
+
+
 @bp.get("/courses")
-@api_role_required(Role.CENTRE_STAFF, Role.OFFICER, Role.AUDITOR)
-def courses():
-    args = parse_query(COURSES_QUERY)
-    query = sa.select(Course).order_by(Course.starts_on.desc(), Course.id.desc())
-    if has_role(api_user(), Role.CENTRE_STAFF):
-        query = query.where(Course.centre_id == api_user().centre_id)
-    pagination = db.paginate(query, page=args.get("page", 1), per_page=PAGE_SIZE, error_out=False)
-    return jsonify(page_json(pagination, course_json))
+@bp.response(200, CoursePageSchema)
+@allowed(can_list_courses)
+@bp.arguments(CoursesQuery, location="query", error_status_code=400)
+def courses(args):
+    """Courses: every course for officers and auditors, their centre's for centre staff."""
+    query = sa.select(Course).where(courses_visible_to(api_user()))
+    query = query.order_by(Course.starts_on.desc(), Course.id.desc())
+    return db.paginate(query, page=args.get("page", 1), per_page=PAGE_SIZE, error_out=False)
 
 
 @bp.post("/courses")
-@api_role_required(Role.CENTRE_STAFF)
-def create_course():
+@bp.response(201, CourseSchema)
+@allowed(has_own_centre)
+@documents(422)
+@bp.arguments(CourseBody)
+def create_course(data):
+    """A course of the caller's centre."""
     user = api_user()
-    _own_centre_or_403(user.centre_id)
-    data = parse_json(COURSE)
     topic = db.session.scalar(sa.select(Topic).where(Topic.code == data.pop("topic")))
     if topic is None:
         raise _invalid(_l("There is no such topic in the course catalogue."), "topic")
+    data.setdefault("trainers", "")
     try:
-        data.setdefault("trainers", "")
         course = save_course(user.centre, None, topic=topic, actor=user, **data)
     except CentreError as exc:
         raise _invalid(str(exc)) from exc
     db.session.commit()
-    return jsonify(course_json(course)), 201
+    return course
 
 
 @bp.post("/courses/<int:course_id>/enrolments")
-@api_role_required(Role.CENTRE_STAFF)
-def create_enrolment(course_id):
-    course = get_or_404(Course, course_id)
-    _own_centre_or_403(course.centre_id)
-    data = parse_json(ENROLMENT)
+@bp.response(201, EnrolmentSchema)
+@allowed(has_own_centre)
+@documents(404, 409, 422)
+@loads("course", own_course_or_404)
+@bp.arguments(EnrolmentBody)
+def create_enrolment(data, course):
+    """Enrol an expert in a course of the caller's centre."""
     expert = _referenced(Expert, data["expert_id"], "expert_id")
     try:
         enrolment = enrol(course, expert, actor=api_user())
     except CentreError as exc:
         raise _conflict(exc) from exc
     db.session.commit()
-    return jsonify(enrolment_json(enrolment)), 201
+    return enrolment
 
 
 @bp.patch("/enrolments/<int:enrolment_id>")
-@api_role_required(Role.CENTRE_STAFF)
-def update_enrolment(enrolment_id):
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    _own_centre_or_403(enrolment.course.centre_id)
-    data = parse_json(ATTENDANCE)
+@bp.response(200, EnrolmentSchema)
+@allowed(has_own_centre)
+@documents(404, 409, 422)
+@loads("enrolment", own_enrolment_or_404)
+@bp.arguments(AttendanceBody)
+def update_enrolment(data, enrolment):
+    """Record attendance and completion.
+
+    Completing the expert programme moves the expert to `trained`."""
     completed = data.get("completed", False)
     try:
         trained = record_attendance(
@@ -177,15 +220,17 @@ def update_enrolment(enrolment_id):
     except CentreError as exc:
         raise _conflict(exc) from exc
     db.session.commit()
-    return jsonify(enrolment_json(enrolment, trained=trained))
+    return With(enrolment, moved_to_trained=trained)
 
 
 @bp.post("/exam-sessions")
-@api_role_required(Role.CENTRE_STAFF)
-def create_exam_session():
+@bp.response(201, ExamSessionSchema)
+@allowed(has_own_centre)
+@documents(422)
+@bp.arguments(ExamSessionBody)
+def create_exam_session(data):
+    """An exam session of the caller's centre."""
     user = api_user()
-    _own_centre_or_403(user.centre_id)
-    data = parse_json(EXAM_SESSION)
     course = None
     if data.get("course_id") is not None:
         course = _referenced(Course, data["course_id"], "course_id")
@@ -203,19 +248,20 @@ def create_exam_session():
     except ExamError as exc:
         raise _invalid(str(exc)) from exc
     db.session.commit()
-    return jsonify(exam_session_json(exam_session)), 201
+    return exam_session
 
 
 @bp.post("/exam-sessions/<int:session_id>/results")
-@api_role_required(Role.CENTRE_STAFF)
-def record_results(session_id):
-    exam_session = get_or_404(ExamSession, session_id)
-    if not can_record_exam_results(api_user(), exam_session):
-        raise ApiError(403, _l("Only the session's examiner records its results."))
-    rows = parse_json(RESULTS)
+@bp.response(200, ExamResultSchema(many=True))
+@allowed(has_own_centre)
+@documents(404, 409, 422)
+@loads("session", examined_session_or_404)
+@bp.arguments(ResultRow(many=True))
+def record_results(rows, session):
+    """Scores of an exam session, recorded by its examiner."""
     fields = {}
     for index, row in enumerate(rows):
-        problem = score_problem(exam_session, row["score"])
+        problem = score_problem(session, row["score"])
         if problem:
             fields[f"[{index}].score"] = problem
         if db.session.get(Expert, row["expert_id"]) is None:
@@ -227,8 +273,8 @@ def record_results(session_id):
     try:
         for row in rows:
             expert = db.session.get(Expert, row["expert_id"])
-            results.append(record_result(exam_session, expert, row["score"], actor=api_user()))
+            results.append(record_result(session, expert, row["score"], actor=api_user()))
     except ExamError as exc:
         raise _conflict(exc) from exc
     db.session.commit()
-    return jsonify([exam_result_json(result) for result in results])
+    return results

@@ -3,54 +3,73 @@
 import io
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, request, send_file
 from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
-from registry.api.auth import api_login_required, api_user
+from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.representations import certificate_json, verification_json
-from registry.api.schema import String, parse_query
+from registry.api.input import Schema, Text
+from registry.api.output import CertificateSchema, VerificationSchema
 from registry.certificates.archive import ArchiveError
 from registry.certificates.downloads import download_certificate
 from registry.certificates.models import Certificate
-from registry.certificates.rendering import verification_url
-from registry.certificates.verification import check_certificate, effective_status
+from registry.certificates.verification import check_certificate
 from registry.credentials.service import MEDIA_TYPE as CREDENTIAL_MEDIA_TYPE
-from registry.credentials.service import credential_for
-from registry.extensions import db
+from registry.credentials.service import credential_of
+from registry.extensions import db, limiter
 from registry.permissions import can_download_certificate
 
-VERIFY_QUERY = {
-    "code": String(max_length=64, description="The verification code printed on the certificate."),
-}
 NOT_VERIFIED = _l("No certificate matches this number and code.")
 
 
-def _certificate_or_404(number):
+# Documents the path parameter: routing accepts any text, and an unknown number is a 404.
+NUMBER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9-]+$"},
+    "description": "The certificate number, e.g. NSCL-QG-2026-00042.",
+}
+
+
+class VerifyQuery(Schema):
+    code = Text(
+        max_length=64,
+        required=True,
+        metadata={"description": "The verification code printed on the certificate."},
+    )
+
+
+def visible_certificate_or_404(number):
+    """The certificate with this number, if the caller may see it; else a 404."""
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None:
+    if certificate is None or not can_download_certificate(api_user(), certificate):
         raise ApiError(404)
-    if not can_download_certificate(api_user(), certificate):
-        raise ApiError(403)
     return certificate
 
 
-@bp.get("/certificates/<number>")
-@api_login_required
-def certificate(number):
-    found = _certificate_or_404(number)
-    return jsonify(certificate_json(found, effective_status(found), verification_url(found)))
+@bp.get("/certificates/<number>", parameters=[NUMBER])
+@bp.response(200, CertificateSchema)
+@allowed()
+@documents(404)
+@loads("certificate", visible_certificate_or_404)
+def certificate(certificate):
+    """A certificate (its holder, officers, auditors)."""
+    return certificate
 
 
-@bp.get("/certificates/<number>/pdf")
-@api_login_required
-def certificate_pdf(number):
-    found = _certificate_or_404(number)
-    if found.archive_path is None:
+@bp.get("/certificates/<number>/pdf", parameters=[NUMBER])
+@bp.response(200, content_type="application/pdf", description="The archived PDF.")
+@allowed()
+@documents(404)
+@loads("certificate", visible_certificate_or_404)
+def certificate_pdf(certificate):
+    """The certificate's archived PDF, checked against its SHA-256 first."""
+    if certificate.archive_path is None:
         raise ApiError(404, _l("This certificate is decided but not issued yet: no PDF exists."))
     try:
-        data = download_certificate(found, actor=api_user())
+        data = download_certificate(certificate, actor=api_user())
     except ArchiveError as exc:
         db.session.commit()  # keep the audit record of the failed check
         raise ApiError(
@@ -63,25 +82,41 @@ def certificate_pdf(number):
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{found.number}.pdf",
-        etag=found.sha256,
+        download_name=f"{certificate.number}.pdf",
+        etag=certificate.sha256,
     )
 
 
-@bp.get("/certificates/<number>/credential")
-@api_login_required
-def certificate_credential(number):
-    document = credential_for(number, api_user())
-    if document is None:
-        raise ApiError(404)
-    return current_app.response_class(document, mimetype=CREDENTIAL_MEDIA_TYPE)
+@bp.get("/certificates/<number>/credential", parameters=[NUMBER])
+@bp.response(
+    200,
+    content_type=CREDENTIAL_MEDIA_TYPE,
+    description="The signed Open Badges 3.0 credential (docs/certificates.md).",
+)
+@allowed()
+@documents(404)
+@loads("certificate", visible_certificate_or_404)
+def certificate_credential(certificate):
+    """The certificate's signed credential, as issued (its holder, officers, auditors)."""
+    credential = credential_of(certificate)
+    if credential is None:
+        raise ApiError(404, _l("This certificate has no signed credential yet."))
+    return current_app.response_class(credential.document, mimetype=CREDENTIAL_MEDIA_TYPE)
 
 
-@bp.get("/verify/<number>")
-def verify(number):
-    args = parse_query(VERIFY_QUERY)
-    actor = api_user()
-    result = check_certificate(number, args["code"], client=request.remote_addr, actor=actor)
+def verify_limit():
+    return current_app.config["REGISTRY_VERIFY_RATE_LIMIT"]
+
+
+@bp.get("/verify/<number>", parameters=[NUMBER])
+# Per address, on top of the caller's limit: codes are guessed one request at a time.
+@limiter.limit(verify_limit, override_defaults=False)
+@bp.response(200, VerificationSchema)
+@documents(404)
+@bp.arguments(VerifyQuery, location="query", error_status_code=400)
+def verify(args, number):
+    """Anyone holding a certificate's number and code learns what it certifies."""
+    result = check_certificate(number, args["code"], client=request.remote_addr, actor=api_user())
     if result is None:
         raise ApiError(404, NOT_VERIFIED)
-    return jsonify(verification_json(result))
+    return result

@@ -1,10 +1,12 @@
 """The API's error format (SPEC §8): `{"error": {"code", "message"}}`, never an HTML page."""
 
+import time
+
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from registry.extensions import db
+from registry.extensions import db, limiter
 
 API_PREFIX = "/api/v1"
 
@@ -78,6 +80,9 @@ def http_error_response(exc):
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if status == 429 and limiter.current_limit is not None:
+        retry = limiter.current_limit.reset_at - time.time()
+        headers["Retry-After"] = str(max(1, int(retry)))
     if status >= 500:
         db.session.rollback()
     return error_response(status if status in CODES else 500, headers=headers)

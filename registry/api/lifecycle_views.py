@@ -1,59 +1,70 @@
 """API endpoints over the lifecycle service: apply, and the one transition function.
 
-Thin views: the body is checked by its declaration, the rules are registry.experts.lifecycle's
+Thin views: the body is checked by its schema, the rules are registry.experts.lifecycle's
 own, and its refusals answer with their `http_status` (403 not allowed, 409 refused or
 conflicting, 422 incomplete request) and their message.
 """
 
-from flask import jsonify
-
 from registry.api import bp
-from registry.api.auth import api_login_required, api_user
+from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.representations import certificate_brief_json, expert_json
-from registry.api.schema import Boolean, Choice, Date, Email, Integer, Object, String, parse_json
-from registry.api.views import get_or_404
+from registry.api.input import (
+    Boolean,
+    Choice,
+    Date,
+    Email,
+    Integer,
+    Nested,
+    Schema,
+    Text,
+    documented,
+)
+from registry.api.output import ExpertAfterTransitionSchema, ExpertSchema, With
+from registry.api.views import visible_expert_or_404
 from registry.enums import ExpertStatus, OrganisationType
 from registry.experts import lifecycle
-from registry.experts.models import Expert
 from registry.experts.transitions import INPUTS
 from registry.extensions import db
+from registry.permissions import can_apply
 
-APPLICATION = Object(
-    {
-        "full_name": String(),
-        "date_of_birth": Date(),
-        "email": Email(description="Ignored for an expert applying for themselves."),
-        "organisation": String(),
-        "organisation_type": Choice(OrganisationType),
-        "province": String(max_length=100),
-        "sector": String(max_length=100),
-        "highest_degree": String(max_length=100),
-        "years_experience": Integer(maximum=80),
-        "consent_scheme_rules": Boolean(),
-        "consent_public_listing": Boolean(required=False),
-        "phone": String(max_length=30, required=False, nullable=True),
-    }
+
+class ApplicationBody(Schema):
+    full_name = Text(required=True)
+    date_of_birth = Date(required=True)
+    email = Email(
+        required=True, metadata={"description": "Ignored for an expert applying for themselves."}
+    )
+    organisation = Text(required=True)
+    organisation_type = Choice(OrganisationType, required=True)
+    province = Text(max_length=100, required=True)
+    sector = Text(max_length=100, required=True)
+    highest_degree = Text(max_length=100, required=True)
+    years_experience = Integer(maximum=80, required=True)
+    consent_scheme_rules = Boolean(required=True)
+    consent_public_listing = Boolean()
+    phone = Text(max_length=30, allow_none=True)
+
+
+def _field(spec, **kwargs):
+    """The API field of a transition input (registry.experts.transitions.INPUTS)."""
+    kwargs = documented(kwargs, description=str(spec.label))
+    if spec.kind == "date":
+        return Date(**kwargs)
+    return Text(max_length=spec.max_length, **kwargs)
+
+
+# The body is the transition table's: `reason` on top, every other input under "evidence".
+Evidence = Schema.from_dict(
+    {name: _field(spec) for name, spec in INPUTS.items() if spec.in_evidence},
+    name="Evidence",
 )
-TRANSITION = Object(
+TransitionBody = Schema.from_dict(
     {
-        "to": Choice(ExpertStatus),
-        "reason": String(
-            max_length=INPUTS["reason"].max_length, multiline=True, required=False, nullable=True
-        ),
-        "evidence": Object(
-            {
-                spec.name: Date(required=False)
-                if spec.kind == "date"
-                else String(max_length=spec.max_length, required=False)
-                for spec in INPUTS.values()
-                if spec.in_evidence
-            },
-            required=False,
-            nullable=True,
-            description="What the transition takes besides the reason (docs/lifecycle.md).",
-        ),
-    }
+        "to": Choice(ExpertStatus, required=True),
+        "reason": _field(INPUTS["reason"], multiline=True, allow_none=True),
+        "evidence": Nested(Evidence, allow_none=True),
+    },
+    name="TransitionBody",
 )
 
 
@@ -64,9 +75,12 @@ def _refused(exc):
 
 
 @bp.post("/experts")
-@api_login_required
-def apply():
-    data = parse_json(APPLICATION)
+@bp.response(201, ExpertSchema)
+@allowed(can_apply)
+@documents(409, 422)
+@bp.arguments(ApplicationBody)
+def apply(data):
+    """Apply: an expert for themself, or an officer for someone."""
     data["date_of_birth"] = data["date_of_birth"].isoformat()
     data["organisation_type"] = data["organisation_type"].value
     try:
@@ -74,27 +88,30 @@ def apply():
     except lifecycle.LifecycleError as exc:
         raise _refused(exc) from exc
     db.session.commit()
-    return jsonify(expert_json(result.expert)), 201
+    return result.expert
 
 
 @bp.post("/experts/<int:expert_id>/transitions")
-@api_login_required
-def transition(expert_id):
-    expert = get_or_404(Expert, expert_id)
-    data = parse_json(TRANSITION)
-    evidence = data.get("evidence") or {}
+@bp.response(200, ExpertAfterTransitionSchema)
+@allowed()
+@documents(403, 404, 409, 422)
+@loads("expert", visible_expert_or_404)
+@bp.arguments(TransitionBody)
+def transition(data, expert):
+    """Move an expert to another state.
+
+    The transitions and who may make them are those of the lifecycle; an expert the caller
+    may not see is 404, whatever the body asks."""
     try:
         result = lifecycle.transition(
             expert,
             data["to"],
             actor=api_user(),
             reason=data.get("reason"),
-            evidence=evidence or None,
+            evidence=data.get("evidence"),
         )
     except lifecycle.LifecycleError as exc:
         raise _refused(exc) from exc
     db.session.commit()
-    body = expert_json(result.expert)
-    if result.certificate is not None:
-        body["certificate"] = certificate_brief_json(result.certificate)
-    return jsonify(body)
+    issued = {"certificate": result.certificate} if result.certificate is not None else {}
+    return With(result.expert, **issued)

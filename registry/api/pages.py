@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from registry.api.schema import contains_markup
+from registry.api.input import contains_markup
 from registry.api.tokens import NAME_MAX_LENGTH, TokenError, create_token, revoke_token, tokens_of
 from registry.auth.models import ApiToken
 from registry.extensions import db

@@ -1,88 +1,115 @@
-"""The endpoints of SPEC §8 that stand on the foundation: health, me, experts, targets.
+"""The endpoints of SPEC §8 about the registry itself: health, me, experts, targets, and the
+OpenAPI document.
 
-Each view: read the input, load the objects, check access with registry/permissions.py,
-answer. The endpoints over the lifecycle, centres and certificates services join here as
-equally thin views when those services are merged.
+Each view: read the input (its schema), load the objects, check access with
+registry/permissions.py, answer (its schema).
 """
 
 import sqlalchemy as sa
 from flask import current_app, jsonify
-from flask_babel import get_locale
+from flask_smorest import current_api
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.api import bp
-from registry.api.auth import api_login_required, api_role_required, api_user
+from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.representations import (
-    expert_json,
-    expert_summary_json,
-    page_json,
-    target_json,
-    user_json,
+from registry.api.input import MAX_ID, Choice, Date, QueryInteger, Schema, Text
+from registry.api.output import (
+    ExpertPageSchema,
+    ExpertSchema,
+    HealthSchema,
+    MeSchema,
+    TargetSchema,
 )
-from registry.api.schema import Choice, Date, Integer, String, parse_query
-from registry.enums import ExpertStatus, Role
+from registry.clock import today
+from registry.enums import ExpertStatus
 from registry.experts.models import Expert
-from registry.extensions import db
-from registry.permissions import can_view_expert, experts_visible_to
-from registry.targets.counting import progress, today
+from registry.extensions import db, limiter
+from registry.permissions import can_list_experts, can_view_expert, experts_visible_to
+from registry.targets.counting import progress
 from registry.text import search_key
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
-EXPERTS_QUERY = {
-    "status": Choice(ExpertStatus, required=False, description="Only experts in this state."),
-    "province": String(
-        max_length=100, min_length=0, required=False, description="Exact province name."
-    ),
-    "q": String(
+
+class ExpertsQuery(Schema):
+    status = Choice(ExpertStatus, metadata={"description": "Only experts in this state."})
+    province = Text(max_length=100, min_length=0, metadata={"description": "Exact province."})
+    q = Text(
         max_length=100,
         min_length=0,
-        required=False,
-        description="Part of the name (accents and case ignored) or of the email.",
-    ),
-    "page": Integer(minimum=1, maximum=100_000, required=False, description="From 1."),
-}
-TARGETS_QUERY = {
-    "as_of": Date(
-        required=False,
-        description="Count as of this day (default today); a later day counts as of today.",
-    ),
-}
+        metadata={"description": "Part of the name (accents and case ignored) or of the email."},
+    )
+    page = QueryInteger(minimum=1, maximum=100_000, metadata={"description": "From 1."})
+
+
+class TargetsQuery(Schema):
+    as_of = Date(
+        metadata={
+            "description": "Count as of this day (default today); a later day counts as of today."
+        }
+    )
 
 
 def get_or_404(model, object_id):
+    """The object with this id, or a 404."""
     obj = db.session.get(model, object_id) if object_id <= MAX_ID else None
     if obj is None:
         raise ApiError(404)
     return obj
 
 
+def visible_expert_or_404(expert_id):
+    """The expert, if the caller may see them; else a 404 that names nobody."""
+    expert = get_or_404(Expert, expert_id)
+    if not can_view_expert(api_user(), expert):
+        raise ApiError(404)
+    return expert
+
+
 @bp.get("/health")
+@limiter.exempt
+@bp.response(200, HealthSchema)
+@bp.alt_response(503, schema=HealthSchema, description="The database does not answer.")
 def health():
+    """Is the registry up?
+
+    Checks the database with SELECT 1."""
     try:
         db.session.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.warning("Health check: the database does not answer.")
-        return jsonify(status="error", database="error"), 503
-    return jsonify(status="ok", database="ok")
+        return {"status": "error", "database": "error"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/openapi.json")
+@limiter.exempt
+def openapi():
+    """This document."""
+    return jsonify(current_api.spec.to_dict())
 
 
 @bp.get("/me")
-@api_login_required
+@bp.response(200, MeSchema)
+@allowed()
 def me():
-    return jsonify(user_json(api_user()))
+    """The token's user."""
+    return api_user()
 
 
 @bp.get("/experts")
-@api_role_required(Role.OFFICER, Role.AUDITOR, Role.CENTRE_STAFF)
-def experts():
-    args = parse_query(EXPERTS_QUERY)
-    query = (
-        sa.select(Expert).where(experts_visible_to(api_user())).order_by(Expert.name_key, Expert.id)
-    )
+@bp.response(200, ExpertPageSchema)
+@allowed(can_list_experts)
+@bp.arguments(ExpertsQuery, location="query", error_status_code=400)
+def experts(args):
+    """List experts.
+
+    Officers and auditors see every expert; centre staff the experts enrolled in a course
+    of their centre."""
+    query = sa.select(Expert).where(experts_visible_to(api_user()))
+    query = query.order_by(Expert.name_key, Expert.id)
     if "status" in args:
         query = query.where(Expert.status == args["status"])
     if args.get("province"):
@@ -94,22 +121,26 @@ def experts():
                 Expert.email.contains(args["q"].lower(), autoescape=True),
             )
         )
-    pagination = db.paginate(query, page=args.get("page", 1), per_page=PAGE_SIZE, error_out=False)
-    return jsonify(page_json(pagination, expert_summary_json))
+    return db.paginate(query, page=args.get("page", 1), per_page=PAGE_SIZE, error_out=False)
 
 
 @bp.get("/experts/<int:expert_id>")
-@api_login_required
-def expert(expert_id):
-    found = get_or_404(Expert, expert_id)
-    if not can_view_expert(api_user(), found):
-        raise ApiError(403)
-    return jsonify(expert_json(found))
+@bp.response(200, ExpertSchema)
+@allowed()
+@documents(404)
+@loads("expert", visible_expert_or_404)
+def expert(expert):
+    """One expert: profile, status and history.
+
+    For the expert themself, officers, auditors, and staff of a centre where the expert is
+    enrolled; 404 for anyone else."""
+    return expert
 
 
 @bp.get("/targets")
-def targets():
-    args = parse_query(TARGETS_QUERY)
+@bp.response(200, TargetSchema(many=True))
+@bp.arguments(TargetsQuery, location="query", error_status_code=400)
+def targets(args):
+    """Programme targets and progress."""
     as_of = min(args.get("as_of") or today(), today())  # nothing is known about later days
-    locale = str(get_locale())
-    return jsonify([target_json(row, locale) for row in progress(as_of)])
+    return progress(as_of)

@@ -63,7 +63,8 @@ API_TABLE = [
     ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200], None),
     ("GET", "/api/v1/targets", [200, 200, 200, 200, 200, 200], None),
     ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200], None),
-    ("GET", "/api/v1/experts", [401, 403, 200, 200, 200, 403], None),
+    # Centre staff see people only on their rosters, not through the registry (issue 15).
+    ("GET", "/api/v1/experts", [401, 403, 403, 200, 200, 403], None),
     # Centre staff see a person only on their roster, never the whole record (issue 15).
     ("GET", "/api/v1/experts/{own_expert}", [401, 200, 404, 200, 200, 404], None),
     ("GET", "/api/v1/experts/{other_expert}", [401, 404, 404, 200, 200, 404], None),

@@ -1,6 +1,6 @@
 """Mail: messages written with the change that causes them, sent over real SMTP on loopback."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -230,3 +230,22 @@ def test_a_person_turns_reminders_off_on_their_account_page(app, client, login_a
     client.post("/account/mail", data={"reminders": "y"})
     with app.app_context():
         assert db.session.get(User, account.id).reminders_off is False
+
+
+def test_officers_get_one_weekly_digest_of_the_queues(ctx):
+    from registry.mail.notifications import queue_weekly_digest
+
+    walk = Walk()
+    walk.trained()  # one candidate waits for a certification decision
+    UserFactory(role=Role.OFFICER, active=False)
+    db.session.commit()
+    monday = date(2026, 11, 30)
+    assert queue_weekly_digest(monday) == 1  # the one active officer
+    assert queue_weekly_digest(monday + timedelta(days=2)) == 0  # once a week
+    message = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "queue_digest")
+    )
+    assert message.to_address == walk.officer.email
+    assert "Công việc đang chờ" in message.subject
+    assert "Đã đào tạo, chờ quyết định chứng nhận: 1" in message.body_text
+    assert queue_weekly_digest(monday + timedelta(days=7)) == 1  # the next week's

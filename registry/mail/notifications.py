@@ -140,3 +140,25 @@ def queue_review_reminders(on):
             )
             queued += message is not None
     return queued
+
+
+def queue_weekly_digest(on):
+    """Each officer's weekly digest: how many items wait in each work queue (once a week)."""
+    from registry.directorate.queues import QUEUES, counts
+
+    year, week, _day = on.isocalendar()
+    waiting = [(QUEUES[name], count) for name, count in counts(db.session, on).items() if count]
+    officers = db.session.scalars(
+        sa.select(User).where(User.role == Role.OFFICER, User.active.is_(True))
+    ).all()
+    queued = 0
+    for officer in officers:
+        message = queue_message(
+            f"queue_digest:{year}-W{week:02d}:user:{officer.id}",
+            "queue_digest",
+            to_address=officer.email,
+            recipient=officer,
+            waiting=waiting,
+        )
+        queued += message is not None
+    return queued

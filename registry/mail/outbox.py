@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from registry.audit.service import record_event
+from registry.certificates.rendering import public_base_url
 from registry.database import utcnow
 from registry.enums import MessageStatus
 from registry.extensions import db
@@ -47,7 +48,7 @@ def render(kind, locale, **context):
     The HTML part is the same paragraphs in templates/mail/_layout.html, links clickable.
     """
     env = current_app.jinja_env
-    context = {**context, "public_url": current_app.config["REGISTRY_PUBLIC_URL"].rstrip("/")}
+    context = {**context, "public_url": public_base_url()}
     with force_locale(locale):
         rendered = env.get_template(f"mail/{locale}/{kind}.txt").render(**context)
         subject, _, body = rendered.strip().partition("\n")

@@ -13,13 +13,18 @@ from registry.audit.checkpoint import take_checkpoint
 from registry.certificates.batch import available_cpus
 from registry.certificates.jobs import BatchJobError, open_job_ids, run_job
 from registry.certificates.verification import purge_check_addresses
+from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import ExpertStatus
-from registry.experts.lifecycle import LifecycleError, local_day, transition
+from registry.experts.lifecycle import LifecycleError, transition
 from registry.experts.models import Expert
 from registry.experts.renewal import lapsed_expert_ids
 from registry.extensions import db
-from registry.mail.notifications import queue_expiry_reminders, queue_review_reminders
+from registry.mail.notifications import (
+    queue_expiry_reminders,
+    queue_review_reminders,
+    queue_weekly_digest,
+)
 from registry.mail.outbox import send_due
 from registry.tasks import huey, periodic_task, task
 
@@ -94,6 +99,14 @@ def daily_reminders():
     queued = queue_expiry_reminders(on) + queue_review_reminders(on)
     db.session.commit()
     log.info("queued %s reminder(s)", queued)
+
+
+@periodic_task(crontab(minute="0", hour="1", day_of_week="1"))
+def weekly_queue_digest():
+    """Each Monday at 08:00 in Viet Nam: every officer's digest of the work queues."""
+    queued = queue_weekly_digest(local_day(utcnow()))
+    db.session.commit()
+    log.info("queued %s weekly digest(s)", queued)
 
 
 @periodic_task(crontab(minute="30", hour="17"))

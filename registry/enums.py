@@ -63,6 +63,19 @@ class CertificateStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+class PublicReason(StrEnum):
+    """Why a certificate is suspended or withdrawn, as anyone verifying it may read: a short
+    controlled list, never the officer's own words (those stay in the file)."""
+
+    UNDER_REVIEW_AFTER_COMPLAINT = "under_review_after_complaint"
+    REQUIREMENTS_NO_LONGER_MET = "requirements_no_longer_met"
+    AT_HOLDERS_REQUEST = "at_holders_request"
+    MISUSE_OF_CERTIFICATE = "misuse_of_certificate"
+    # ISO/IEC 17024 requires certified persons to keep a code of conduct: a breach of it is
+    # a ground of its own, distinct from misusing the certificate or no longer qualifying.
+    CODE_OF_CONDUCT_BREACH = "code_of_conduct_breach"
+
+
 class CourseLevel(StrEnum):
     BASIC = "basic"
     INTERMEDIATE = "intermediate"

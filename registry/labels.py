@@ -7,6 +7,7 @@ from registry.enums import (
     CertificateStatus,
     ExpertStatus,
     OrganisationType,
+    PublicReason,
     RequestStatus,
 )
 
@@ -51,10 +52,21 @@ REQUEST_STATUS_LABELS = {
     RequestStatus.REFUSED: _l("Refused"),
 }
 
+# The interface's words for the public reasons; the certificate's own pair (Vietnamese and
+# English, whatever the browser's language) is registry/certificates/wording.py REASONS.
+PUBLIC_REASON_LABELS = {
+    PublicReason.UNDER_REVIEW_AFTER_COMPLAINT: _l("Under review after a complaint"),
+    PublicReason.REQUIREMENTS_NO_LONGER_MET: _l("Certification requirements no longer met"),
+    PublicReason.AT_HOLDERS_REQUEST: _l("At the holder's request"),
+    PublicReason.MISUSE_OF_CERTIFICATE: _l("Misuse of the certificate"),
+    PublicReason.CODE_OF_CONDUCT_BREACH: _l("Breach of the code of conduct"),
+}
+
 ALL_LABELS = {
     "status_labels": STATUS_LABELS,
     "organisation_type_labels": ORGANISATION_TYPE_LABELS,
     "level_labels": LEVEL_LABELS,
     "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
     "request_status_labels": REQUEST_STATUS_LABELS,
+    "public_reason_labels": PUBLIC_REASON_LABELS,
 }

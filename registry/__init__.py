@@ -59,6 +59,7 @@ def _register_blueprints(app):
     from registry.audit.routes import bp as audit_bp
     from registry.audit.sampling_routes import bp as sampling_bp
     from registry.auth.routes import bp as auth_bp
+    from registry.cases.routes import bp as cases_bp
     from registry.centres.routes import bp as centres_bp
     from registry.directorate.routes import bp as directorate_bp
     from registry.exams.routes import bp as exams_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app):
         reports_bp,
         audit_bp,
         sampling_bp,
+        cases_bp,
     ):
         app.register_blueprint(bp)
 

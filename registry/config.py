@@ -53,6 +53,11 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
         "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),
+        # Cases (registry/cases): days to appeal a decision, to acknowledge a case once
+        # received, and to decide it once acknowledged.
+        "REGISTRY_APPEAL_PERIOD_DAYS": _int("REGISTRY_APPEAL_PERIOD_DAYS", 30),
+        "REGISTRY_CASE_ACKNOWLEDGE_DAYS": _int("REGISTRY_CASE_ACKNOWLEDGE_DAYS", 5),
+        "REGISTRY_CASE_DECISION_DAYS": _int("REGISTRY_CASE_DECISION_DAYS", 60),
         "REGISTRY_LOGIN_MAX_FAILURES": _int("REGISTRY_LOGIN_MAX_FAILURES", 5),
         "REGISTRY_LOGIN_LOCKOUT_MINUTES": _int("REGISTRY_LOGIN_LOCKOUT_MINUTES", 15),
         "REGISTRY_ISSUING_BODY": os.environ.get(

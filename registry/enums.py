@@ -110,3 +110,30 @@ class BatchJobStatus(StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
+
+
+class CaseKind(StrEnum):
+    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8)."""
+
+    APPEAL = "appeal"
+
+
+class CaseStatus(StrEnum):
+    """The life of a case: received → acknowledged → assigned → decided → closed."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+# A case waiting for the directorate: its deadline (Case.due_on) can be missed.
+OPEN_CASE_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.ASSIGNED)
+
+
+class CaseOutcome(StrEnum):
+    """An appeal upheld (the decision is set aside) or dismissed (it stands)."""
+
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"

@@ -3,6 +3,9 @@
 from flask_babel import lazy_gettext as _l
 
 from registry.enums import (
+    CaseKind,
+    CaseOutcome,
+    CaseStatus,
     CertificateLevel,
     CertificateStatus,
     ExpertStatus,
@@ -62,6 +65,21 @@ PUBLIC_REASON_LABELS = {
     PublicReason.CODE_OF_CONDUCT_BREACH: _l("Breach of the code of conduct"),
 }
 
+CASE_KIND_LABELS = {CaseKind.APPEAL: _l("Appeal")}
+
+CASE_STATUS_LABELS = {
+    CaseStatus.RECEIVED: _l("Received"),
+    CaseStatus.ACKNOWLEDGED: _l("Acknowledged"),
+    CaseStatus.ASSIGNED: _l("Assigned"),
+    CaseStatus.DECIDED: _l("Decided"),
+    CaseStatus.CLOSED: _l("Closed"),
+}
+
+CASE_OUTCOME_LABELS = {
+    CaseOutcome.UPHELD: _l("Upheld (the decision is set aside)"),
+    CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
+}
+
 ALL_LABELS = {
     "status_labels": STATUS_LABELS,
     "organisation_type_labels": ORGANISATION_TYPE_LABELS,
@@ -69,4 +87,7 @@ ALL_LABELS = {
     "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
     "request_status_labels": REQUEST_STATUS_LABELS,
     "public_reason_labels": PUBLIC_REASON_LABELS,
+    "case_kind_labels": CASE_KIND_LABELS,
+    "case_status_labels": CASE_STATUS_LABELS,
+    "case_outcome_labels": CASE_OUTCOME_LABELS,
 }

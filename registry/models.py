@@ -2,6 +2,7 @@
 
 from registry.audit.models import AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, User
+from registry.cases.models import Case, CaseDocument
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.exams.models import ExamResult, ExamSession
@@ -21,6 +22,8 @@ __all__ = [
     "AuditFinding",
     "AuditSample",
     "BatchJob",
+    "Case",
+    "CaseDocument",
     "Certificate",
     "CertificateCounter",
     "Course",

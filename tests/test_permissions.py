@@ -22,6 +22,7 @@ from tests.factories import (
     EnrolmentFactory,
     ExamSessionFactory,
     ExpertFactory,
+    StatusChangeFactory,
     UserFactory,
 )
 
@@ -104,6 +105,11 @@ TABLE = {
     "/certificates/{number}.pdf": [L, 404, 404, 200, 200, 404],
     "/directorate/certificates": [L, 403, 403, 200, 200, 403],
     "/directorate/certificates/jobs/{job_id}": [L, 403, 403, 200, 200, 403],
+    # cases: the appellant (not these users), officers and auditors; appealing is from /me
+    "/me/appeals/{ref}": [L, 404, 404, 404, 404, 404],
+    "/cases/{case_id}": [L, 404, 404, 200, 200, 404],
+    "/cases/{case_id}/documents/{document_id}": [L, 404, 404, 404, 404, 404],  # none attached
+    "/audit/cases": [L, 403, 403, 200, 200, 403],
 }
 
 
@@ -136,6 +142,28 @@ def _sampled_certificate():
     return sample.id, certificate.id
 
 
+def _appeal():
+    """An appeal against a suspension; returns (case id, the decision's reference)."""
+    from registry.cases.models import Case
+    from registry.enums import CaseKind
+
+    change = StatusChangeFactory(
+        from_status=ExpertStatus.CERTIFIED,
+        to_status=ExpertStatus.SUSPENDED,
+        actor=UserFactory(role="officer"),
+    )
+    case = Case(
+        kind=CaseKind.APPEAL,
+        expert_id=change.expert_id,
+        status_change_id=change.id,
+        grounds="Căn cứ",
+        due_on=date(2026, 12, 1),
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case.id, f"change-{change.id}"
+
+
 def _objects(app):
     with app.app_context():
         own, other = CentreFactory(), CentreFactory()
@@ -160,6 +188,8 @@ def _objects(app):
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code
         ids["job_id"] = create_job().id
+        ids["case_id"], ids["ref"] = _appeal()
+        ids["document_id"] = 1
         db.session.commit()
         db.session.remove()
     return ids

@@ -5,8 +5,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from registry.cases.models import Case
 from registry.certificates.models import Certificate
-from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus, RequestStatus
+from registry.enums import (
+    CERTIFIED_LEVELS,
+    CaseStatus,
+    CertificateStatus,
+    ExpertStatus,
+    RequestStatus,
+)
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
 
@@ -22,6 +29,7 @@ QUEUES = {
     "renewals": _l("Renewals due and expired certificates"),
     "cpd": _l("CPD hours to confirm"),
     "name_changes": _l("Name corrections"),
+    "appeals": _l("Appeals to acknowledge, assign, decide or close"),
 }
 
 
@@ -72,6 +80,10 @@ def queue_query(name, on):
         "renewals": lambda: _renewals(on),
         "cpd": lambda: _pending(CpdRecord),
         "name_changes": lambda: _pending(NameChangeRequest),
+        # Every case not closed: the ones past their due day first (flagged on the page).
+        "appeals": lambda: (
+            sa.select(Case).where(Case.status != CaseStatus.CLOSED).order_by(Case.due_on, Case.id)
+        ),
     }[name]()
 
 

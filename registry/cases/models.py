@@ -1,0 +1,97 @@
+"""Cases: an appeal against a decision, handled on record by someone not involved in it."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.database import UTCDateTime, enum_column_type, utcnow
+from registry.enums import CaseKind, CaseOutcome, CaseStatus
+from registry.extensions import db
+
+
+class Case(db.Model):
+    """One case. Its steps are the audit events `case.*` (object_type "case")."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # An appeal is against exactly one decision: a status change or a refused request.
+        sa.CheckConstraint(
+            "kind <> 'appeal' OR (expert_id IS NOT NULL AND "
+            "(status_change_id IS NULL) <> (accreditation_request_id IS NULL))",
+            name="appeal_names_one_decision",
+        ),
+        sa.CheckConstraint(
+            "status = 'received' OR acknowledged_at IS NOT NULL", name="acknowledged_after_receipt"
+        ),
+        sa.CheckConstraint(
+            "status NOT IN ('assigned', 'decided', 'closed') OR handler_id IS NOT NULL",
+            name="handled_once_assigned",
+        ),
+        sa.CheckConstraint(
+            "(status IN ('decided', 'closed')) = (outcome IS NOT NULL AND decided_at IS NOT NULL)",
+            name="outcome_when_decided",
+        ),
+        sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_set"),
+        # A decision is appealed once.
+        sa.UniqueConstraint("status_change_id"),
+        sa.UniqueConstraint("accreditation_request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CaseKind] = mapped_column(enum_column_type(CaseKind, "kind"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column_type(CaseStatus, "status"), default=CaseStatus.RECEIVED, index=True
+    )
+    expert_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    status_change_id: Mapped[int | None] = mapped_column(sa.ForeignKey("status_changes.id"))
+    accreditation_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("accreditation_requests.id")
+    )
+    grounds: Mapped[str] = mapped_column(sa.Text)
+    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day by which the next step is due: acknowledgement, then the decision.
+    due_on: Mapped[date] = mapped_column(index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[CaseOutcome | None] = mapped_column(enum_column_type(CaseOutcome, "outcome"))
+    outcome_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The transition an upheld appeal led to, taken through the transition table.
+    resulting_change_id: Mapped[int | None] = mapped_column(sa.ForeignKey("status_changes.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    expert = relationship("Expert")
+    status_change = relationship("StatusChange", foreign_keys=[status_change_id])
+    accreditation_request = relationship("AccreditationRequest")
+    resulting_change = relationship("StatusChange", foreign_keys=[resulting_change_id])
+    filed_by = relationship("User", foreign_keys=[filed_by_id])
+    handler = relationship("User", foreign_keys=[handler_id])
+    documents = relationship("CaseDocument", order_by="CaseDocument.id", viewonly=True)
+
+    @property
+    def decided_by_id(self):
+        """Who took the decision appealed: they may not handle the appeal."""
+        if self.status_change is not None:
+            return self.status_change.actor_id
+        if self.accreditation_request is not None:
+            return self.accreditation_request.decided_by_id
+        return None
+
+    def __repr__(self):
+        return f"<Case {self.id} {self.kind} {self.status}>"
+
+
+class CaseDocument(db.Model):
+    """A document attached to a case by the person who filed it."""
+
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    path: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -75,6 +75,9 @@ def load_config(instance_path, overrides=None):
         ),
         # Rate limits (docs/api.md): sign-in per client address and per email tried; the API
         # per token, or per address without one.
+        "REGISTRY_COMPLAINT_RATE_LIMIT": os.environ.get(
+            "REGISTRY_COMPLAINT_RATE_LIMIT", "5 per hour;20 per day"
+        ),
         "REGISTRY_LOGIN_RATE_LIMIT": os.environ.get(
             "REGISTRY_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
         ),

@@ -113,9 +113,19 @@ class BatchJobStatus(StrEnum):
 
 
 class CaseKind(StrEnum):
-    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8)."""
+    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8), or
+    a complaint about a certified person, a training centre or the directorate (9.9)."""
 
     APPEAL = "appeal"
+    COMPLAINT = "complaint"
+
+
+class ComplaintSubject(StrEnum):
+    """Whom a complaint is about."""
+
+    EXPERT = "expert"
+    CENTRE = "centre"
+    DIRECTORATE = "directorate"
 
 
 class CaseStatus(StrEnum):

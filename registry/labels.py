@@ -8,6 +8,7 @@ from registry.enums import (
     CaseStatus,
     CertificateLevel,
     CertificateStatus,
+    ComplaintSubject,
     ExpertStatus,
     OrganisationType,
     PublicReason,
@@ -65,7 +66,13 @@ PUBLIC_REASON_LABELS = {
     PublicReason.CODE_OF_CONDUCT_BREACH: _l("Breach of the code of conduct"),
 }
 
-CASE_KIND_LABELS = {CaseKind.APPEAL: _l("Appeal")}
+CASE_KIND_LABELS = {CaseKind.APPEAL: _l("Appeal"), CaseKind.COMPLAINT: _l("Complaint")}
+
+COMPLAINT_SUBJECT_LABELS = {
+    ComplaintSubject.EXPERT: _l("A certified expert"),
+    ComplaintSubject.CENTRE: _l("A training centre"),
+    ComplaintSubject.DIRECTORATE: _l("The directorate's handling of a matter"),
+}
 
 CASE_STATUS_LABELS = {
     CaseStatus.RECEIVED: _l("Received"),
@@ -90,4 +97,5 @@ ALL_LABELS = {
     "case_kind_labels": CASE_KIND_LABELS,
     "case_status_labels": CASE_STATUS_LABELS,
     "case_outcome_labels": CASE_OUTCOME_LABELS,
+    "complaint_subject_labels": COMPLAINT_SUBJECT_LABELS,
 }

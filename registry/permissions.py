@@ -218,13 +218,17 @@ def can_handle_case(user, case):
 
 
 def can_view_case(user, case):
-    """The person who filed it (and the expert it is about), officers and auditors."""
+    """The person who filed it (and the expert who appealed), officers and auditors. The
+    expert a complaint is about is told its outcome by mail, not shown the file."""
     if has_role(user, Role.OFFICER, Role.AUDITOR):
         return True
     if not (user and user.is_authenticated):
         return False
-    return case.filed_by_id == user.id or (
-        case.expert is not None
+    if case.filed_by_id is not None and case.filed_by_id == user.id:
+        return True
+    return (
+        case.kind == "appeal"
+        and case.expert is not None
         and case.expert.user_id is not None
         and case.expert.user_id == user.id
     )

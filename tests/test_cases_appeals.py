@@ -151,11 +151,11 @@ def test_the_scenario_suspended_appealed_reinstated_through_the_table(app, clien
         assert rule == "reinstate"
     # Every step told the person, once.
     assert [n.kind for n in sent] == [
-        "case_received",
-        "case_acknowledged",
-        "case_assigned",
-        "case_decided",
-        "case_closed",
+        "appeal_received",
+        "appeal_acknowledged",
+        "appeal_assigned",
+        "appeal_decided",
+        "appeal_closed",
     ]
     assert {n.to_address for n in sent} == {ids["expert_email"]}
     assert len({n.key for n in sent}) == 5
@@ -276,7 +276,7 @@ def test_a_dismissed_appeal_leaves_the_decision_standing(ctx, sent):
     expert, case = _to_assigned(walk, handler)
     appeals.decide(case, "dismissed", actor=handler, reasons="Khiếu nại có căn cứ.")
     assert expert.status == S.SUSPENDED and case.resulting_change_id is None
-    assert sent[-1].kind == "case_decided" and sent[-1].context["outcome"] == "dismissed"
+    assert sent[-1].kind == "appeal_decided" and sent[-1].context["outcome"] == "dismissed"
 
 
 def test_an_upheld_appeal_against_a_withdrawal_finds_no_way_back_in_the_table(ctx, sent):

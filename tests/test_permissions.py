@@ -110,6 +110,8 @@ TABLE = {
     "/cases/{case_id}": [L, 404, 404, 200, 200, 404],
     "/cases/{case_id}/documents/{document_id}": [L, 404, 404, 404, 404, 404],  # none attached
     "/audit/cases": [L, 403, 403, 200, 200, 403],
+    "/complaints/new": [200, 200, 200, 200, 200, 200],
+    "/complaints/confirm/{token}": [200, 200, 200, 200, 200, 200],  # a page with a button
 }
 
 
@@ -190,6 +192,7 @@ def _objects(app):
         ids["job_id"] = create_job().id
         ids["case_id"], ids["ref"] = _appeal()
         ids["document_id"] = 1
+        ids["token"] = "not-a-real-token"
         db.session.commit()
         db.session.remove()
     return ids

@@ -1,4 +1,4 @@
-"""Cases: appeals against decisions, their documents.
+"""Cases: appeals against decisions and complaints, their documents.
 
 Revision ID: 20261129_0902
 Revises: 20261129_0901
@@ -22,7 +22,7 @@ def upgrade():
     op.create_table(
         "cases",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", _enum("kind", "appeal"), nullable=False),
+        sa.Column("kind", _enum("kind", "appeal", "complaint"), nullable=False),
         sa.Column(
             "status",
             _enum("status", "received", "acknowledged", "assigned", "decided", "closed"),
@@ -31,6 +31,12 @@ def upgrade():
         sa.Column("expert_id", sa.Integer(), nullable=True),
         sa.Column("status_change_id", sa.Integer(), nullable=True),
         sa.Column("accreditation_request_id", sa.Integer(), nullable=True),
+        sa.Column("subject", _enum("subject", "expert", "centre", "directorate"), nullable=True),
+        sa.Column("centre_id", sa.Integer(), nullable=True),
+        sa.Column("contact_name", sa.String(length=200), nullable=True),
+        sa.Column("contact_email", sa.String(length=254), nullable=True),
+        sa.Column("confirmation_nonce", sa.String(length=32), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("grounds", sa.Text(), nullable=False),
         sa.Column("filed_by_id", sa.Integer(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -47,6 +53,16 @@ def upgrade():
             "kind <> 'appeal' OR (expert_id IS NOT NULL AND "
             "(status_change_id IS NULL) <> (accreditation_request_id IS NULL))",
             name=op.f("ck_cases_appeal_names_one_decision"),
+        ),
+        sa.CheckConstraint(
+            "kind <> 'complaint' OR (contact_email IS NOT NULL AND subject IS NOT NULL "
+            "AND (subject <> 'expert' OR expert_id IS NOT NULL) "
+            "AND (subject <> 'centre' OR centre_id IS NOT NULL))",
+            name=op.f("ck_cases_complaint_names_its_subject"),
+        ),
+        sa.CheckConstraint(
+            "status = 'received' OR confirmed_at IS NOT NULL",
+            name=op.f("ck_cases_confirmed_before_acknowledged"),
         ),
         sa.CheckConstraint(
             "status = 'received' OR acknowledged_at IS NOT NULL",
@@ -67,6 +83,9 @@ def upgrade():
             ["accreditation_request_id"],
             ["accreditation_requests.id"],
             name=op.f("fk_cases_accreditation_request_id_accreditation_requests"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["centre_id"], ["training_centres.id"], name=op.f("fk_cases_centre_id_training_centres")
         ),
         sa.ForeignKeyConstraint(
             ["expert_id"], ["experts.id"], name=op.f("fk_cases_expert_id_experts")

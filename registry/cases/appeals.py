@@ -147,6 +147,7 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
         grounds=grounds,
         filed_by_id=actor.id,
         received_at=now,
+        confirmed_at=now,  # filed from the person's own account
         due_on=today + _days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
     setattr(case, _decision_column(decision).key, decision.id)
@@ -188,6 +189,10 @@ def _decision_column(decision):
 def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
     """received → acknowledged: the person is told by when the decision is due."""
     _may_handle(case, actor)
+    if case.confirmed_at is None:
+        raise CaseError(
+            _l("Case #%(id)s waits for its contact address to be confirmed.", id=case.id)
+        )
     now = utcnow()
     due_on = local_day(now) + _days("REGISTRY_CASE_DECISION_DAYS")
     _move(

@@ -2,12 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.cases.appeals import MAX_GROUNDS
 from registry.enums import CaseOutcome
-from registry.labels import CASE_OUTCOME_LABELS
+from registry.labels import CASE_OUTCOME_LABELS, COMPLAINT_SUBJECT_LABELS
 
 
 class AppealForm(FlaskForm):
@@ -38,3 +46,26 @@ class CaseDecisionForm(CaseStepForm):
         choices=[SelectChoice(o.value, CASE_OUTCOME_LABELS[o]) for o in CaseOutcome],
     )
     reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=MAX_GROUNDS)])
+
+
+class ComplaintForm(FlaskForm):
+    subject = SelectField(
+        _l("Whom is the complaint about?"),
+        choices=[SelectChoice(s.value, label) for s, label in COMPLAINT_SUBJECT_LABELS.items()],
+    )
+    reference = StringField(
+        _l("Certificate number of the expert, or code of the training centre"),
+        validators=[Optional(), Length(max=40)],
+    )
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    contact_email = EmailField(
+        _l("Your email address (we send a link to confirm it)"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+    grounds = TextAreaField(
+        _l("What happened?"), validators=[DataRequired(), Length(max=MAX_GROUNDS)]
+    )
+
+
+class ConfirmComplaintForm(FlaskForm):
+    """Confirming takes a POST: a mail scanner following the link confirms nothing."""

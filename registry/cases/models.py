@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import UTCDateTime, enum_column_type, utcnow
-from registry.enums import CaseKind, CaseOutcome, CaseStatus
+from registry.enums import CaseKind, CaseOutcome, CaseStatus, ComplaintSubject
 from registry.extensions import db
 
 
@@ -20,6 +20,17 @@ class Case(db.Model):
             "kind <> 'appeal' OR (expert_id IS NOT NULL AND "
             "(status_change_id IS NULL) <> (accreditation_request_id IS NULL))",
             name="appeal_names_one_decision",
+        ),
+        # A complaint names whom it is about and an address to answer.
+        sa.CheckConstraint(
+            "kind <> 'complaint' OR (contact_email IS NOT NULL AND subject IS NOT NULL "
+            "AND (subject <> 'expert' OR expert_id IS NOT NULL) "
+            "AND (subject <> 'centre' OR centre_id IS NOT NULL))",
+            name="complaint_names_its_subject",
+        ),
+        # Nothing is acknowledged before its address is confirmed.
+        sa.CheckConstraint(
+            "status = 'received' OR confirmed_at IS NOT NULL", name="confirmed_before_acknowledged"
         ),
         sa.CheckConstraint(
             "status = 'received' OR acknowledged_at IS NOT NULL", name="acknowledged_after_receipt"
@@ -48,6 +59,16 @@ class Case(db.Model):
     accreditation_request_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("accreditation_requests.id")
     )
+    subject: Mapped[ComplaintSubject | None] = mapped_column(
+        enum_column_type(ComplaintSubject, "subject")
+    )
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_centres.id"))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # A complaint's address is confirmed by a signed link carrying this nonce, which the
+    # confirmation clears: the link works once.
+    confirmation_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     grounds: Mapped[str] = mapped_column(sa.Text)
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -64,6 +85,7 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     expert = relationship("Expert")
+    centre = relationship("TrainingCentre")
     status_change = relationship("StatusChange", foreign_keys=[status_change_id])
     accreditation_request = relationship("AccreditationRequest")
     resulting_change = relationship("StatusChange", foreign_keys=[resulting_change_id])

@@ -8,6 +8,8 @@ are templates/mail/<locale>/<kind>.txt, first line the subject.
 
 from dataclasses import dataclass, field
 
+from registry.enums import CaseKind
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -19,17 +21,20 @@ class Notice:
 
 
 def notice_for(case, step):
-    """The Notice of `step` ("received", "acknowledged", ...) to the person who appealed."""
-    expert = case.expert
+    """The Notice of `step` ("received", "acknowledged", ...) to the person who filed the
+    case: the expert who appealed, or the complainant at their confirmed address."""
+    if case.kind == CaseKind.APPEAL:
+        name, address, account = case.expert.full_name, case.expert.email, case.expert.user
+    else:
+        name, address, account = case.contact_name, case.contact_email, case.filed_by
     return Notice(
-        kind=f"case_{step}",
+        kind=f"{case.kind.value}_{step}",
         key=f"case-{case.id}-{step}",
-        to_address=expert.email,
-        recipient=expert.user,
+        to_address=address,
+        recipient=account,
         context={
             "case_id": case.id,
-            "case_kind": case.kind.value,
-            "full_name": expert.full_name,
+            "full_name": name,
             "due_on": case.due_on,
             "outcome": case.outcome.value if case.outcome else None,
             "outcome_reasons": case.outcome_reasons,
@@ -38,10 +43,41 @@ def notice_for(case, step):
     )
 
 
+def confirmation_notice(case, link):
+    """The mail asking a complainant to confirm their address by following `link`."""
+    return Notice(
+        kind="complaint_confirm",
+        key=f"case-{case.id}-confirm",
+        to_address=case.contact_email,
+        recipient=case.filed_by,
+        context={"case_id": case.id, "full_name": case.contact_name, "link": link},
+    )
+
+
+def subject_notice(case):
+    """What the expert complained about is told once the complaint is decided: that there
+    was a complaint, its outcome, and that the rules let them answer and appeal."""
+    expert = case.expert
+    return Notice(
+        kind="complaint_about_you",
+        key=f"case-{case.id}-subject",
+        to_address=expert.email,
+        recipient=expert.user,
+        context={
+            "case_id": case.id,
+            "full_name": expert.full_name,
+            "outcome": case.outcome.value if case.outcome else None,
+        },
+    )
+
+
 def tell(case, step):
-    """Queue the notice of `step`; returns the Notice."""
+    """Queue the notice of `step` to whoever filed the case (and, for a decided complaint
+    about an expert, the notice to that expert); returns the Notice to the filer."""
     notice = notice_for(case, step)
     send(notice)
+    if step == "decided" and case.kind == CaseKind.COMPLAINT and case.expert is not None:
+        send(subject_notice(case))
     return notice
 
 

@@ -3,14 +3,31 @@
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from registry.audit.models import AuditEvent
 from registry.auth.models import User
-from registry.cases import appeals
-from registry.cases.forms import AppealForm, AssignForm, CaseDecisionForm, CaseStepForm
+from registry.cases import appeals, complaints
+from registry.cases.forms import (
+    AppealForm,
+    AssignForm,
+    CaseDecisionForm,
+    CaseStepForm,
+    ComplaintForm,
+    ConfirmComplaintForm,
+)
 from registry.cases.models import Case, CaseDocument
 from registry.clock import local_day
 from registry.database import utcnow
@@ -18,7 +35,7 @@ from registry.enums import CaseStatus, Role
 from registry.experts.lifecycle import LifecycleError
 from registry.experts.models import Expert
 from registry.experts.uploads import MIMETYPES, UploadRefused, evidence_path
-from registry.extensions import db
+from registry.extensions import db, limiter
 from registry.permissions import (
     can_appeal,
     can_handle_case,
@@ -241,7 +258,11 @@ def document(case_id, document_id):
 def index():
     """Every case, open ones first by due day; overdue ones flagged (read-only)."""
     page = request.args.get("page", 1, type=int)
-    query = sa.select(Case).order_by((Case.status == CaseStatus.CLOSED), Case.due_on, Case.id)
+    query = (
+        sa.select(Case)
+        .where(Case.confirmed_at.is_not(None))
+        .order_by((Case.status == CaseStatus.CLOSED), Case.due_on, Case.id)
+    )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     on = local_day(utcnow())
     return render_template(
@@ -249,3 +270,58 @@ def index():
         pagination=pagination,
         rows=[(c, appeals.is_overdue(c, on)) for c in pagination.items],
     )
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["REGISTRY_COMPLAINT_RATE_LIMIT"],
+    methods=["POST"],
+)
+def complain():
+    """The public complaint form: anyone, signed in or not; the address is confirmed by mail."""
+    form = ComplaintForm()
+    if not form.is_submitted() and current_user.is_authenticated:
+        form.contact_name.data, form.contact_email.data = current_user.full_name, current_user.email
+    status = 200
+    if form.validate_on_submit():
+        actor = current_user if current_user.is_authenticated else None
+        try:
+            complaints.file_complaint(
+                subject=form.subject.data,
+                reference=form.reference.data,
+                contact_name=form.contact_name.data,
+                contact_email=form.contact_email.data,
+                grounds=form.grounds.data,
+                actor=actor,
+            )
+        except appeals.CaseError as exc:
+            status = _refused(exc)
+        else:
+            db.session.commit()
+            return render_template("cases/complaint_sent.html", email=form.contact_email.data)
+    elif form.is_submitted():
+        status = 422
+    return render_template("cases/complaint.html", form=form), status
+
+
+@bp.route("/complaints/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRY_COMPLAINT_RATE_LIMIT"], methods=["POST"])
+def confirm_complaint(token):
+    form = ConfirmComplaintForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            case = complaints.confirm(token)
+        except appeals.CaseError as exc:
+            status = _refused(exc)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Your complaint #%(id)s is confirmed; you are told of each step by mail.",
+                    id=case.id,
+                ),
+                "success",
+            )
+            return redirect(url_for("public.home"))
+    return render_template("cases/complaint_confirm.html", form=form), status

@@ -29,7 +29,7 @@ QUEUES = {
     "renewals": _l("Renewals due and expired certificates"),
     "cpd": _l("CPD hours to confirm"),
     "name_changes": _l("Name corrections"),
-    "appeals": _l("Appeals to acknowledge, assign, decide or close"),
+    "appeals": _l("Appeals and complaints to acknowledge, assign, decide or close"),
 }
 
 
@@ -82,7 +82,9 @@ def queue_query(name, on):
         "name_changes": lambda: _pending(NameChangeRequest),
         # Every case not closed: the ones past their due day first (flagged on the page).
         "appeals": lambda: (
-            sa.select(Case).where(Case.status != CaseStatus.CLOSED).order_by(Case.due_on, Case.id)
+            sa.select(Case)
+            .where(Case.status != CaseStatus.CLOSED, Case.confirmed_at.is_not(None))
+            .order_by(Case.due_on, Case.id)
         ),
     }[name]()
 

@@ -66,6 +66,7 @@ def _register_blueprints(app):
     from registry.experts.routes import bp as experts_bp
     from registry.public.routes import bp as public_bp
     from registry.reports.routes import bp as reports_bp
+    from registry.rights.routes import bp as rights_bp
     from registry.targets.routes import bp as targets_bp
 
     for bp in (
@@ -81,6 +82,7 @@ def _register_blueprints(app):
         audit_bp,
         sampling_bp,
         cases_bp,
+        rights_bp,
     ):
         app.register_blueprint(bp)
 

@@ -111,6 +111,9 @@ TABLE = {
     "/cases/{case_id}/documents/{document_id}": [L, 404, 404, 404, 404, 404],  # none attached
     "/audit/cases": [L, 403, 403, 200, 200, 403],
     "/complaints/new": [200, 200, 200, 200, 200, 200],
+    # the expert's own data (this expert has no record yet)
+    "/me/data": [L, 404, 403, 403, 403, 403],
+    "/me/data.json": [L, 404, 403, 403, 403, 403],
     "/complaints/confirm/{token}": [200, 200, 200, 200, 200, 200],  # a page with a button
 }
 

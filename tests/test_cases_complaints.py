@@ -205,3 +205,62 @@ def test_each_complaint_notice_renders_in_each_language(ctx, sent, locale, kind)
         public_url="https://example.test", **notice.context
     )
     assert str(case.id) in text.strip().splitlines()[0]
+
+
+def test_auditors_read_counts_times_and_outcomes_by_kind(ctx, sent):
+    from datetime import timedelta
+
+    from registry.cases.statistics import case_figures
+    from registry.clock import today
+    from registry.enums import CaseKind, CaseOutcome
+
+    walk = Walk()
+    expert = walk.certified()
+    handler = UserFactory(role=Role.OFFICER)
+    closed = complaints.file_complaint(
+        subject="expert",
+        reference=expert.certificates[0].number,
+        contact_name="A",
+        contact_email="a@example.vn",
+        grounds="x",
+    )
+    complaints.confirm(complaints.confirmation_token(closed))
+    appeals.acknowledge(closed, actor=handler)
+    appeals.assign(closed, handler, actor=handler)
+    appeals.decide(closed, "dismissed", actor=handler, reasons="y")
+    appeals.close(closed, actor=handler)
+    # Acknowledged two days after confirmation, closed four days after.
+    confirmed = closed.confirmed_at
+    db.session.execute(
+        sa.update(Case)
+        .where(Case.id == closed.id)
+        .values(
+            acknowledged_at=confirmed + timedelta(days=2),
+            closed_at=confirmed + timedelta(days=4),
+        )
+    )
+    waiting = complaints.file_complaint(
+        subject="directorate",
+        reference="",
+        contact_name="B",
+        contact_email="b@example.vn",
+        grounds="z",
+    )
+    complaints.confirm(complaints.confirmation_token(waiting))
+    db.session.execute(
+        sa.update(Case).where(Case.id == waiting.id).values(due_on=today() - timedelta(days=1))
+    )
+    complaints.file_complaint(  # never confirmed: not counted
+        subject="directorate",
+        reference="",
+        contact_name="C",
+        contact_email="c@example.vn",
+        grounds="w",
+    )
+    db.session.expire_all()
+    figures = {f.kind: f for f in case_figures(today(), appeals.is_overdue)}
+    complaint = figures[CaseKind.COMPLAINT]
+    assert (complaint.count, complaint.open, complaint.overdue) == (2, 1, 1)
+    assert (complaint.days_to_acknowledge, complaint.days_to_close) == (2.0, 4.0)
+    assert complaint.outcomes == {CaseOutcome.DISMISSED: 1}
+    assert figures[CaseKind.APPEAL].count == 0

@@ -29,6 +29,7 @@ from registry.cases.forms import (
     ConfirmComplaintForm,
 )
 from registry.cases.models import Case, CaseDocument
+from registry.cases.statistics import case_figures
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CaseStatus, Role
@@ -269,6 +270,7 @@ def index():
         "cases/index.html",
         pagination=pagination,
         rows=[(c, appeals.is_overdue(c, on)) for c in pagination.items],
+        figures=case_figures(on, appeals.is_overdue),
     )
 
 

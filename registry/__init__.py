@@ -60,6 +60,7 @@ def _register_blueprints(app):
     from registry.audit.routes import bp as audit_bp
     from registry.audit.sampling_routes import bp as sampling_bp
     from registry.auth.routes import bp as auth_bp
+    from registry.cases.routes import bp as cases_bp
     from registry.centres.routes import bp as centres_bp
     from registry.directorate.routes import bp as directorate_bp
     from registry.exams.routes import bp as exams_bp
@@ -67,6 +68,7 @@ def _register_blueprints(app):
     from registry.mail.routes import bp as mail_bp
     from registry.public.routes import bp as public_bp
     from registry.reports.routes import bp as reports_bp
+    from registry.rights.routes import bp as rights_bp
     from registry.targets.routes import bp as targets_bp
 
     for bp in (
@@ -82,6 +84,8 @@ def _register_blueprints(app):
         audit_bp,
         sampling_bp,
         mail_bp,
+        cases_bp,
+        rights_bp,
     ):
         app.register_blueprint(bp)
 

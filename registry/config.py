@@ -67,6 +67,11 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_ARGON2_PARALLELISM", 1 if env == "testing" else 4
         ),
         "REGISTRY_SESSION_IDLE_MINUTES": _int("REGISTRY_SESSION_IDLE_MINUTES", 30),
+        # Cases (registry/cases): days to appeal a decision, to acknowledge a case once
+        # received, and to decide it once acknowledged.
+        "REGISTRY_APPEAL_PERIOD_DAYS": _int("REGISTRY_APPEAL_PERIOD_DAYS", 30),
+        "REGISTRY_CASE_ACKNOWLEDGE_DAYS": _int("REGISTRY_CASE_ACKNOWLEDGE_DAYS", 5),
+        "REGISTRY_CASE_DECISION_DAYS": _int("REGISTRY_CASE_DECISION_DAYS", 60),
         "REGISTRY_ISSUING_BODY": os.environ.get(
             "REGISTRY_ISSUING_BODY", "Tổng cục Tiêu chuẩn Đo lường Chất lượng"
         ),
@@ -84,6 +89,9 @@ def load_config(instance_path, overrides=None):
         # failures are slowed per account and address, docs/accounts.md); the API per token,
         # or per address without one.
         "REGISTRY_LOGIN_RATE_LIMIT": os.environ.get("REGISTRY_LOGIN_RATE_LIMIT", "120 per minute"),
+        "REGISTRY_COMPLAINT_RATE_LIMIT": os.environ.get(
+            "REGISTRY_COMPLAINT_RATE_LIMIT", "5 per hour;20 per day"
+        ),
         "REGISTRY_API_TOKEN_RATE_LIMIT": os.environ.get(
             "REGISTRY_API_TOKEN_RATE_LIMIT", "600 per minute"
         ),

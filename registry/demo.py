@@ -338,7 +338,10 @@ class _Seeder:
                 final,
                 actor=officer,
                 reason="Khiếu nại của khách hàng đang được xem xét",
-                evidence={"review_on": (decided_on + timedelta(days=180)).isoformat()},
+                evidence={
+                    "review_on": (decided_on + timedelta(days=180)).isoformat(),
+                    "reason_code": "under_review_after_complaint",
+                },
                 at=_at(decided_on + timedelta(days=90)),
             )
         elif final == ExpertStatus.WITHDRAWN:
@@ -347,6 +350,7 @@ class _Seeder:
                 final,
                 actor=officer,
                 reason="Vi phạm quy tắc đạo đức nghề nghiệp",
+                evidence={"reason_code": "code_of_conduct_breach"},
                 at=_at(decided_on + timedelta(days=60)),
             )
         elif final == ExpertStatus.EXPIRED:

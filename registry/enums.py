@@ -63,6 +63,19 @@ class CertificateStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+class PublicReason(StrEnum):
+    """Why a certificate is suspended or withdrawn, as anyone verifying it may read: a short
+    controlled list, never the officer's own words (those stay in the file)."""
+
+    UNDER_REVIEW_AFTER_COMPLAINT = "under_review_after_complaint"
+    REQUIREMENTS_NO_LONGER_MET = "requirements_no_longer_met"
+    AT_HOLDERS_REQUEST = "at_holders_request"
+    MISUSE_OF_CERTIFICATE = "misuse_of_certificate"
+    # ISO/IEC 17024 requires certified persons to keep a code of conduct: a breach of it is
+    # a ground of its own, distinct from misusing the certificate or no longer qualifying.
+    CODE_OF_CONDUCT_BREACH = "code_of_conduct_breach"
+
+
 class CourseLevel(StrEnum):
     BASIC = "basic"
     INTERMEDIATE = "intermediate"
@@ -105,3 +118,40 @@ class MessageStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class CaseKind(StrEnum):
+    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8), or
+    a complaint about a certified person, a training centre or the directorate (9.9)."""
+
+    APPEAL = "appeal"
+    COMPLAINT = "complaint"
+
+
+class ComplaintSubject(StrEnum):
+    """Whom a complaint is about."""
+
+    EXPERT = "expert"
+    CENTRE = "centre"
+    DIRECTORATE = "directorate"
+
+
+class CaseStatus(StrEnum):
+    """The life of a case: received → acknowledged → assigned → decided → closed."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+# A case waiting for the directorate: its deadline (Case.due_on) can be missed.
+OPEN_CASE_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.ASSIGNED)
+
+
+class CaseOutcome(StrEnum):
+    """An appeal upheld (the decision is set aside) or dismissed (it stands)."""
+
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"

@@ -4,6 +4,7 @@
 from registry.audit import history_chain  # noqa: F401
 from registry.audit.models import AuditCheckpoint, AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, SecondFactorRequirement, SignInThrottle, User
+from registry.cases.models import Case, CaseDocument
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
@@ -26,6 +27,8 @@ __all__ = [
     "AuditFinding",
     "AuditSample",
     "BatchJob",
+    "Case",
+    "CaseDocument",
     "Certificate",
     "CertificateCounter",
     "CertificateCredential",

@@ -235,3 +235,36 @@ def courses_visible_to(user):
     if has_role(user, Role.CENTRE_STAFF):
         return Course.centre_id == user.centre_id
     return sa.false()
+
+
+def can_handle_case(user, case):
+    """Acknowledge, take, decide and close a case: an officer who took no part in the
+    decision appealed (ISO/IEC 17024 9.8: appeals are decided by people not involved)."""
+    return has_role(user, Role.OFFICER) and user.id != case.decided_by_id
+
+
+def can_view_case(user, case):
+    """The person who filed it (and the expert who appealed), officers and auditors. The
+    expert a complaint is about is told its outcome by mail, not shown the file."""
+    if has_role(user, Role.OFFICER, Role.AUDITOR):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    if case.filed_by_id is not None and case.filed_by_id == user.id:
+        return True
+    return (
+        case.kind == "appeal"
+        and case.expert is not None
+        and case.expert.user_id is not None
+        and case.expert.user_id == user.id
+    )
+
+
+def can_view_cases(user):
+    """The lists of cases: officers work them, auditors read them."""
+    return has_role(user, Role.OFFICER, Role.AUDITOR)
+
+
+def can_appeal(user, expert):
+    """Appealing a decision: the person concerned, from their own account."""
+    return is_the_expert(user, expert)

@@ -300,10 +300,11 @@ class Walk:
             evidence = {"reference": "APO-1", "issuing_body": "APO", "issued_on": "2026-05-01"}
             transition(expert, status, actor=self.officer, evidence=evidence)
         elif status == ExpertStatus.SUSPENDED:
-            evidence = {"review_on": "2099-01-01"}
+            evidence = {"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"}
             transition(expert, status, actor=self.officer, reason="Khiếu nại", evidence=evidence)
         elif status == ExpertStatus.WITHDRAWN:
-            transition(expert, status, actor=self.officer, reason="Vi phạm")
+            evidence = {"reason_code": "code_of_conduct_breach"}
+            transition(expert, status, actor=self.officer, reason="Vi phạm", evidence=evidence)
         elif status == ExpertStatus.EXPIRED:
             transition(expert, status, actor=None)
         return expert

@@ -5,14 +5,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError
 
 from registry.audit.models import AuditEvent, VerificationCheck
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
-from registry.enums import CertificateLevel, CertificateStatus, Role
+from registry.certificates.wording import REASONS
+from registry.enums import CertificateLevel, CertificateStatus, ExpertStatus, PublicReason, Role
 from registry.extensions import db
-from tests.factories import ExpertFactory, UserFactory, issued_certificate
+from tests.conftest import sign_in
+from tests.factories import ExpertFactory, UserFactory, Walk, issued_certificate
 
 HOLDER = "Hoàng Thị Ngọc Ánh"
 
@@ -27,11 +30,12 @@ def _issue(app, **kwargs):
     return result
 
 
-def _set_status(app, certificate_id, status, reason=None):
+def _set_status(app, certificate_id, status, reason=None, code=None):
     with app.app_context():
         certificate = db.session.get(Certificate, certificate_id)
         certificate.status = status
         certificate.status_reason = reason
+        certificate.reason_code = code
         db.session.commit()
 
 
@@ -79,22 +83,97 @@ def test_a_valid_certificate_shows_its_printed_fields(app, client):
 
 
 @pytest.mark.parametrize(
-    ("status", "reason", "vietnamese", "english"),
+    ("status", "reason_code", "vietnamese", "english"),
     [
-        (CertificateStatus.SUSPENDED, "KN-2026-07", "Đang bị đình chỉ", "Suspended"),
-        (CertificateStatus.WITHDRAWN, "VP-DAO-DUC", "Đã bị thu hồi", "Withdrawn"),
+        (
+            CertificateStatus.SUSPENDED,
+            PublicReason.UNDER_REVIEW_AFTER_COMPLAINT,
+            "Đang bị đình chỉ",
+            "Suspended",
+        ),
+        (
+            CertificateStatus.WITHDRAWN,
+            PublicReason.MISUSE_OF_CERTIFICATE,
+            "Đã bị thu hồi",
+            "Withdrawn",
+        ),
         (CertificateStatus.EXPIRED, None, "Đã hết hiệu lực", "Expired"),
     ],
 )
-def test_each_status_is_shown(app, client, status, reason, vietnamese, english):
+def test_each_status_is_shown(app, client, status, reason_code, vietnamese, english):
     number, code, certificate_id = _issue(app)
-    _set_status(app, certificate_id, status, reason)
+    _set_status(app, certificate_id, status, "Có khiếu nại về chất lượng tư vấn", reason_code)
     code_status, page = _page(client, number, code)
     assert code_status == 200
     assert vietnamese in page and english in page
     assert "Còn hiệu lực" not in page
-    if reason:
-        assert reason in page
+    if reason_code:  # the code's words in the certificate's two languages
+        for words in REASONS[reason_code.value]:
+            assert escape(words) in page
+    assert "khiếu nại về chất lượng" not in page  # the officer's note: never
+
+
+def test_a_suspension_through_the_decision_page_shows_the_code_not_the_note(app, client):
+    """The scenario of the issue: suspended with a code and a note; verification shows the
+    code's words only, and the officer's form offers the code as a select."""
+    with app.app_context():
+        walk = Walk()
+        expert = walk.to(ExpertStatus.CERTIFIED)
+        certificate = expert.certificates[0]
+        number, code = certificate.number, certificate.verification_code
+        expert_id, version, officer = expert.id, expert.version, walk.officer.email
+        db.session.commit()
+    sign_in(client, officer)
+    url = f"/directorate/experts/{expert_id}/decide/suspended"
+    form = client.get(url).get_data(as_text=True)
+    assert '<select id="reason_code" name="reason_code">' in form
+    assert "Đang được xem xét sau khiếu nại" in form
+    note = "Có khiếu nại về chất lượng tư vấn tại Công ty X"
+    response = client.post(
+        url,
+        data={
+            "version": str(version),
+            "reason_code": "under_review_after_complaint",
+            "reason": note,
+            "review_on": "2099-01-01",
+        },
+    )
+    assert response.status_code == 302
+    client.get("/logout")
+    _status, page = _page(client, number, code)
+    assert "Đang được xem xét sau khiếu nại" in page and "Under review after a complaint" in page
+    assert note not in page and "Công ty X" not in page
+
+
+@pytest.mark.parametrize("given", [None, "", "because_i_say_so"])
+def test_a_suspension_without_a_code_from_the_list_is_refused(ctx, given):
+    from registry.experts.lifecycle import IncompleteRequest, transition
+
+    walk = Walk()
+    expert = walk.to(ExpertStatus.CERTIFIED)
+    evidence = {"review_on": "2099-01-01"} | ({"reason_code": given} if given is not None else {})
+    with pytest.raises(IncompleteRequest) as refused:
+        transition(
+            expert, ExpertStatus.SUSPENDED, actor=walk.officer, reason="x", evidence=evidence
+        )
+    assert "Lý do công khai chọn từ danh sách" in str(refused.value)
+    assert expert.status == ExpertStatus.CERTIFIED
+    assert {c.status for c in expert.certificates} == {CertificateStatus.VALID}
+
+
+def test_the_interface_and_the_certificate_word_each_reason_alike(app):
+    """The select's Vietnamese label and the verification page's Vietnamese are one text."""
+    from flask_babel import force_locale
+
+    from registry.labels import PUBLIC_REASON_LABELS
+
+    assert set(REASONS) == {code.value for code in PublicReason}
+    with app.test_request_context(), force_locale("vi"):
+        for code, label in PUBLIC_REASON_LABELS.items():
+            assert str(label) == REASONS[code.value][0]
+    with app.test_request_context(), force_locale("en"):
+        for code, label in PUBLIC_REASON_LABELS.items():
+            assert str(label) == REASONS[code.value][1]
 
 
 def test_a_valid_certificate_past_its_date_shows_expired(app, client):

@@ -39,7 +39,7 @@ def _setup(app):
             ExpertStatus.SUSPENDED,
             actor=walk.officer,
             reason="Khiếu nại",
-            evidence={"review_on": "2099-01-01"},
+            evidence={"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"},
         )
         db.session.commit()
         ids = [e.id for e in (lapsed, regional, current, suspended)]

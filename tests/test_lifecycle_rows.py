@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
 from registry.certificates.models import Certificate
-from registry.enums import CertificateLevel, CertificateStatus, ExpertStatus, RequestStatus, Role
+from registry.enums import (
+    CertificateLevel,
+    CertificateStatus,
+    ExpertStatus,
+    PublicReason,
+    RequestStatus,
+    Role,
+)
 from registry.experts.lifecycle import apply, transition
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
@@ -148,25 +155,38 @@ def test_suspension_and_reinstatement_return_to_the_level_held(ctx, level):
         S.SUSPENDED,
         actor=walk.officer,
         reason="Khiếu nại",
-        evidence={"review_on": "2099-01-01"},
+        evidence={"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"},
     )
     assert (expert.status, expert.held_level) == (S.SUSPENDED, level)
     assert {c.status for c in certificates(expert)} == {CertificateStatus.SUSPENDED}
-    assert {c.status_reason for c in certificates(expert)} == {"Khiếu nại"}
+    assert {(c.reason_code, c.status_reason) for c in certificates(expert)} == {
+        (PublicReason.UNDER_REVIEW_AFTER_COMPLAINT, "Khiếu nại")
+    }
     assert history(expert)[-1].evidence == {"review_on": "2099-01-01"}
+    assert history(expert)[-1].reason_code == PublicReason.UNDER_REVIEW_AFTER_COMPLAINT
 
     transition(expert, level, actor=walk.officer, reason="Khiếu nại không có căn cứ")
     assert (expert.status, expert.held_level) == (level, None)
-    assert {c.status for c in certificates(expert)} == {CertificateStatus.VALID}
+    assert {(c.status, c.reason_code) for c in certificates(expert)} == {
+        (CertificateStatus.VALID, None)
+    }
 
 
 @pytest.mark.parametrize("start", [S.CERTIFIED, S.ACCREDITED_INTERNATIONAL, S.SUSPENDED])
 def test_withdrawal_is_final_and_withdraws_every_certificate(ctx, start):
     walk = Walk()
     expert = walk.to(start)
-    transition(expert, S.WITHDRAWN, actor=walk.officer, reason="Vi phạm đạo đức")
+    transition(
+        expert,
+        S.WITHDRAWN,
+        actor=walk.officer,
+        reason="Vi phạm đạo đức",
+        evidence={"reason_code": "misuse_of_certificate"},
+    )
     assert (expert.status, expert.held_level) == (S.WITHDRAWN, None)
-    assert {c.status for c in certificates(expert)} == {CertificateStatus.WITHDRAWN}
+    assert {(c.status, c.reason_code) for c in certificates(expert)} == {
+        (CertificateStatus.WITHDRAWN, PublicReason.MISUSE_OF_CERTIFICATE)
+    }
 
 
 def test_the_system_expires_a_lapsed_certificate(ctx):

@@ -23,6 +23,7 @@ from tests.factories import (
     EnrolmentFactory,
     ExamSessionFactory,
     ExpertFactory,
+    StatusChangeFactory,
     UserFactory,
     issued_certificate,
 )
@@ -125,6 +126,16 @@ TABLE = {
     "/audit/checkpoints/{checkpoint_id}.json": [404, 404, 404, 404, 404, 404],
     "/directorate/certificates": [L, 403, 403, 200, 200, 403],
     "/directorate/certificates/jobs/{job_id}": [L, 403, 403, 200, 200, 403],
+    # cases: the appellant (not these users), officers and auditors; appealing is from /me
+    "/me/appeals/{ref}": [L, 404, 404, 404, 404, 404],
+    "/cases/{case_id}": [L, 404, 404, 200, 200, 404],
+    "/cases/{case_id}/documents/{document_id}": [L, 404, 404, 404, 404, 404],  # none attached
+    "/audit/cases": [L, 403, 403, 200, 200, 403],
+    "/complaints/new": [200, 200, 200, 200, 200, 200],
+    # the expert's own data (this expert has no record yet)
+    "/me/data": [L, 404, 403, 403, 403, 403],
+    "/me/data.json": [L, 404, 403, 403, 403, 403],
+    "/complaints/confirm/{token}": [200, 200, 200, 200, 200, 200],  # a page with a button
 }
 
 
@@ -157,6 +168,28 @@ def _sampled_certificate():
     return sample.id, certificate.id
 
 
+def _appeal():
+    """An appeal against a suspension; returns (case id, the decision's reference)."""
+    from registry.cases.models import Case
+    from registry.enums import CaseKind
+
+    change = StatusChangeFactory(
+        from_status=ExpertStatus.CERTIFIED,
+        to_status=ExpertStatus.SUSPENDED,
+        actor=UserFactory(role="officer"),
+    )
+    case = Case(
+        kind=CaseKind.APPEAL,
+        expert_id=change.expert_id,
+        status_change_id=change.id,
+        grounds="Căn cứ",
+        due_on=date(2026, 12, 1),
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case.id, f"change-{change.id}"
+
+
 def _objects(app):
     with app.app_context():
         own, other = CentreFactory(), CentreFactory()
@@ -186,6 +219,9 @@ def _objects(app):
         app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = True
         ids["job_id"] = create_job().id
         ids["purpose"], ids["checkpoint_id"] = "revocation", 1
+        ids["case_id"], ids["ref"] = _appeal()
+        ids["document_id"] = 1
+        ids["token"] = "not-a-real-token"
         db.session.commit()
         db.session.remove()
     return ids

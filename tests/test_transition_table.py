@@ -50,6 +50,8 @@ def _value(spec):
         return (today() + timedelta(days=30)).isoformat()
     if spec.name == "issued_on":
         return (today() - timedelta(days=30)).isoformat()
+    if spec.kind == "choice":
+        return spec.choices[0][0]
     return {
         "reason": "Theo biên bản họp Hội đồng ngày 20/11/2026",
         "reference": "APO-CPE-2026-017",

@@ -5,6 +5,8 @@ own, and its refusals answer with their `http_status` (403 not allowed, 409 refu
 conflicting, 422 incomplete request) and their message.
 """
 
+from marshmallow.validate import OneOf
+
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
@@ -50,6 +52,9 @@ def _field(spec, **kwargs):
     kwargs = documented(kwargs, description=str(spec.label))
     if spec.kind == "date":
         return Date(**kwargs)
+    if spec.kind == "choice":
+        choices = [stored for stored, _label in spec.choices]
+        return Text(max_length=spec.max_length, validate=OneOf(choices), **kwargs)
     return Text(max_length=spec.max_length, **kwargs)
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import UTCDateTime, enum_column_type, utcnow
-from registry.enums import BatchJobStatus, CertificateLevel, CertificateStatus
+from registry.enums import BatchJobStatus, CertificateLevel, CertificateStatus, PublicReason
 from registry.extensions import db
 
 SCHEME_REFERENCE = "TCVN 13751:2023"
@@ -45,6 +45,11 @@ class Certificate(db.Model):
     valid_until: Mapped[date]
     status: Mapped[CertificateStatus] = mapped_column(
         enum_column_type(CertificateStatus, "status"), default=CertificateStatus.VALID, index=True
+    )
+    # Why it is suspended or withdrawn: the public code (verification shows its words) and
+    # the officer's private note (for the file and the holder, never for verifiers).
+    reason_code: Mapped[PublicReason | None] = mapped_column(
+        enum_column_type(PublicReason, "reason_code")
     )
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"))

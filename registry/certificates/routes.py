@@ -54,6 +54,8 @@ def too_many_requests(_exc):
     )
     if request.endpoint == "auth.login":  # the sign-in limits (registry/auth/routes.py)
         message = _l("Too many sign-in attempts in a short time. Wait a minute and try again.")
+    if request.endpoint in ("cases.complain", "cases.confirm_complaint"):
+        message = _l("Too many complaints from your address in a short time. Try again later.")
     return render_template("error.html", status=429, title=title, message=message), 429
 
 

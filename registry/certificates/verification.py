@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from registry.audit.models import VerificationCheck
 from registry.certificates.models import Certificate
+from registry.certificates.wording import REASONS
 from registry.clock import today
 from registry.database import utcnow
 from registry.enums import CertificateStatus
@@ -35,7 +36,7 @@ _PRINTED = sa.select(
     Certificate.issued_on,
     Certificate.valid_until,
     Certificate.status,
-    Certificate.status_reason,
+    Certificate.reason_code,
     _successor.number.label("successor_number"),
 ).outerjoin(_successor, _successor.id == Certificate.superseded_by_id)
 
@@ -45,7 +46,8 @@ class Verification:
     """A certificate as a verifier sees it: the printed fields and the status today.
 
     `certificate` is a named tuple with the printed fields of Certificate (number, holder_name,
-    level, scheme, issuing_body, issued_on, valid_until, status_reason).
+    level, scheme, issuing_body, issued_on, valid_until, reason_code). The officer's note
+    (Certificate.status_reason) is not read: a verifier never sees it.
     """
 
     certificate: tuple
@@ -54,9 +56,11 @@ class Verification:
 
     @property
     def reason(self):
-        """The reason code, shown only for suspended and withdrawn certificates."""
-        if self.status in (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN):
-            return self.certificate.status_reason
+        """The public reason's words (Vietnamese, English), only for suspended and withdrawn
+        certificates that have one."""
+        code = self.certificate.reason_code
+        if code and self.status in (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN):
+            return REASONS[code.value]
         return None
 
 

@@ -58,6 +58,24 @@ STATUSES = {
     "superseded": ("Đã được thay thế", "Superseded"),
 }
 
+# The public reason of a suspension or withdrawal (registry.enums.PublicReason).
+REASONS = {
+    "under_review_after_complaint": (
+        "Đang được xem xét sau khiếu nại",
+        "Under review after a complaint",
+    ),
+    "requirements_no_longer_met": (
+        "Không còn đáp ứng yêu cầu chứng nhận",
+        "Certification requirements no longer met",
+    ),
+    "at_holders_request": ("Theo đề nghị của người được chứng nhận", "At the holder's request"),
+    "misuse_of_certificate": ("Sử dụng sai giấy chứng nhận", "Misuse of the certificate"),
+    "code_of_conduct_breach": (
+        "Vi phạm quy tắc đạo đức nghề nghiệp",
+        "Breach of the code of conduct",
+    ),
+}
+
 VERIFY_TITLE = ("Kiểm tra giấy chứng nhận", "Certificate verification")
 NOT_FOUND = (
     "Không tìm thấy giấy chứng nhận nào khớp với số hiệu và mã kiểm tra này.",

@@ -3,8 +3,15 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from registry.cases.models import Case
 from registry.certificates.models import Certificate
-from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus, RequestStatus
+from registry.enums import (
+    CERTIFIED_LEVELS,
+    CaseStatus,
+    CertificateStatus,
+    ExpertStatus,
+    RequestStatus,
+)
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
 from registry.experts.renewal import RENEWAL_WINDOW
@@ -18,6 +25,7 @@ QUEUES = {
     "renewals": _l("Renewals due and expired certificates"),
     "cpd": _l("CPD hours to confirm"),
     "name_changes": _l("Name corrections"),
+    "appeals": _l("Appeals and complaints to acknowledge, assign, decide or close"),
 }
 
 
@@ -68,6 +76,12 @@ def queue_query(name, on):
         "renewals": lambda: _renewals(on),
         "cpd": lambda: _pending(CpdRecord),
         "name_changes": lambda: _pending(NameChangeRequest),
+        # Every case not closed: the ones past their due day first (flagged on the page).
+        "appeals": lambda: (
+            sa.select(Case)
+            .where(Case.status != CaseStatus.CLOSED, Case.confirmed_at.is_not(None))
+            .order_by(Case.due_on, Case.id)
+        ),
     }[name]()
 
 

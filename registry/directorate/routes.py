@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from registry.cases.appeals import is_overdue
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.directorate.queues import QUEUES, counts, queue_query
@@ -73,6 +74,8 @@ def _row_facts(name, item):
         return evaluate(item, level, actor=None).conditions
     if name == "suspended":
         return review_date(item)
+    if name == "appeals":
+        return is_overdue(item, local_day(utcnow()))
     return None
 
 

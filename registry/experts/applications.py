@@ -211,7 +211,7 @@ def _reissue(expert, actor):
         )
     pairs = []
     for old in sorted(current, key=lambda c: (c.level, c.id)):
-        status, status_reason = old.status, old.status_reason
+        status, status_reason, reason_code = old.status, old.status_reason, old.reason_code
         new = issue_certificate(
             expert,
             old.level,
@@ -221,7 +221,7 @@ def _reissue(expert, actor):
             valid_until=old.valid_until,
         )
         if status == CertificateStatus.SUSPENDED:
-            new.status, new.status_reason = status, status_reason
+            new.status, new.status_reason, new.reason_code = status, status_reason, reason_code
         pairs.append((old, new))
     db.session.flush()
     return pairs

@@ -148,6 +148,13 @@ def decision_form(row):
         validators = [Optional()]
         if spec.kind == "date":
             fields[spec.name] = DateField(spec.label, validators=validators)
+        elif spec.kind == "choice":
+            # An empty first choice: the officer picks deliberately, and the service names
+            # the input as missing if they do not.
+            choices = [SelectChoice("", "—")] + [
+                SelectChoice(v, label) for v, label in spec.choices
+            ]
+            fields[spec.name] = SelectField(spec.label, choices=choices, validate_choice=False)
         else:
             validators.append(Length(max=spec.max_length))
             kind = TextAreaField if spec.name == "reason" else StringField

@@ -117,7 +117,7 @@ def evaluate(expert, to_status, *, actor, reason=None, evidence=None, at=None):
     ctx = Context(expert, actor, reason, evidence, local_day(at or utcnow()), to_status)
     result = row.guard(ctx)
     required = [
-        Check(INPUTS[name].requirement, given.get(name) not in (None, ""), input=True)
+        Check(INPUTS[name].requirement, INPUTS[name].accepts(given.get(name)), input=True)
         for name in row.required
     ]
     evaluation.checks, evaluation.facts = result.checks + required, result.facts
@@ -207,24 +207,29 @@ def transition(
         status_changed_at=at,
     )
     record = dict(evaluation.facts.get("record") or {})
+    # The public reason, for the rows that take one (suspend, withdraw); checked above.
+    takes_code = "reason_code" in (*evaluation.row.required, *evaluation.row.optional)
+    reason_code = (evidence or {}).get("reason_code") if takes_code else None
     change = StatusChange(
         expert_id=expert.id,
         from_status=from_status,
         to_status=to_status,
         actor_id=getattr(actor, "id", None),
         reason=clean_text(reason),
+        reason_code=reason_code or None,
         evidence=record or None,
         created_at=at,
     )
     db.session.add(change)
     db.session.flush()
     result = TransitionResult(expert, change)
-    _apply_to_certificates(result, evaluation, actor, clean_text(reason), local_day(at))
+    _apply_to_certificates(result, evaluation, actor, change, local_day(at))
     details = {
         "rule": rule.value,
         "from": from_status.value,
         "to": to_status.value,
         "reason": change.reason,
+        "reason_code": change.reason_code,
         "evidence": record,
         "status_change_id": change.id,
     }
@@ -283,8 +288,9 @@ def conditional_write(expert, version, *, where_status=None, **values):
     db.session.refresh(expert)
 
 
-def _apply_to_certificates(result, evaluation, actor, reason, on):
-    """Certificates follow the expert as the row says (SPEC §3)."""
+def _apply_to_certificates(result, evaluation, actor, change, on):
+    """Certificates follow the expert as the row says (SPEC §3); a suspended or withdrawn
+    one keeps the change's public reason (shown on verification) and its private note."""
     expert, row = result.expert, evaluation.row
     if row.rule == Rule.RENEW:
         replaces = evaluation.facts["replaces"]
@@ -300,7 +306,8 @@ def _apply_to_certificates(result, evaluation, actor, reason, on):
         keeps_reason = new_status in (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN)
         for certificate in guards.certificates_of(expert, statuses):
             certificate.status = new_status
-            certificate.status_reason = reason if keeps_reason else None
+            certificate.status_reason = change.reason if keeps_reason else None
+            certificate.reason_code = change.reason_code if keeps_reason else None
             result.certificates_changed.append(certificate)
     db.session.flush()
     certificates_changed(result.certificates_changed)

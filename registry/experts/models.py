@@ -10,6 +10,7 @@ from registry.enums import (
     CertificateLevel,
     ExpertStatus,
     OrganisationType,
+    PublicReason,
     RequestStatus,
 )
 from registry.extensions import db
@@ -137,7 +138,12 @@ class StatusChange(db.Model):
     )
     to_status: Mapped[ExpertStatus] = mapped_column(enum_column_type(ExpertStatus, "to_status"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The decider's own words: for the file, never shown to the public.
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The public reason of a suspension or withdrawal (what verification shows).
+    reason_code: Mapped[PublicReason | None] = mapped_column(
+        enum_column_type(PublicReason, "reason_code")
+    )
     evidence: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Hash chain per expert, set on insert by registry.audit.history_chain.

@@ -17,6 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from registry.cases import appeals
+from registry.cases.models import Case
+from registry.clock import local_day
+from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus
 from registry.experts import progress
 from registry.experts.accreditation import submit_accreditation
@@ -38,12 +42,14 @@ from registry.experts.transitions import LABELS as RULE_LABELS
 from registry.experts.uploads import MIMETYPES, UploadRefused, evidence_path
 from registry.extensions import db
 from registry.permissions import (
+    can_appeal,
     can_browse_experts,
     can_decide_certification,
     can_edit_application,
     can_request_name_change,
     can_submit_accreditation,
     can_view_accreditation_document,
+    can_view_case,
     can_view_expert,
     has_expert_account,
     permission_required,
@@ -118,6 +124,25 @@ def _record_context(expert):
         "evidence_items": progress.evidence_items,
         "is_self": expert.user_id is not None and expert.user_id == current_user.id,
         "confirm_form": ConfirmForm(),
+        **_case_context(expert),
+    }
+
+
+def _case_context(expert):
+    """The expert's appeals (for whoever may see them) and, for the expert, the decisions
+    still open to appeal with their last day."""
+    cases = db.session.scalars(
+        sa.select(Case).where(Case.expert_id == expert.id).order_by(Case.id)
+    ).all()
+    appealable = []
+    if can_appeal(current_user, expert):
+        appealable = [
+            (appeals.decision_ref(decision), decision, last)
+            for decision, last in appeals.appealable_decisions(expert, local_day(utcnow()))
+        ]
+    return {
+        "cases": [c for c in cases if can_view_case(current_user, c)],
+        "appealable": appealable,
     }
 
 

@@ -13,8 +13,15 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
-from registry.enums import CERTIFIED_LEVELS, CertificateLevel, CertificateStatus, ExpertStatus
+from registry.enums import (
+    CERTIFIED_LEVELS,
+    CertificateLevel,
+    CertificateStatus,
+    ExpertStatus,
+    PublicReason,
+)
 from registry.experts import guards
+from registry.labels import PUBLIC_REASON_LABELS
 from registry.permissions import (
     can_decide_certification,
     can_record_training,
@@ -46,13 +53,21 @@ class Rule(StrEnum):
 @dataclass(frozen=True)
 class Input:
     """Something the decider gives. The API takes `reason` at the top of the body and the
-    others under `evidence`; the decision form shows each as a field."""
+    others under `evidence`; the decision form shows each as a field (a "choice" as a
+    select of its `choices`, pairs of stored value and label)."""
 
     name: str
-    kind: str  # "text" or "date"
+    kind: str  # "text", "date" or "choice"
     label: object
     requirement: object  # what "missing" says when a required input is not given
     max_length: int = 200
+    choices: tuple = ()
+
+    def accepts(self, value):
+        """Whether `value` counts as given: not empty, and one of the choices if any."""
+        if value in (None, ""):
+            return False
+        return not self.choices or value in {stored for stored, _label in self.choices}
 
     @property
     def in_evidence(self):
@@ -77,6 +92,15 @@ INPUTS = {
         Input("issued_on", "date", _l("Date of recognition"), _l("Date of the recognition")),
         Input("review_on", "date", _l("Review date"), _l("A review date")),
         Input("reason", "text", _l("Reason"), _l("A reason is given"), max_length=2000),
+        # The public reason: what verification shows, where the reason above stays private.
+        Input(
+            "reason_code",
+            "choice",
+            _l("Public reason (shown on verification)"),
+            _l("A public reason from the list"),
+            max_length=max(len(code.value) for code in PublicReason),
+            choices=tuple((code.value, label) for code, label in PUBLIC_REASON_LABELS.items()),
+        ),
     )
 }
 
@@ -184,7 +208,7 @@ TABLE = (
         can_decide_certification,
         _OFFICER_ONLY,
         guards.suspend_guard,
-        required=("reason", "review_on"),
+        required=("reason_code", "reason", "review_on"),
         certificates=((C.VALID,), C.SUSPENDED),
         notice="suspended",
     ),
@@ -208,7 +232,7 @@ TABLE = (
         can_decide_certification,
         _OFFICER_ONLY,
         guards.nothing_more,
-        required=("reason",),
+        required=("reason_code", "reason"),
         certificates=((C.VALID, C.SUSPENDED), C.WITHDRAWN),
         notice="withdrawn",
     ),

@@ -1,0 +1,343 @@
+"""Appeals (ISO/IEC 17024 9.8): the person concerned appeals a decision within a period;
+an officer who took no part in it acknowledges, takes, decides and closes the case.
+
+Each step is a conditional write on the case's status (a stale page is a CaseConflict), an
+audit event `case.<step>` and a mail to the person, in the caller's transaction (flushed,
+never committed). An upheld appeal takes the transition it implies through the transition
+table (registry/experts/lifecycle.py), or says that the table has none.
+"""
+
+import unicodedata
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from registry.audit.service import record_event
+from registry.cases import notices
+from registry.cases.models import Case, CaseDocument
+from registry.clock import local_day
+from registry.database import utcnow
+from registry.enums import (
+    OPEN_CASE_STATUSES,
+    CaseKind,
+    CaseOutcome,
+    CaseStatus,
+    ExpertStatus,
+    RequestStatus,
+)
+from registry.experts import lifecycle
+from registry.experts.models import AccreditationRequest, StatusChange
+from registry.experts.uploads import store_evidence
+from registry.extensions import db
+from registry.permissions import can_appeal, can_handle_case
+
+# The decisions a person may appeal: these status changes, and refused accreditation.
+APPEALABLE = (ExpertStatus.REJECTED, ExpertStatus.SUSPENDED, ExpertStatus.WITHDRAWN)
+# What an upheld appeal against a decision leading to this state takes through the table
+# (None: the table has no way back; the outcome is recorded and the person told).
+IMPLIED = {ExpertStatus.SUSPENDED: "reinstate"}
+MAX_GROUNDS = 5000
+
+
+class CaseError(Exception):
+    """A refused step; `message` is translated when shown."""
+
+    http_status = 409
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return str(self.message)
+
+
+class CaseNotAllowed(CaseError):
+    http_status = 403
+
+
+class CaseConflict(CaseError):
+    """The case moved on since the page was read."""
+
+
+def appeal_period():
+    return timedelta(days=current_app.config["REGISTRY_APPEAL_PERIOD_DAYS"])
+
+
+def _days(name):
+    return timedelta(days=current_app.config[name])
+
+
+def decision_ref(decision):
+    """'change-12' or 'accreditation-3': how a page names a decision."""
+    prefix = "change" if isinstance(decision, StatusChange) else "accreditation"
+    return f"{prefix}-{decision.id}"
+
+
+def decision_day(decision):
+    """The Viet Nam day the decision was taken (the period counts from it)."""
+    moment = decision.created_at if isinstance(decision, StatusChange) else decision.decided_at
+    return local_day(moment)
+
+
+def appealable_decisions(expert, on):
+    """(decision, last day to appeal) for each decision of `expert` still open to appeal."""
+    appealed = sa.select(Case.status_change_id).where(Case.status_change_id.is_not(None))
+    changes = db.session.scalars(
+        sa.select(StatusChange)
+        .where(
+            StatusChange.expert_id == expert.id,
+            StatusChange.to_status.in_(APPEALABLE),
+            StatusChange.actor_id.is_not(None),
+            StatusChange.id.not_in(appealed),
+        )
+        .order_by(StatusChange.id)
+    ).all()
+    appealed = sa.select(Case.accreditation_request_id).where(
+        Case.accreditation_request_id.is_not(None)
+    )
+    refused = db.session.scalars(
+        sa.select(AccreditationRequest)
+        .where(
+            AccreditationRequest.expert_id == expert.id,
+            AccreditationRequest.status == RequestStatus.REFUSED,
+            AccreditationRequest.id.not_in(appealed),
+        )
+        .order_by(AccreditationRequest.id)
+    ).all()
+    period = appeal_period()
+    return [
+        (decision, decision_day(decision) + period)
+        for decision in (*changes, *refused)
+        if decision_day(decision) + period >= on
+    ]
+
+
+def find_decision(expert, ref):
+    """The decision of `expert` named by `ref` (decision_ref), or None."""
+    prefix, _sep, raw = (ref or "").partition("-")
+    model = {"change": StatusChange, "accreditation": AccreditationRequest}.get(prefix)
+    if model is None or not raw.isdigit():
+        return None
+    decision = db.session.get(model, int(raw))
+    return decision if decision is not None and decision.expert_id == expert.id else None
+
+
+def file_appeal(expert, decision, *, actor, grounds, files=()):
+    """The person concerned appeals `decision` (received); attachments are checked and
+    stored first (an UploadRefused writes nothing). Returns the Case."""
+    if not can_appeal(actor, expert):
+        raise CaseNotAllowed(_l("Only the person concerned may appeal a decision."))
+    now = utcnow()
+    today = local_day(now)
+    open_to_appeal = {decision_ref(d): last for d, last in appealable_decisions(expert, today)}
+    ref = decision_ref(decision)
+    if ref not in open_to_appeal:
+        raise CaseError(_appeal_closed_message(expert, decision, today))
+    grounds = _paragraphs(grounds)
+    if not grounds:
+        raise CaseError(_l("Say on what grounds you appeal."))
+    stored = [store_evidence(f.stream, f.filename) for f in files if f and f.filename]
+    case = Case(
+        kind=CaseKind.APPEAL,
+        status=CaseStatus.RECEIVED,
+        expert_id=expert.id,
+        grounds=grounds,
+        filed_by_id=actor.id,
+        received_at=now,
+        confirmed_at=now,  # filed from the person's own account
+        due_on=today + _days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+    )
+    setattr(case, _decision_column(decision).key, decision.id)
+    db.session.add(case)
+    db.session.flush()
+    for document in stored:
+        db.session.add(
+            CaseDocument(
+                case_id=case.id, name=document.name, path=document.path, sha256=document.sha256
+            )
+        )
+    db.session.flush()
+    _record(case, "received", actor, decision=ref, documents=[d.sha256 for d in stored])
+    notices.tell(case, "received")
+    return case
+
+
+def _appeal_closed_message(expert, decision, today):
+    """Why `decision` is not open to appeal, in the person's words."""
+    if db.session.scalar(sa.select(Case.id).where(_decision_column(decision) == decision.id)):
+        return _l("This decision has already been appealed.")
+    if isinstance(decision, StatusChange) and decision.to_status not in APPEALABLE:
+        return _l("This decision cannot be appealed.")
+    if isinstance(decision, AccreditationRequest) and decision.status != RequestStatus.REFUSED:
+        return _l("This decision cannot be appealed.")
+    return _l(
+        "The period to appeal this decision (%(days)s days from %(day)s) has ended.",
+        days=current_app.config["REGISTRY_APPEAL_PERIOD_DAYS"],
+        day=decision_day(decision).strftime("%d/%m/%Y"),
+    )
+
+
+def _decision_column(decision):
+    if isinstance(decision, StatusChange):
+        return Case.status_change_id
+    return Case.accreditation_request_id
+
+
+def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
+    """received → acknowledged: the person is told by when the decision is due."""
+    _may_handle(case, actor)
+    if case.confirmed_at is None:
+        raise CaseError(
+            _l("Case #%(id)s waits for its contact address to be confirmed.", id=case.id)
+        )
+    now = utcnow()
+    due_on = local_day(now) + _days("REGISTRY_CASE_DECISION_DAYS")
+    _move(
+        case,
+        expected_status,
+        CaseStatus.RECEIVED,
+        CaseStatus.ACKNOWLEDGED,
+        acknowledged_at=now,
+        due_on=due_on,
+    )
+    _record(case, "acknowledged", actor, due_on=due_on.isoformat())
+    notices.tell(case, "acknowledged")
+    return case
+
+
+def assign(case, handler, *, actor, expected_status=CaseStatus.ACKNOWLEDGED):
+    """acknowledged → assigned to `handler`, who must not have taken the decision appealed."""
+    _may_handle(case, actor)
+    if not can_handle_case(handler, case):
+        raise CaseNotAllowed(_not_involved(case))
+    _move(
+        case,
+        expected_status,
+        CaseStatus.ACKNOWLEDGED,
+        CaseStatus.ASSIGNED,
+        handler_id=handler.id,
+        assigned_at=utcnow(),
+    )
+    _record(case, "assigned", actor, handler=handler.email)
+    notices.tell(case, "assigned")
+    return case
+
+
+def decide(case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED):
+    """assigned → decided by its handler: upheld or dismissed, with reasons. An upheld
+    appeal takes the transition it implies through the table (a refusal there refuses the
+    decision: the caller rolls back)."""
+    _may_handle(case, actor)
+    if case.handler_id != actor.id:
+        raise CaseNotAllowed(_l("Only the officer to whom the case is assigned decides it."))
+    if outcome not in {o.value for o in CaseOutcome}:
+        raise CaseError(_l("Choose whether the appeal is upheld or dismissed."))
+    outcome = CaseOutcome(outcome)
+    reasons = _paragraphs(reasons)
+    if not reasons:
+        raise CaseError(_l("Give the reasons for the decision."))
+    _move(
+        case,
+        expected_status,
+        CaseStatus.ASSIGNED,
+        CaseStatus.DECIDED,
+        outcome=outcome,
+        outcome_reasons=reasons,
+        decided_at=utcnow(),
+    )
+    details = {"outcome": outcome.value}
+    if outcome == CaseOutcome.UPHELD:
+        change = _implied_transition(case, actor, reasons)
+        if change is not None:
+            case.resulting_change_id = change.id
+            db.session.flush()
+            details["status_change_id"] = change.id
+    _record(case, "decided", actor, **details)
+    notices.tell(case, "decided")
+    return case
+
+
+def implied_rule(case):
+    """The row of the table an upheld appeal takes now, or None when there is none."""
+    change = case.status_change
+    if change is None or case.expert.status != change.to_status:
+        return None
+    return IMPLIED.get(change.to_status)
+
+
+def _implied_transition(case, actor, reasons):
+    if implied_rule(case) is None:
+        return None
+    expert = case.expert
+    result = lifecycle.transition(
+        expert,
+        expert.held_level,
+        actor=actor,
+        reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
+    )
+    return result.change
+
+
+def close(case, *, actor, expected_status=CaseStatus.DECIDED):
+    """decided → closed by its handler, once the decision is carried out."""
+    _may_handle(case, actor)
+    if case.handler_id != actor.id:
+        raise CaseNotAllowed(_l("Only the officer to whom the case is assigned closes it."))
+    _move(case, expected_status, CaseStatus.DECIDED, CaseStatus.CLOSED, closed_at=utcnow())
+    _record(case, "closed", actor)
+    notices.tell(case, "closed")
+    return case
+
+
+def _paragraphs(value):
+    """Text as typed, NFC, with its line breaks (grounds and reasons run to paragraphs)."""
+    return unicodedata.normalize("NFC", value or "").strip()[:MAX_GROUNDS] or None
+
+
+def is_overdue(case, on):
+    """Still waiting for the directorate after its due day."""
+    return case.status in OPEN_CASE_STATUSES and case.due_on < on
+
+
+def _may_handle(case, actor):
+    if not can_handle_case(actor, case):
+        raise CaseNotAllowed(_not_involved(case))
+
+
+def _not_involved(case):
+    return _l(
+        "Case #%(id)s must be handled by an officer who took no part in the decision appealed.",
+        id=case.id,
+    )
+
+
+def _move(case, expected, source, target, **values):
+    """UPDATE the case from `source` to `target` only if it is still as the page showed."""
+    if expected != source or case.status != source:
+        raise CaseConflict(
+            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+        )
+    table = Case.__table__
+    rows = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == case.id, table.c.status == source)
+        .values(status=target, **values)
+    ).rowcount
+    if rows != 1:
+        raise CaseConflict(
+            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+        )
+    db.session.refresh(case)
+
+
+def _record(case, step, actor, **details):
+    record_event(
+        f"case.{step}",
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"kind": case.kind.value, "expert_id": case.expert_id, **details},
+    )

@@ -115,16 +115,16 @@ def test_suspending_through_the_api_takes_a_review_date_as_evidence(app, client,
     url = f"/api/v1/experts/{expert_id}/transitions"
     body = {"to": "suspended", "reason": "Khiếu nại đang xem xét"}
     for evidence, status in [
-        (None, 422),  # the guard wants a review date
+        (None, 422),  # the guard wants a review date and a public reason code
         ({"review_on": "2000-01-01"}, 422),  # in the past
         ({"review_on": "next week"}, 422),  # not a date
         ({"review_on": "2999-01-01", "nickname": "x"}, 422),  # unknown evidence
+        ({"review_on": "2999-01-01", "reason_code": "rumours"}, 422),  # not a public code
     ]:
         response = client.post(url, json=body | {"evidence": evidence}, headers=officer)
         assert response.status_code == status, (evidence, response.json)
-    response = client.post(
-        url, json=body | {"evidence": {"review_on": "2999-01-01"}}, headers=officer
-    )
+    evidence = {"review_on": "2999-01-01", "reason_code": "under_review_after_complaint"}
+    response = client.post(url, json=body | {"evidence": evidence}, headers=officer)
     assert response.status_code == 200, response.json
     assert response.json["status"] == "suspended"
     assert response.json["history"][-1]["evidence"] == {"review_on": "2999-01-01"}

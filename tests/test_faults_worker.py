@@ -71,7 +71,7 @@ def test_a_killed_worker_resumes_the_batch_and_sends_the_mail_once(app, backend,
         account = UserFactory(role=Role.EXPERT, email="chuyengia@example.vn")
         expert = ExpertFactory(user=account, email="chuyengia@example.vn")
         walk.certified(expert)
-        review = {"review_on": "2099-01-01"}
+        review = {"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"}
         transition(expert, ExpertStatus.SUSPENDED, actor=walk.officer, reason="K", evidence=review)
         transition(expert, ExpertStatus.CERTIFIED, actor=walk.officer, reason="K")
         create_job(actor=officer)  # queued from the page while no worker ran

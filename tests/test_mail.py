@@ -18,7 +18,7 @@ from tests.factories import CpdRecordFactory, ExpertFactory, UserFactory, Walk, 
 from tests.mailserver import MailServer, free_port
 
 S = ExpertStatus
-SUSPENSION = {"review_on": "2099-01-01"}
+SUSPENSION = {"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"}
 
 
 @pytest.fixture
@@ -173,7 +173,10 @@ def test_officers_hear_of_suspensions_due_for_review(ctx):
         S.SUSPENDED,
         actor=walk.officer,
         reason="Khiếu nại",
-        evidence={"review_on": (today() + timedelta(days=10)).isoformat()},
+        evidence={
+            "review_on": (today() + timedelta(days=10)).isoformat(),
+            "reason_code": "under_review_after_complaint",
+        },
     )
     UserFactory(role=Role.OFFICER, reminders_off=True)
     db.session.commit()

@@ -18,7 +18,7 @@ from registry.experts.lifecycle import transition
 from registry.extensions import db
 from tests.factories import Walk
 
-REVIEW = {"review_on": "2099-01-01"}
+REVIEW = {"review_on": "2099-01-01", "reason_code": "under_review_after_complaint"}
 
 
 def test_the_encoding_follows_the_recommendation():
@@ -76,7 +76,13 @@ def test_suspension_reinstatement_and_withdrawal_move_the_bits(app, client):
         db.session.commit()
         assert _bits(client, cid) == (False, False)
 
-        transition(expert, S.WITHDRAWN, actor=walk.officer, reason="Vi phạm đạo đức")
+        transition(
+            expert,
+            S.WITHDRAWN,
+            actor=walk.officer,
+            reason="Vi phạm đạo đức",
+            evidence={"reason_code": "misuse_of_certificate"},
+        )
         db.session.commit()
         assert _bits(client, cid) == (True, False)
 

@@ -29,17 +29,22 @@ def _expert_account(expert):
 
 def notify_transition(result, kind):
     """Queue message `kind` (the row's notice) to the expert about a TransitionResult."""
-    expert, change = result.expert, result.change
+    return notify_change(
+        result.expert, result.change.id, result.change.to_status, kind, result.certificate
+    )
+
+
+def notify_change(expert, change_id, to_status, kind, certificate=None):
+    """Queue message `kind` to the expert about status change `change_id` (once)."""
     if kind is None:
         return None
-    certificate = result.certificate
     return queue_message(
-        f"{kind}:status_change:{change.id}",
+        f"{kind}:status_change:{change_id}",
         kind,
         to_address=expert.email,
         recipient=_expert_account(expert),
         full_name=expert.full_name,
-        status=change.to_status.value,
+        status=to_status.value,
         certificate=certificate and _certificate_context(certificate),
     )
 

@@ -55,7 +55,18 @@ def _written(before):
         details["status_change_id"] = position.get(details["status_change_id"])
         events.append((event.actor_id, event.actor_label, event.object_id, details))
     messages = [
-        (m.kind, m.key.rsplit(":", 1)[0], position[int(m.key.rsplit(":", 1)[1])], m.to_address)
+        (
+            m.kind,
+            m.key.rsplit(":", 1)[0],
+            position[int(m.key.rsplit(":", 1)[1])],
+            m.to_address,
+            m.recipient_id,
+            m.locale,
+            m.subject,
+            m.body_text,
+            m.status,
+            m.attempts,
+        )
         for m in db.session.scalars(
             sa.select(OutboxMessage)
             .where(OutboxMessage.kind == "trained")

@@ -31,7 +31,7 @@ from registry.experts.models import Expert, StatusChange
 from registry.experts.transitions import APPLY_NOTICE, INPUTS, Rule, Transition, row_for, rows_from
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
-from registry.mail.notifications import notify_change, notify_transition
+from registry.mail.notifications import notify_changes, notify_transition
 from registry.permissions import can_apply
 from registry.text import clean_text
 
@@ -365,8 +365,13 @@ def _write_many(bulk, actor, at):
         ),
         actor=actor,
     )
+    by_notice = {}
     for (evaluation, _reason), change_id in zip(bulk, change_ids, strict=True):
-        notify_change(evaluation.expert, change_id, evaluation.to_status, evaluation.row.notice)
+        by_notice.setdefault(evaluation.row.notice, []).append(
+            (evaluation.expert, change_id, evaluation.to_status)
+        )
+    for notice, changes in by_notice.items():
+        notify_changes(changes, notice)
 
 
 def _moment(at):

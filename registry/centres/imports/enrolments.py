@@ -72,19 +72,22 @@ DATE_OF_BIRTH = Column(
 COLUMNS = (COURSE, EMAIL, NAME, DATE_OF_BIRTH, HOURS, COMPLETED, COMPLETED_ON)
 
 
+# Pairs, not a dict: a Column's hash includes its translated label (costly per row).
+_READERS = (
+    (COURSE, read_text),
+    (EMAIL, read_email),
+    (NAME, read_text),
+    (DATE_OF_BIRTH, read_date),
+    (HOURS, read_int),
+    (COMPLETED, read_bool),
+    (COMPLETED_ON, read_date),
+)
+
+
 def _read(outcome, row):
     """The row's cells as values, or None after recording each unreadable cell."""
-    readers = {
-        COURSE: read_text,
-        EMAIL: read_email,
-        NAME: read_text,
-        DATE_OF_BIRTH: read_date,
-        HOURS: read_int,
-        COMPLETED: read_bool,
-        COMPLETED_ON: read_date,
-    }
     values, ok = {}, True
-    for column, reader in readers.items():
+    for column, reader in _READERS:
         try:
             values[column.key] = reader(row.values.get(column.key))
         except CellError as exc:

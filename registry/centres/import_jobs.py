@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -198,10 +198,8 @@ def run_job(job_id):
 
 
 def _tell_starter(job, actor):
-    from flask import url_for
-
     with current_app.test_request_context():  # url_for outside a request
-        link = url_for("centres.import_job", code=job.centre.code, job_id=job.id)
+        link = url_for("centres.import_job", code=job.centre.code, import_job_id=job.id)
     queue_message(
         f"import_finished:import_job:{job.id}",
         "import_finished",

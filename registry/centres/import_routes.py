@@ -106,7 +106,7 @@ def imports(code):
             ),
         )
         if isinstance(outcome, ImportJob):
-            return redirect(url_for(".import_job", code=centre.code, job_id=outcome.id))
+            return redirect(url_for(".import_job", code=centre.code, import_job_id=outcome.id))
         if outcome.ok:
             flash_outcome(outcome)
             if outcome.trained:
@@ -146,11 +146,11 @@ def recent_jobs(centre, limit=10):
     ).all()
 
 
-@bp.get("/<code>/imports/jobs/<int:job_id>")
+@bp.get("/<code>/imports/jobs/<int:import_job_id>")
 @login_required
-def import_job(code, job_id):
+def import_job(code, import_job_id):
     centre = load_centre(code)
-    job = db.session.get(ImportJob, job_id)
+    job = db.session.get(ImportJob, import_job_id)
     # Whoever started it, and the centre's record keepers; to anyone else it does not exist.
     if (
         job is None

@@ -225,7 +225,9 @@ def import_page(code, session_id):
             ),
         )
         if isinstance(outcome, ImportJob):
-            return redirect(url_for("centres.import_job", code=centre.code, job_id=outcome.id))
+            return redirect(
+                url_for("centres.import_job", code=centre.code, import_job_id=outcome.id)
+            )
         if outcome.ok:
             flash_outcome(outcome)
             return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))

@@ -50,6 +50,8 @@ def load_config(instance_path, overrides=None):
         ),
         "REGISTRY_UPLOADS_DIR": os.environ.get("REGISTRY_UPLOADS_DIR", str(instance / "uploads")),
         "REGISTRY_EVIDENCE_MAX_BYTES": _int("REGISTRY_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024),
+        # An import of more data rows than this runs as a task (registry/centres/import_jobs.py).
+        "REGISTRY_IMPORT_BACKGROUND_ROWS": _int("REGISTRY_IMPORT_BACKGROUND_ROWS", 300),
         # Base of the QR codes' links. Unset in development: the server's own address is used
         # (certificates/rendering.py); required in production (checked below).
         "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL")

@@ -5,6 +5,7 @@ from registry.audit import history_chain  # noqa: F401
 from registry.audit.models import AuditCheckpoint, AuditEvent, AuditFinding, AuditSample
 from registry.auth.models import ApiToken, SecondFactorRequirement, SignInThrottle, User
 from registry.cases.models import Case, CaseDocument
+from registry.centres.import_jobs import ImportJob
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
@@ -38,6 +39,7 @@ __all__ = [
     "ExamResult",
     "ExamSession",
     "Expert",
+    "ImportJob",
     "IssuerKey",
     "NameChangeRequest",
     "OutboxMessage",

@@ -12,7 +12,7 @@ from registry.centres.models import Topic
 from registry.certificates.jobs import create_job
 from registry.certificates.models import Certificate
 from registry.certificates.service import issue_certificate
-from registry.enums import CertificateLevel, ExpertStatus
+from registry.enums import CertificateLevel, ExpertStatus, Role
 from registry.experts.models import AccreditationRequest
 from registry.extensions import db
 from registry.targets.models import Target
@@ -73,6 +73,8 @@ TABLE = {
     "/centres/{code}/courses/{other_course_id}": [L, 404, 404, 404, 404, 404],
     "/centres/{code}/imports": [L, 404, 200, 403, 403, 403],
     "/centres/{code}/imports/enrolments-template.{kind}": [L, 404, 200, 200, 200, 200],
+    # the starter and the centre's record keepers; anyone else: not found
+    "/centres/{code}/imports/jobs/{import_job_id}": [L, 404, 200, 404, 404, 404],
     "/centres/{code}/exams": [L, 404, 200, 200, 200, 200],
     "/centres/{code}/exams/new": [L, 404, 200, 403, 403, 403],
     "/centres/{code}/exams/{session_id}": [L, 404, 200, 200, 200, 200],
@@ -218,6 +220,7 @@ def _objects(app):
         issued_certificate()  # a pending certificate: a batch with nothing to issue never starts
         app.config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = True
         ids["job_id"] = create_job().id
+        ids["import_job_id"] = _import_job(own)
         ids["purpose"], ids["checkpoint_id"] = "revocation", 1
         ids["case_id"], ids["ref"] = _appeal()
         ids["document_id"] = 1
@@ -282,3 +285,21 @@ def test_centre_staff_cannot_open_another_centres_page_but_can_open_their_own(ap
     response = client.get(f"/centres/{theirs_code}")
     assert response.status_code == 404
     assert theirs_name not in response.text
+
+
+def _import_job(centre):
+    """A finished background import of `centre`, started by another of its staff."""
+    from registry.centres.import_jobs import ImportJob
+
+    job = ImportJob(
+        kind="enrolments",
+        centre_id=centre.id,
+        started_by_id=UserFactory(role=Role.CENTRE_STAFF, centre=centre).id,
+        filename="lon.csv",
+        stored_name="gone.csv",
+        status="done",
+        rows=400,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job.id

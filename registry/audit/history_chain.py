@@ -77,6 +77,45 @@ def _chain(_mapper, connection, change):
     change.hash = _hash_of(change, change.prev_hash)
 
 
+def insert_changes(session, rows):
+    """Insert many status changes (dicts of StatusChange columns, `created_at` set) in one
+    statement, each chained to its expert's last change exactly as the ORM event would
+    chain it (several changes of one expert chain in the order given); returns their ids
+    in that order. The experts' rows must be locked (their conditional update) already."""
+    if not rows:
+        return []
+    table = StatusChange.__table__
+    expert_ids = sorted({row["expert_id"] for row in rows})
+    last = {}
+    for start in range(0, len(expert_ids), 500):
+        chunk = expert_ids[start : start + 500]
+        newest = (
+            sa.select(sa.func.max(table.c.id))
+            .where(table.c.expert_id.in_(chunk))
+            .group_by(table.c.expert_id)
+        )
+        last.update(
+            session.execute(
+                sa.select(table.c.expert_id, table.c.hash).where(table.c.id.in_(newest))
+            ).all()
+        )
+    for row in rows:
+        row["prev_hash"] = last.get(row["expert_id"]) or GENESIS_HASH
+        row["hash"] = change_hash(
+            row["prev_hash"],
+            expert_id=row["expert_id"],
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            actor_id=row["actor_id"],
+            reason=row["reason"],
+            evidence=row["evidence"],
+            at=row["created_at"],
+        )
+        last[row["expert_id"]] = row["hash"]
+    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
 @dataclass
 class HistoryReport:
     """The outcome of verify_history: how many changes, and the first broken one."""

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from registry.centres.forms import ImportForm
+from registry.centres.import_jobs import ENROLMENTS, ImportJob, background_rows, start_job
 from registry.centres.imports import ImportOutcome
 from registry.centres.imports.enrolments import COLUMNS as ENROLMENT_COLUMNS
 from registry.centres.imports.enrolments import import_enrolments
@@ -16,6 +17,7 @@ from registry.centres.routes import bp, load_centre
 from registry.exams.models import ExamSession
 from registry.extensions import db
 from registry.permissions import can_manage_centre_records
+from registry.tasks.jobs import run_import_job
 
 TEMPLATE_TYPES = {
     "csv": (template_csv, "text/csv; charset=utf-8"),
@@ -26,14 +28,23 @@ TEMPLATE_TYPES = {
 }
 
 
-def run_import(storage, columns, importer):
-    """Read the uploaded file and import its rows; commits only when every row passed."""
+def run_import(storage, columns, importer, start_job=None):
+    """Read the uploaded file and import its rows; commits only when every row passed.
+
+    A file of more than REGISTRY_IMPORT_BACKGROUND_ROWS rows is not imported here:
+    `start_job(data, rows)` records an import job, committed and queued, and is returned
+    instead of an outcome (its page follows it)."""
     try:
-        rows, errors = read_upload(storage, columns)
+        data, rows, errors = read_upload(storage, columns)
     except FileProblem as exc:
         outcome = ImportOutcome()
         outcome.error(None, None, exc.message)
         return outcome
+    if start_job is not None and not errors and len(rows) > background_rows():
+        job = start_job(data, len(rows))
+        db.session.commit()  # the worker reads the job from its own session
+        run_import_job(job.id)
+        return job
     outcome = ImportOutcome(rows=len(rows), errors=errors) if errors else importer(rows)
     if outcome.ok:
         db.session.commit()
@@ -85,7 +96,17 @@ def imports(code):
             lambda rows: import_enrolments(
                 centre, rows, actor=current_user, source=storage.filename
             ),
+            lambda data, rows: start_job(
+                ENROLMENTS,
+                centre=centre,
+                data=data,
+                filename=storage.filename,
+                rows=rows,
+                actor=current_user,
+            ),
         )
+        if isinstance(outcome, ImportJob):
+            return redirect(url_for(".import_job", code=centre.code, import_job_id=outcome.id))
         if outcome.ok:
             flash_outcome(outcome)
             if outcome.trained:
@@ -103,6 +124,7 @@ def imports(code):
         outcome=outcome,
         columns=ENROLMENT_COLUMNS,
         examining=examining,
+        jobs=recent_jobs(centre),
     )
     return page, (422 if outcome is not None else 200)
 
@@ -112,3 +134,31 @@ def imports(code):
 def enrolment_template(code, kind):
     load_centre(code)  # 404 unless the caller may see the centre
     return send_template(ENROLMENT_COLUMNS, kind, "mau-ghi-danh-hoan-thanh")
+
+
+def recent_jobs(centre, limit=10):
+    """The centre's latest background imports, newest first, for the imports pages."""
+    return db.session.scalars(
+        sa.select(ImportJob)
+        .where(ImportJob.centre_id == centre.id)
+        .order_by(ImportJob.id.desc())
+        .limit(limit)
+    ).all()
+
+
+@bp.get("/<code>/imports/jobs/<int:import_job_id>")
+@login_required
+def import_job(code, import_job_id):
+    centre = load_centre(code)
+    job = db.session.get(ImportJob, import_job_id)
+    # Whoever started it, and the centre's record keepers; to anyone else it does not exist.
+    if (
+        job is None
+        or job.centre_id != centre.id
+        or not (
+            job.started_by_id == current_user.id
+            or can_manage_centre_records(current_user, centre.id)
+        )
+    ):
+        abort(404)
+    return render_template("centres/import_job.html", centre=centre, job=job)

@@ -14,7 +14,7 @@ from registry.centres import rules
 from registry.centres.models import Course, Enrolment
 from registry.clock import today as local_today
 from registry.enums import CourseLevel, ExpertStatus
-from registry.experts.lifecycle import TransitionRefused, transition
+from registry.experts.lifecycle import TransitionRefused, transition, transition_many
 from registry.extensions import db
 from registry.text import clean_text
 
@@ -252,22 +252,34 @@ def mark_trained(expert, enrolment, actor):
     """
     if expert.status != ExpertStatus.APPLIED:
         return False
-    course = enrolment.course
+    reason, evidence = _training_record(enrolment)
     try:
-        transition(
-            expert,
-            ExpertStatus.TRAINED,
-            actor=actor,
-            reason=f"Completed {course.code}",
-            evidence={
-                "enrolment_id": enrolment.id,
-                "centre": course.centre.code,
-                "course": course.code,
-                "completed_on": enrolment.completed_on.isoformat(),
-                "attended_hours": enrolment.attended_hours,
-                "course_hours": course.hours,
-            },
-        )
+        transition(expert, ExpertStatus.TRAINED, actor=actor, reason=reason, evidence=evidence)
     except TransitionRefused:
         return False
     return True
+
+
+def mark_many_trained(pairs, actor):
+    """mark_trained for many (expert, enrolment) pairs at once (an import's completions),
+    written in bulk by the lifecycle; returns how many experts moved."""
+    items = [
+        (expert, *_training_record(enrolment))
+        for expert, enrolment in pairs
+        if expert.status == ExpertStatus.APPLIED
+    ]
+    moved, _refused = transition_many(items, ExpertStatus.TRAINED, actor=actor)
+    return len(moved)
+
+
+def _training_record(enrolment):
+    """(reason, evidence) of the move to trained for completing `enrolment`."""
+    course = enrolment.course
+    return f"Completed {course.code}", {
+        "enrolment_id": enrolment.id,
+        "centre": course.centre.code,
+        "course": course.code,
+        "completed_on": enrolment.completed_on.isoformat(),
+        "attended_hours": enrolment.attended_hours,
+        "course_hours": course.hours,
+    }

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from registry.auth.models import User
 from registry.centres.forms import ImportForm, choices
+from registry.centres.import_jobs import RESULTS, ImportJob, start_job
 from registry.centres.import_routes import flash_outcome, run_import, send_template
 from registry.centres.imports import experts_by_email
 from registry.centres.models import Course
@@ -213,7 +214,20 @@ def import_page(code, session_id):
             lambda rows: import_results(
                 exam_session, rows, actor=current_user, source=storage.filename
             ),
+            lambda data, rows: start_job(
+                RESULTS,
+                centre=centre,
+                exam_session=exam_session,
+                data=data,
+                filename=storage.filename,
+                rows=rows,
+                actor=current_user,
+            ),
         )
+        if isinstance(outcome, ImportJob):
+            return redirect(
+                url_for("centres.import_job", code=centre.code, import_job_id=outcome.id)
+            )
         if outcome.ok:
             flash_outcome(outcome)
             return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))

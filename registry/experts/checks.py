@@ -53,6 +53,9 @@ class Context:
     evidence: dict
     on: date
     to_status: object = None
+    # Guards' records read beforehand for many experts at once (lifecycle.transition_many):
+    # {"programme_enrolments": {expert_id: [...]}}; empty: each guard reads its own.
+    preloaded: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -48,22 +48,39 @@ def reapply_guard(ctx):
 # --- training -----------------------------------------------------------------------------
 
 
-def programme_enrolments(expert, enrolment_id=None):
-    """Completed enrolments of the expert in a course of the PQ expert programme, newest first."""
-    query = (
+def _programme_query(expert_ids):
+    return (
         sa.select(Enrolment)
         .join(Enrolment.course)
         .join(Course.topic)
         .where(
-            Enrolment.expert_id == expert.id,
+            Enrolment.expert_id.in_(expert_ids),
             Enrolment.completed.is_(True),
             Topic.leads_to_trained.is_(True),
         )
         .order_by(Enrolment.completed_on.desc(), Enrolment.id.desc())
     )
+
+
+def programme_enrolments(expert, enrolment_id=None, preloaded=None):
+    """Completed enrolments of the expert in a course of the PQ expert programme, newest first
+    (from `preloaded`, programme_enrolments_of_many's answer, when given)."""
+    if preloaded is not None:
+        found = preloaded.get(expert.id, [])
+        return [e for e in found if enrolment_id is None or e.id == enrolment_id]
+    query = _programme_query([expert.id])
     if enrolment_id is not None:
         query = query.where(Enrolment.id == enrolment_id)
     return db.session.scalars(query).all()
+
+
+def programme_enrolments_of_many(expert_ids):
+    """{expert id: programme_enrolments(expert)} for many experts, in a few queries."""
+    found, expert_ids = {}, sorted(set(expert_ids))
+    for start in range(0, len(expert_ids), 500):
+        for enrolment in db.session.scalars(_programme_query(expert_ids[start : start + 500])):
+            found.setdefault(enrolment.expert_id, []).append(enrolment)
+    return found
 
 
 def _attended_enough(enrolment):
@@ -77,7 +94,11 @@ def _centre_approved(enrolment):
 def train_guard(ctx):
     """A completed expert-programme course of the actor's centre, attendance ≥ 80 %, the centre
     approved on the completion date."""
-    candidates = programme_enrolments(ctx.expert, ctx.evidence.get("enrolment_id"))
+    candidates = programme_enrolments(
+        ctx.expert,
+        ctx.evidence.get("enrolment_id"),
+        ctx.preloaded.get("programme_enrolments"),
+    )
     checks = [
         Check(
             _l("A completed enrolment in the PQ expert programme (basic or advanced)"),

@@ -17,7 +17,7 @@ from registry.certificates.models import Certificate
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus, Role
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
-from registry.mail.outbox import queue_message
+from registry.mail.outbox import queue_message, queue_messages
 
 # Days before a certificate's end at which its holder is reminded (largest first).
 EXPIRY_REMINDER_DAYS = (90, 30, 7)
@@ -29,19 +29,40 @@ def _expert_account(expert):
 
 def notify_transition(result, kind):
     """Queue message `kind` (the row's notice) to the expert about a TransitionResult."""
-    expert, change = result.expert, result.change
+    return notify_change(
+        result.expert, result.change.id, result.change.to_status, kind, result.certificate
+    )
+
+
+def notify_change(expert, change_id, to_status, kind, certificate=None):
+    """Queue message `kind` to the expert about status change `change_id` (once)."""
     if kind is None:
         return None
-    certificate = result.certificate
-    return queue_message(
-        f"{kind}:status_change:{change.id}",
-        kind,
-        to_address=expert.email,
-        recipient=_expert_account(expert),
-        full_name=expert.full_name,
-        status=change.to_status.value,
-        certificate=certificate and _certificate_context(certificate),
+    entry = _change_message(expert, change_id, to_status, kind, certificate)
+    key, kind = entry.pop("key"), entry.pop("kind")
+    return queue_message(key, kind, **entry)
+
+
+def notify_changes(changes, kind):
+    """notify_change for many (expert, change_id, to_status) at once (no certificates)."""
+    if kind is None:
+        return 0
+    return queue_messages(
+        _change_message(expert, change_id, to_status, kind)
+        for expert, change_id, to_status in changes
     )
+
+
+def _change_message(expert, change_id, to_status, kind, certificate=None):
+    return {
+        "key": f"{kind}:status_change:{change_id}",
+        "kind": kind,
+        "to_address": expert.email,
+        "recipient": _expert_account(expert),
+        "full_name": expert.full_name,
+        "status": to_status.value,
+        "certificate": certificate and _certificate_context(certificate),
+    }
 
 
 def notify_name_corrected(expert, request):

@@ -89,6 +89,64 @@ def queue_message(key, kind, *, to_address, recipient=None, **context):
     return message
 
 
+def queue_messages(entries):
+    """queue_message for many messages at once: one query for the keys already queued and
+    one INSERT for the others. `entries` are dicts of queue_message's arguments (`key`,
+    `kind`, `to_address`, `recipient`, then the template's context); returns how many
+    were queued."""
+    entries = [e for e in entries if e.get("to_address")]
+    keys = [e["key"] for e in entries]
+    queued = set()
+    for start in range(0, len(keys), 500):
+        queued.update(
+            db.session.scalars(
+                sa.select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[start : start + 500]))
+            )
+        )
+    rows, now = [], utcnow()
+    for entry in entries:
+        if entry["key"] in queued:
+            continue
+        queued.add(entry["key"])
+        context = dict(entry)
+        key, kind, to_address = context.pop("key"), context.pop("kind"), context.pop("to_address")
+        recipient = context.pop("recipient", None)
+        locale = recipient_locale(recipient)
+        subject, text, html = render(kind, locale, **context)
+        rows.append(
+            {
+                "key": key,
+                "kind": kind,
+                "recipient_id": getattr(recipient, "id", None),
+                "to_address": to_address,
+                "locale": locale,
+                "subject": subject[:300],
+                "body_text": text,
+                "body_html": html,
+                "status": MessageStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    if rows:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(OutboxMessage.__table__), rows)
+        except IntegrityError:  # a concurrent run queued some first: one by one, keep theirs
+            for row in rows:
+                _queue_row(row)
+    return len(rows)
+
+
+def _queue_row(row):
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(OutboxMessage.__table__), [row])
+    except IntegrityError:
+        pass
+
+
 def compose(message):
     """The EmailMessage of an outbox row: plain text with an HTML alternative."""
     email = EmailMessage(policy=MAIL_POLICY)

@@ -10,6 +10,7 @@ import logging
 from huey import crontab
 
 from registry.audit.checkpoint import take_checkpoint
+from registry.centres import import_jobs
 from registry.certificates.batch import available_cpus
 from registry.certificates.jobs import BatchJobError, open_job_ids, run_job
 from registry.certificates.verification import purge_check_addresses
@@ -38,9 +39,25 @@ def batch_job_lock(job_id):
     return f"batch-job-{job_id}"
 
 
+def import_job_lock(job_id):
+    return f"import-job-{job_id}"
+
+
 def lock_names():
     """The task locks a killed worker may have left held, for the next worker to flush."""
-    return [SEND_MAIL_LOCK, *(batch_job_lock(job_id) for job_id in open_job_ids())]
+    return [
+        SEND_MAIL_LOCK,
+        *(batch_job_lock(job_id) for job_id in open_job_ids()),
+        *(import_job_lock(job_id) for job_id in import_jobs.open_import_job_ids()),
+    ]
+
+
+@task()
+def run_import_job(job_id):
+    """Import the file of import job `job_id` (again from the start if it was interrupted:
+    the killed run's transaction was rolled back with it)."""
+    with huey.lock_task(import_job_lock(job_id)):
+        import_jobs.run_job(job_id)
 
 
 @task()
@@ -63,6 +80,8 @@ def resume_open_work():
     mail that waited while no worker ran."""
     for job_id in open_job_ids():
         run_batch_job(job_id)
+    for job_id in import_jobs.open_import_job_ids():
+        run_import_job(job_id)
     send_mail()
 
 

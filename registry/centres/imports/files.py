@@ -273,10 +273,11 @@ def template_xlsx(columns, rows=()):
 
 
 def read_upload(storage, columns):
-    """(rows, errors) of an uploaded file, within the registry's size and row limits."""
+    """(data, rows, errors) of an uploaded file, within the registry's size and row limits:
+    its bytes (kept when the import runs in the background), its rows and header problems."""
     config = current_app.config
     data = read_limited(storage.stream, config.get("REGISTRY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-    return read_table(
+    return data, *read_table(
         data,
         storage.filename,
         columns,

@@ -231,15 +231,9 @@ def transition(
     db.session.flush()
     result = TransitionResult(expert, change)
     _apply_to_certificates(result, evaluation, actor, change, local_day(at))
-    details = {
-        "rule": rule.value,
-        "from": from_status.value,
-        "to": to_status.value,
-        "reason": change.reason,
-        "reason_code": change.reason_code,
-        "evidence": record,
-        "status_change_id": change.id,
-    }
+    details = transition_details(
+        rule, from_status, to_status, change.reason, change.reason_code, record, change.id
+    )
     if result.certificate is not None:
         details["certificate"] = result.certificate.number
     if result.certificates_changed:
@@ -296,6 +290,19 @@ def transition_many(items, to_status, *, actor):
         except TransitionRefused as error:
             refused.append((expert, error))
     return moved, refused
+
+
+def transition_details(rule, from_status, to_status, reason, reason_code, record, change_id):
+    """The audit event's details of a transition (one by one or in bulk alike)."""
+    return {
+        "rule": rule.value,
+        "from": from_status.value,
+        "to": to_status.value,
+        "reason": reason,
+        "reason_code": reason_code,
+        "evidence": record,
+        "status_change_id": change_id,
+    }
 
 
 def _write_many(bulk, actor, at):
@@ -367,14 +374,15 @@ def _write_many(bulk, actor, at):
                 "expert.transition",
                 "expert",
                 change["expert_id"],
-                {
-                    "rule": evaluation.rule.value,
-                    "from": change["from_status"].value,
-                    "to": change["to_status"].value,
-                    "reason": change["reason"],
-                    "evidence": change["evidence"] or {},
-                    "status_change_id": change_id,
-                },
+                transition_details(
+                    evaluation.rule,
+                    change["from_status"],
+                    change["to_status"],
+                    change["reason"],
+                    None,
+                    change["evidence"] or {},
+                    change_id,
+                ),
             )
             for (evaluation, _reason), change, change_id in zip(
                 bulk, changes, change_ids, strict=True

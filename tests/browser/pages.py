@@ -123,7 +123,6 @@ def pages_by_role(ids):
             "/account/password",
             "/account/tokens",
             "/account/mail",
-            "/account/second-factor",
             "/register",
         ],
         "centre_staff": [

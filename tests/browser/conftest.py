@@ -55,7 +55,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
-    """The registry served on loopback for the whole session; stopped at the end."""
+    """The registry served on loopback with its worker, for the whole session; both are
+    stopped at the end."""
     if _browser_missing():
         _skipped.append(True)
         pytest.skip(BROWSER_MISSING)
@@ -63,6 +64,7 @@ def live(tmp_path_factory):
     registry.prepare()
     try:
         registry.serve()
+        registry.run_worker()
         yield registry
     finally:
         registry.stop()

@@ -35,6 +35,7 @@ class LiveRegistry:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = f"sqlite:///{self.folder / 'registry.sqlite3'}"
+        self.mail_dir = self.folder / "mail"
         self.env = os.environ | {
             "REGISTRY_ENV": "development",
             "SECRET_KEY": SECRET_KEY,
@@ -42,6 +43,11 @@ class LiveRegistry:
             "REGISTRY_CERTIFICATES_DIR": str(self.folder / "certificates"),
             "REGISTRY_UPLOADS_DIR": str(self.folder / "uploads"),
             "REGISTRY_PUBLIC_URL": self.url,
+            # The worker's queue and its mail (.eml files: no SMTP host) stay in the folder.
+            "REGISTRY_TASKS_DATABASE": str(self.folder / "tasks.sqlite3"),
+            "REGISTRY_TASKS_IMMEDIATE": "0",
+            "REGISTRY_MAIL_DIR": str(self.mail_dir),
+            "REGISTRY_SMTP_HOST": "",
             "REGISTRY_BIND": f"127.0.0.1:{self.port}",
             "REGISTRY_WORKERS": "2",
             "REGISTRY_THREADS": "4",
@@ -51,17 +57,19 @@ class LiveRegistry:
             "REGISTRY_LOGIN_EMAIL_RATE_LIMIT": "10000 per minute",
             "REGISTRY_VERIFY_RATE_LIMIT": "10000 per minute",
         }
-        self.env.pop("REGISTRY_TEST_DATABASE_URL", None)
+        for name in ("REGISTRY_TEST_DATABASE_URL", "REGISTRY_TASKS_REDIS_URL"):
+            self.env.pop(name, None)
         self.processes = []
 
     def flask(self, *args):
         """Run `flask --app wsgi ARGS` to the end (migrations, demo data, CLI jobs)."""
-        subprocess.run(
+        return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *args],
             cwd=PROJECT_ROOT,
             env=self.env,
             check=True,
             capture_output=True,
+            text=True,
         )
 
     def prepare(self):
@@ -93,6 +101,12 @@ class LiveRegistry:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout} s")
+
+    def run_worker(self):
+        """The background worker (`flask registry worker`): mail, batch jobs."""
+        return self.start(
+            "worker", sys.executable, "-m", "flask", "--app", "wsgi", "registry", "worker"
+        )
 
     def stop(self):
         """End every process started, newest first: SIGTERM, then SIGKILL after 10 s."""

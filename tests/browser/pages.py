@@ -17,8 +17,14 @@ ACCOUNTS = {
     "expert": "chuyengia@example.vn",
 }
 
-# GET rules that are not pages: files and redirects.
+# GET rules that are not pages: files (JSON, exports) and redirects.
 NOT_PAGES = {
+    "audit.export",
+    "audit_checkpoints.checkpoint",
+    "audit_checkpoints.latest",
+    "credentials.did_document",
+    "credentials.download",
+    "credentials.status_list",
     "certificates.download",
     "centres.enrolment_template",
     "centres.my_centre",
@@ -71,6 +77,7 @@ def demo_ids(database_url):
             "accreditation_id": _one(conn, "SELECT min(id) FROM accreditation_requests"),
             "user_id": _one(conn, "SELECT min(id) FROM users"),
             "target_id": _one(conn, "SELECT min(id) FROM targets"),
+            "topic_id": _one(conn, "SELECT min(id) FROM topics"),
         }
         ids["enrolment_id"] = _one(
             conn, "SELECT min(id) FROM enrolments WHERE course_id = :c", c=ids["course_id"]
@@ -105,15 +112,17 @@ def pages_by_role(ids):
         )
     ]
     return {
-        "public": ["/", "/register", "/login", "/signup", ids["verify"]],
+        "public": ["/", "/register", "/login", "/signup", "/verify", ids["verify"]],
         "expert": [
             "/me",
             f"/experts/{me}/edit",
             f"/experts/{me}/name-change",
+            f"/experts/{me}/contact",
             f"/experts/{me}/accreditation",
             "/me/cpd",
             "/account/password",
             "/account/tokens",
+            "/account/mail",
             "/register",
         ],
         "centre_staff": [
@@ -134,6 +143,7 @@ def pages_by_role(ids):
         "officer": [
             "/experts",
             f"/experts/{ids['applied_id']}",
+            f"/experts/{ids['applied_id']}/contact",
             "/audit/",
             "/directorate/",
             *queues,
@@ -143,6 +153,8 @@ def pages_by_role(ids):
             "/targets/",
             "/directorate/certificates",
             "/account/tokens",
+            "/account/mail",
+            "/account/second-factor",
         ],
         "auditor": [
             "/experts",
@@ -151,8 +163,10 @@ def pages_by_role(ids):
             "/audit/anomalies",
             "/audit/samples/",
             "/audit/samples/actions",
+            "/audit/?number=NSCL&person=Nguy%E1%BB%85n",
             "/targets/",
             "/directorate/certificates",
+            "/account/mail",
         ],
         "admin": [
             "/admin/users",
@@ -163,5 +177,10 @@ def pages_by_role(ids):
             "/targets/manage",
             "/targets/new",
             f"/targets/{ids['target_id']}/edit",
+            "/admin/topics",
+            f"/admin/topics/{ids['topic_id']}",
+            "/admin/outbox",
+            "/admin/second-factor",
+            "/account/second-factor",
         ],
     }

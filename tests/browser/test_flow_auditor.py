@@ -1,8 +1,14 @@
 """Auditors, end to end: draw a sample, record a finding, read the audit log, export the
-dashboard. The sample's pages exist only once drawn, so their axe-core and phone checks run
+dashboard; filter the audit log by certificate and by person, and export what is shown.
+The sample's pages exist only once drawn, so their axe-core and phone checks run
 here rather than in test_accessibility.py and test_phones.py."""
 
+import csv
+import io
 import re
+
+import openpyxl
+import sqlalchemy as sa
 
 from tests.browser.checks import AXE, overflow, serious_violations
 from tests.browser.conftest import sign_in
@@ -60,3 +66,48 @@ def test_an_auditor_exports_the_dashboard(page, tmp_path):
         assert content.startswith(magic) and len(content) > 100, link
     csv = next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig")
     assert "600" in csv, csv[:300]
+
+
+def _event_ids_shown(page):
+    return {int(text) for text in page.locator("main tbody tr td:first-child").all_inner_texts()}
+
+
+def _exported(page, tmp_path, label):
+    with page.expect_download() as download:
+        page.locator("main a", has_text=label).click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    return path
+
+
+def test_an_auditor_filters_the_log_and_exports_what_is_shown(page, live, tmp_path):
+    engine = sa.create_engine(live.database_url)
+    with engine.connect() as conn:
+        number, full_name = conn.execute(
+            sa.text(
+                "SELECT c.number, e.full_name FROM certificates c "
+                "JOIN experts e ON e.id = c.expert_id WHERE e.email = 'chuyengia@example.vn' "
+                "ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+    engine.dispose()
+    sign_in(page, AUDITOR)
+    page.goto("/audit/")
+    everything = _event_ids_shown(page)
+
+    for field, value in (("number", number), ("person", full_name)):
+        page.goto("/audit/")
+        page.fill(f"main input[name={field}]", value)
+        page.click("main form.audit-filters button[type=submit]")
+        page.wait_for_load_state()
+        shown = _event_ids_shown(page)
+        assert shown and shown != everything, (field, value)
+
+        csv_path = _exported(page, tmp_path, re.compile("CSV"))
+        rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+        assert {int(row[0]) for row in rows[1:]} == shown, field
+
+        xlsx_path = _exported(page, tmp_path, re.compile("XLSX"))
+        sheet = openpyxl.load_workbook(xlsx_path, read_only=True).worksheets[0]
+        ids = {int(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+        assert ids == shown, field

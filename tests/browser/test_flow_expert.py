@@ -1,13 +1,21 @@
 """Experts and the public, end to end: sign up and apply, follow the timeline; a certified
 expert downloads the PDF, anyone decodes its QR code and opens the verification page; the
-VI/EN switch keeps the page."""
+VI/EN switch keeps the page; after an officer's decisions the expert receives the mail
+(written by the worker) and downloads the signed credential."""
 
+import json
 import shutil
 import subprocess
+import sys
+import time
+from email import policy
+from email.parser import BytesParser
 
 import pytest
+import sqlalchemy as sa
 
 from tests.browser.conftest import sign_in
+from tests.browser.live import PROJECT_ROOT
 
 TOOLS = ("pdftoppm", "zbarimg")
 
@@ -84,3 +92,78 @@ def test_the_language_switch_keeps_the_page(page):
     page.wait_for_load_state()
     assert page.url.endswith("/register?q=Nguyen"), page.url
     assert page.locator("html").get_attribute("lang") == "vi"
+
+
+def _decide(page, expert_id, to, reason):
+    page.goto(f"/directorate/experts/{expert_id}/decide/{to}")
+    page.fill("textarea[name=reason]", reason)
+    if page.locator("input[name=review_on]").count():
+        page.fill("input[name=review_on]", "2027-03-01")
+    page.click("main form[method=post] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("main .flash-success").count() == 1, page.locator("main").inner_text()
+
+
+def _mail_to(folder, address, kind, timeout=120):
+    """The .eml message of `kind` the worker wrote for `address`, waiting up to `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(folder.glob(f"*-{kind}.eml")):
+            with path.open("rb") as eml:
+                message = BytesParser(policy=policy.default).parse(eml)
+            if address in message["To"]:
+                return message
+        time.sleep(1)
+    raise AssertionError(f"no {kind} mail to {address} in {folder} after {timeout} s")
+
+
+def test_after_the_decisions_the_expert_gets_the_mail_and_the_signed_credential(
+    page, live, tmp_path
+):
+    email = "chuyengia2@example.vn"
+    engine = sa.create_engine(live.database_url)
+    with engine.connect() as conn:
+        expert_id = conn.execute(
+            sa.text("SELECT id FROM experts WHERE email = :e"), {"e": email}
+        ).scalar_one()
+        # The renewed certificate; the first one has expired.
+        number = conn.execute(
+            sa.text(
+                "SELECT number FROM certificates WHERE expert_id = :e ORDER BY id DESC LIMIT 1"
+            ),
+            {"e": expert_id},
+        ).scalar_one()
+    engine.dispose()
+
+    # An officer suspends the holder's certification, then reinstates it.
+    sign_in(page, "canbo@nscl.gov.vn")
+    _decide(page, expert_id, "suspended", "Đang xác minh khiếu nại của doanh nghiệp")
+    _decide(page, expert_id, "certified", "Khiếu nại đã được giải quyết")
+    page.context.clear_cookies()
+
+    sign_in(page, email)
+    page.goto("/me")
+    main = page.locator("main")
+    linkedin = main.locator("a[href^='https://www.linkedin.com/profile/add']")
+    assert linkedin.count() >= 1 and linkedin.first.is_visible()
+    with page.expect_download() as download:
+        main.locator(f"a[href='/certificates/{number}.credential.json']").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    credential = json.loads(path.read_text(encoding="utf-8"))
+    proof = credential["proof"]
+    proof = proof[0] if isinstance(proof, list) else proof
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022", proof
+    checked = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "registry", "verify-credential", path],
+        cwd=PROJECT_ROOT,
+        env=live.env,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # The worker sends the decisions' mail: .eml files, no SMTP host in the session.
+    message = _mail_to(live.mail_dir, email, "reinstated")
+    assert message["Subject"] == "Chứng chỉ chuyên gia của bạn đã được khôi phục"
+    assert "Trần Minh Khoa" in message.get_body(preferencelist=("plain",)).get_content()

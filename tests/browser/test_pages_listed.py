@@ -10,8 +10,10 @@ CHECKED_IN_FLOWS = {
     "sampling.finding": "test_flow_auditor.py",
 }
 # Pages the demo data cannot show to its accounts (no batch job yet; its expert accounts
-# have applied already): not checked in a browser yet.
+# have applied already; no account has a second factor, so sign-in never asks for the
+# code): not checked in a browser yet.
 NOT_REACHABLE_WITH_DEMO_DATA = {
+    "auth.login_code",
     "certificates.batch_job",
     "experts.apply_self",
 }
@@ -29,6 +31,7 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
             "accreditation_id",
             "user_id",
             "target_id",
+            "topic_id",
             "enrolment_id",
         ),
         1,
@@ -46,4 +49,4 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
         if "GET" in rule.methods and not rule.endpoint.startswith("api")
     }
     excused = NOT_PAGES | CHECKED_IN_FLOWS.keys() | NOT_REACHABLE_WITH_DEMO_DATA
-    assert pages - listed - excused == set(), "add these pages to tests/browser/pages.py"
+    assert sorted(pages - listed - excused) == [], "add these pages to tests/browser/pages.py"

@@ -99,6 +99,8 @@ def _decide(page, expert_id, to, reason):
     page.fill("textarea[name=reason]", reason)
     if page.locator("input[name=review_on]").count():
         page.fill("input[name=review_on]", "2027-03-01")
+    if page.locator("select[name=reason_code]").count():  # the public reason, from the list
+        page.select_option("select[name=reason_code]", "under_review_after_complaint")
     page.click("main form[method=post] button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("main .flash-success").count() == 1, page.locator("main").inner_text()

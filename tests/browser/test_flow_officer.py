@@ -107,6 +107,8 @@ def test_an_officer_accredits_with_evidence_suspends_and_reinstates(page, live):
     page.fill("textarea[name=reason]", "Đang xác minh khiếu nại của doanh nghiệp")
     if page.locator("input[name=review_on]").count():
         page.fill("input[name=review_on]", "2027-03-01")
+    if page.locator("select[name=reason_code]").count():  # the public reason, from the list
+        page.select_option("select[name=reason_code]", "under_review_after_complaint")
     _submit(page)
     assert "status-suspended" in _status(page, holder)
 

@@ -20,6 +20,8 @@ ACCOUNTS = {
 # GET rules that are not pages: files (JSON, exports) and redirects.
 NOT_PAGES = {
     "audit.export",
+    "cases.document",
+    "rights.my_data_json",
     "audit_checkpoints.checkpoint",
     "audit_checkpoints.latest",
     "credentials.did_document",
@@ -112,7 +114,15 @@ def pages_by_role(ids):
         )
     ]
     return {
-        "public": ["/", "/register", "/login", "/signup", "/verify", ids["verify"]],
+        "public": [
+            "/",
+            "/register",
+            "/login",
+            "/signup",
+            "/verify",
+            ids["verify"],
+            "/complaints/new",
+        ],
         "expert": [
             "/me",
             f"/experts/{me}/edit",
@@ -123,6 +133,7 @@ def pages_by_role(ids):
             "/account/password",
             "/account/tokens",
             "/account/mail",
+            "/me/data",
             "/register",
         ],
         "centre_staff": [
@@ -161,6 +172,7 @@ def pages_by_role(ids):
             f"/experts/{ids['applied_id']}",
             "/audit/",
             "/audit/anomalies",
+            "/audit/cases",
             "/audit/samples/",
             "/audit/samples/actions",
             "/audit/?number=NSCL&person=Nguy%E1%BB%85n",

@@ -10,7 +10,7 @@ from registry.certificates.models import Certificate
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus
-from registry.experts.applications import close_request
+from registry.experts.applications import attach_supporting_document, close_request
 from registry.experts.guards import (  # noqa: F401 (the window is renewal's vocabulary)
     LEVEL_CERTIFICATE,
     RENEWAL_WINDOW,
@@ -28,8 +28,9 @@ MAX_CPD_HOURS = 500
 CPD_STATES = (*CERTIFIED_LEVELS, ExpertStatus.SUSPENDED, ExpertStatus.EXPIRED)
 
 
-def record_cpd(expert, *, activity, hours, completed_on, actor):
-    """The expert declares CPD hours; they count once an officer confirms them."""
+def record_cpd(expert, *, activity, hours, completed_on, actor, document=None, filename=None):
+    """The expert declares CPD hours, with an optional supporting document (PDF or image,
+    size-limited); they count once an officer confirms them."""
     if not can_record_cpd(actor, expert):
         raise NotAllowed(_l("Only the expert records their own CPD."))
     if expert.status not in CPD_STATES:
@@ -48,6 +49,7 @@ def record_cpd(expert, *, activity, hours, completed_on, actor):
     record = CpdRecord(
         expert_id=expert.id, activity=activity, hours=hours, completed_on=completed_on
     )
+    attach_supporting_document(record, document, filename)
     db.session.add(record)
     db.session.flush()
     record_event(
@@ -55,7 +57,12 @@ def record_cpd(expert, *, activity, hours, completed_on, actor):
         actor=actor,
         object_type="expert",
         object_id=expert.id,
-        details={"cpd_id": record.id, "hours": hours, "completed_on": completed_on},
+        details={
+            "cpd_id": record.id,
+            "hours": hours,
+            "completed_on": completed_on,
+            "document_sha256": record.document_sha256,
+        },
     )
     return record
 

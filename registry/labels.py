@@ -87,6 +87,105 @@ CASE_OUTCOME_LABELS = {
     CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
 }
 
+# What each audit event records, in words; tests/test_audit_labels.py fails when an action
+# recorded anywhere in registry/ has no label here.
+ACTION_LABELS = {
+    "account.reminders_changed": _l("Reminder settings changed"),
+    "accreditation.refused": _l("Accreditation refused"),
+    "accreditation.requested": _l("Accreditation requested"),
+    "admin.centre_created": _l("Training centre created"),
+    "admin.centre_updated": _l("Training centre updated"),
+    "admin.second_factor_required": _l("Second factor made mandatory"),
+    "admin.target_created": _l("Target created"),
+    "admin.target_updated": _l("Target updated"),
+    "admin.topic_created": _l("Course topic added"),
+    "admin.topic_renamed": _l("Course topic renamed"),
+    "admin.topic_restored": _l("Course topic restored"),
+    "admin.topic_retired": _l("Course topic retired"),
+    "admin.user_created": _l("User account created"),
+    "admin.user_updated": _l("User account updated"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
+    "audit.action_closed": _l("Corrective action closed"),
+    "audit.finding_recorded": _l("Audit finding recorded"),
+    "audit.sample_drawn": _l("Audit sample drawn"),
+    "auth.password_changed": _l("Password changed"),
+    "auth.second_factor_off": _l("Second factor turned off"),
+    "auth.second_factor_on": _l("Second factor turned on"),
+    "auth.sign_in": _l("Signed in"),
+    "auth.sign_in_failed": _l("Failed sign-in"),
+    "auth.signed_out": _l("Signed out"),
+    "auth.signed_up": _l("Signed up"),
+    "certificate.archive_checked": _l("Certificate archive checked"),
+    "certificate.archive_failed": _l("Certificate archive check failed"),
+    "certificate.archived": _l("Certificate archived"),
+    "certificate.batch_failed": _l("Certificate batch failed"),
+    "certificate.batch_finished": _l("Certificate batch finished"),
+    "certificate.batch_queued": _l("Certificate batch queued"),
+    "certificate.downloaded": _l("Certificate downloaded"),
+    "certificate.issued": _l("Certificate issued"),
+    "certificate.render_failed": _l("Certificate could not be rendered"),
+    "course.created": _l("Course created"),
+    "course.updated": _l("Course updated"),
+    "cpd.confirmed": _l("CPD confirmed"),
+    "cpd.recorded": _l("CPD recorded"),
+    "cpd.refused": _l("CPD refused"),
+    "credentials.backfilled": _l("Credentials backfilled"),
+    "demo.seeded": _l("Demo data loaded"),
+    "enrolment.created": _l("Enrolment created"),
+    "enrolment.removed": _l("Enrolment removed"),
+    "enrolment.updated": _l("Enrolment updated"),
+    "enrolments.imported": _l("Enrolments imported"),
+    "exam_result.corrected": _l("Exam result corrected"),
+    "exam_result.recorded": _l("Exam result recorded"),
+    "exam_results.imported": _l("Exam results imported"),
+    "exam_session.created": _l("Exam session created"),
+    "exam_session.updated": _l("Exam session updated"),
+    "expert.contact_updated": _l("Contact details updated"),
+    "expert.name_change_refused": _l("Name correction refused"),
+    "expert.name_change_requested": _l("Name correction requested"),
+    "expert.name_changed": _l("Name corrected"),
+    "expert.profile_updated": _l("Profile updated"),
+    "expert.transition": _l("Expert status changed"),
+    "mail.retried": _l("Email sent again"),
+    "report.exported": _l("Report exported"),
+}
+
+OBJECT_TYPE_LABELS = {
+    "api_token": _l("API token"),
+    "archive": _l("Archive"),
+    "audit_finding": _l("Audit finding"),
+    "audit_sample": _l("Audit sample"),
+    "batch_job": _l("Certificate batch"),
+    "certificate": _l("Certificate"),
+    "course": _l("Course"),
+    "enrolment": _l("Enrolment"),
+    "exam_result": _l("Exam result"),
+    "exam_session": _l("Exam session"),
+    "expert": _l("Expert"),
+    "outbox_message": _l("Email"),
+    "registry": _l("Registry"),
+    "report": _l("Report"),
+    "settings": _l("Settings"),
+    "target": _l("Target"),
+    "topic": _l("Course topic"),
+    "training_centre": _l("Training centre"),
+    "user": _l("User account"),
+}
+
+
+def action_label(action):
+    """The words for an audit action; an unknown code (an older event) shows as itself."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def object_type_label(object_type):
+    """The words for an audit object type; an unknown one shows as itself."""
+    label = OBJECT_TYPE_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
 ALL_LABELS = {
     "status_labels": STATUS_LABELS,
     "organisation_type_labels": ORGANISATION_TYPE_LABELS,
@@ -98,4 +197,6 @@ ALL_LABELS = {
     "case_status_labels": CASE_STATUS_LABELS,
     "case_outcome_labels": CASE_OUTCOME_LABELS,
     "complaint_subject_labels": COMPLAINT_SUBJECT_LABELS,
+    "action_label": action_label,
+    "object_type_label": object_type_label,
 }

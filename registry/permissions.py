@@ -140,6 +140,11 @@ def can_view_accreditation_document(user, request):
     return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)
 
 
+def can_view_request_document(user, request):
+    """A CPD or name-correction request's document: the expert and the directorate only."""
+    return can_view_expert(user, request.expert)
+
+
 def can_view_dashboard(user):
     """The targets dashboard and its exports: the directorate and administrators."""
     return has_role(user, Role.OFFICER, Role.AUDITOR, Role.ADMIN)

@@ -107,6 +107,8 @@ def test_cpd_counts_toward_renewal_once_confirmed(ctx):
     )
     from registry.experts.lifecycle import evaluate
 
+    # Renewal is decided in the window: the certificate's last 90 days.
+    _certificates(expert)[-1].valid_until = today() + timedelta(days=30)
     assert not evaluate(expert, ExpertStatus.CERTIFIED, actor=walk.officer).ok
     decide_cpd(record, approve=True, actor=walk.officer)
     assert evaluate(expert, ExpertStatus.CERTIFIED, actor=walk.officer).ok

@@ -232,6 +232,7 @@ def test_renewal_at_the_same_level_with_a_new_passing_exam(ctx):
     transition(expert, S.ACCREDITED_REGIONAL, actor=walk.officer, evidence=evidence, at=at)
     regional = certificates(expert)[-1]
     exam = passing_exam(expert, centre=walk.centre, examiner=walk.staff, held_on=today(), score=90)
+    regional.valid_until = today() + timedelta(days=30)  # in the renewal window
     result = transition(expert, S.ACCREDITED_REGIONAL, actor=walk.officer)
     assert expert.status == S.ACCREDITED_REGIONAL
     assert result.certificate.level == CertificateLevel.REGIONAL

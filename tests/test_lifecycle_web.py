@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -519,3 +519,29 @@ def test_the_holders_list_does_not_call_holders_waiting(app, client, login_as):
     page = client.get("/directorate/queue/holders").text
     assert "1 người có chứng chỉ, theo tên" in page
     assert "đang chờ" not in page.split("<table")[0]
+
+
+def test_the_decision_page_refuses_a_renewal_outside_the_window(app, client, login_as):
+    """Issue 18.9: hiding the link was not enough; the page itself renewed a fresh holder."""
+    from registry.clock import today
+    from tests.factories import issued_certificate
+
+    with app.app_context():
+        certificate = issued_certificate(issued_on=today())  # ends in three years
+        expert_id, opens = certificate.expert_id, certificate.valid_until - timedelta(days=90)
+        version = certificate.expert.version
+        db.session.commit()
+        db.session.remove()
+    login_as("officer")
+    url = f"/directorate/experts/{expert_id}/decide/certified"
+    page = client.get(url).text
+    assert "Trong thời hạn gia hạn" in page and opens.isoformat() in page
+    response = client.post(url, data={"version": version})
+    assert response.status_code in (409, 422)
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Certificate)
+            .where(Certificate.expert_id == expert_id)
+        )
+        assert count == 1

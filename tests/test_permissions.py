@@ -91,6 +91,8 @@ TABLE = {
     "/experts/{expert_id}/name-change": [L, 404, 404, 200, 403, 404],
     "/experts/{expert_id}/accreditation": [L, 404, 404, 200, 403, 404],
     "/accreditation/{request_id}/document": [L, 404, 404, 404, 404, 404],  # no file uploaded
+    # "kind" is csv here: no such request kind (access to real ones: test_request_documents)
+    "/requests/{kind}/{request_id}/document": [L, 404, 404, 404, 404, 404],
     "/directorate/": [L, 403, 403, 200, 403, 403],
     "/directorate/queue/{name}": [L, 403, 403, 200, 403, 403],
     "/directorate/experts/{expert_id}/decide/{to}": [L, 403, 403, 200, 403, 403],

@@ -97,6 +97,7 @@ def _prepare(row, source):
             ).all()
             for certificate in expert_cpd:
                 certificate.issued_on = today() - timedelta(days=400)
+                certificate.valid_until = today() + timedelta(days=30)  # in the renewal window
             db.session.flush()
     return expert, walk.officer
 

@@ -15,6 +15,7 @@ from registry.certificates.models import Certificate
 from registry.clock import local_day_start, today
 from registry.experts.models import Expert
 from registry.extensions import db
+from registry.labels import action_label, object_type_label
 from registry.permissions import can_review_certifications, can_view_audit_log, permission_required
 from registry.reports.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_chunks, xlsx_bytes
 from registry.text import search_key
@@ -139,6 +140,7 @@ EXPORT_HEADER = (
     "Thời điểm (UTC)",
     "Người thực hiện",
     "Hành động",
+    "Mã hành động",
     "Đối tượng",
     "Mã đối tượng",
     "Chi tiết",
@@ -169,17 +171,21 @@ def export(kind):
         AuditEvent.object_id,
         AuditEvent.details,
     )
-    # Plain rows fetched now, not ORM objects nor a server-side cursor: the CSV streams after
-    # the view has returned, when the request's transaction may be gone.
-    rows = (
+    # Plain rows built now, not ORM objects nor a server-side cursor, labels translated now:
+    # the CSV streams after the view has returned, when the request's session may be gone.
+    rows = [
         (
             *row[:1],
             row[1].replace(tzinfo=None),
-            *row[2:6],
+            row[2],
+            action_label(row[3]),
+            row[3],
+            object_type_label(row[4]),
+            row[5],
             json.dumps(row[6], ensure_ascii=False, default=str) if row[6] else "",
         )
         for row in db.session.execute(columns).all()
-    )
+    ]
     name = f"nhat-ky-kiem-toan-{today()}.{kind}"
     if kind == "csv":
         body = stream_with_context(c.encode("utf-8") for c in csv_chunks(EXPORT_HEADER, rows))

@@ -22,6 +22,7 @@ from registry.experts.lifecycle import (
     conditional_write,
 )
 from registry.experts.models import NameChangeRequest
+from registry.experts.uploads import UploadRefused, attach_document
 from registry.extensions import db
 from registry.mail.notifications import notify_name_corrected
 from registry.permissions import (
@@ -98,8 +99,9 @@ def update_profile(expert, profile, *, actor, expected_version=None):
     return changed
 
 
-def request_name_change(expert, *, new_name, reason, actor):
-    """Ask for a name correction once past `applied`; an officer decides."""
+def request_name_change(expert, *, new_name, reason, actor, document=None, filename=None):
+    """Ask for a name correction once past `applied`, with an optional supporting document
+    (PDF or image, size-limited); an officer decides."""
     if not can_request_name_change(actor, expert):
         raise NotAllowed(_l("Only the expert or an officer may request a name change."))
     if expert.status in (ExpertStatus.APPLIED, ExpertStatus.WITHDRAWN):
@@ -129,6 +131,7 @@ def request_name_change(expert, *, new_name, reason, actor):
         reason=reason,
         requested_by_id=actor.id,
     )
+    attach_supporting_document(request, document, filename)
     db.session.add(request)
     db.session.flush()
     record_event(
@@ -136,9 +139,22 @@ def request_name_change(expert, *, new_name, reason, actor):
         actor=actor,
         object_type="expert",
         object_id=expert.id,
-        details={"request_id": request.id, "old": request.old_name, "new": request.new_name},
+        details={
+            "request_id": request.id,
+            "old": request.old_name,
+            "new": request.new_name,
+            "document_sha256": request.document_sha256,
+        },
     )
     return request
+
+
+def attach_supporting_document(request, document, filename):
+    """A refused upload is a clear IncompleteRequest, and nothing is written."""
+    try:
+        attach_document(request, document, filename)
+    except UploadRefused as exc:
+        raise IncompleteRequest(exc.args[0]) from exc
 
 
 def close_request(model, request, *, approve, actor):

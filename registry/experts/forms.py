@@ -98,12 +98,14 @@ class NameChangeForm(RegistryForm):
     reason = TextAreaField(
         _l("Reason (e.g. spelling error, legal change of name)"), validators=[DataRequired()]
     )
+    document = FileField(_l("Supporting document, optional (PDF, JPEG or PNG)"))
 
 
 class CpdForm(RegistryForm):
     activity = StringField(_l("Activity"), validators=[DataRequired(), Length(max=300)])
     hours = IntegerField(_l("Hours"), validators=[InputRequired(), NumberRange(min=1, max=500)])
     completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
+    document = FileField(_l("Supporting document, optional (PDF, JPEG or PNG)"))
 
 
 class AccreditationForm(RegistryForm):

@@ -5,6 +5,8 @@ with what is required, whether it is met and what was found, plus the facts the 
 (the enrolment, the exam result, the certificate to replace, ...). Guards never write.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,7 @@ from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.rules import TRAINED_ATTENDANCE, attendance_suffices
 from registry.certificates.models import Certificate
 from registry.enums import (
+    CERTIFIED_LEVELS,
     CertificateLevel,
     CertificateStatus,
     ExpertStatus,
@@ -409,9 +412,23 @@ def cpd_hours(expert, since, on):
     )
 
 
+# A certified expert may be renewed (and is in the renewal queue) this long before the
+# certificate ends; an expired one at any time.
+RENEWAL_WINDOW = timedelta(days=90)
+
+
+def in_renewal_window(expert, on):
+    """Whether renewal is due: the level's certificate ends within RENEWAL_WINDOW of `on`."""
+    if expert.status not in CERTIFIED_LEVELS:
+        return True  # expired: renewal is the way back, whenever it comes
+    certificate = level_certificate(expert, expert.status)
+    return certificate is not None and certificate.valid_until <= on + RENEWAL_WINDOW
+
+
 def renewal_guard(ctx):
-    """A certificate of the level; REGISTRY_CPD_MIN_HOURS of confirmed CPD since it was issued,
-    or a passing exam held after that day."""
+    """In the renewal window (the certificate's last 90 days, or expired); a certificate of the
+    level; REGISTRY_CPD_MIN_HOURS of confirmed CPD since it was issued, or a passing exam held
+    after that day."""
     level_status = ctx.to_status
     certificate = level_certificate(
         ctx.expert, level_status, (CertificateStatus.VALID, CertificateStatus.EXPIRED)
@@ -423,7 +440,19 @@ def renewal_guard(ctx):
         result = passing_result(
             ctx.expert, after=certificate.issued_on, on=ctx.on, strictly_after=True
         )
+    window_opens = None
+    if certificate is not None and ctx.expert.status in CERTIFIED_LEVELS:
+        window_opens = certificate.valid_until - RENEWAL_WINDOW
     checks = [
+        Check(
+            _l(
+                "Within the renewal window (the last %(days)s days of the certificate, or after it expired)",
+                days=RENEWAL_WINDOW.days,
+            ),
+            in_renewal_window(ctx.expert, ctx.on),
+            detail=window_opens
+            and _l("The renewal window opens on %(day)s", day=window_opens.isoformat()),
+        ),
         Check(
             _l("A certificate at this level to renew"),
             certificate is not None,

@@ -176,6 +176,10 @@ class NameChangeRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An optional supporting document, stored like accreditation evidence (uploads.py).
+    document_name: Mapped[str | None] = mapped_column(sa.String(255))
+    document_path: Mapped[str | None] = mapped_column(sa.String(500))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     expert = relationship("Expert")
 
@@ -206,6 +210,10 @@ class CpdRecord(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An optional supporting document, stored like accreditation evidence (uploads.py).
+    document_name: Mapped[str | None] = mapped_column(sa.String(255))
+    document_path: Mapped[str | None] = mapped_column(sa.String(500))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     expert = relationship("Expert")
 

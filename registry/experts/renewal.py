@@ -1,6 +1,6 @@
 """Continuing professional development (CPD) and the daily expiry of lapsed certificates."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,8 +10,13 @@ from registry.certificates.models import Certificate
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus
-from registry.experts.applications import close_request
-from registry.experts.guards import LEVEL_CERTIFICATE, level_certificate
+from registry.experts.applications import attach_supporting_document, close_request
+from registry.experts.guards import (  # noqa: F401 (the window is renewal's vocabulary)
+    LEVEL_CERTIFICATE,
+    RENEWAL_WINDOW,
+    in_renewal_window,
+    level_certificate,
+)
 from registry.experts.lifecycle import Conflict, IncompleteRequest, NotAllowed, TransitionRefused
 from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db
@@ -22,21 +27,10 @@ MAX_CPD_HOURS = 500
 # States in which CPD counts toward a renewal.
 CPD_STATES = (*CERTIFIED_LEVELS, ExpertStatus.SUSPENDED, ExpertStatus.EXPIRED)
 
-# A certified expert may be renewed (and is in the renewal queue) this long before the
-# certificate ends; an expired one at any time.
-RENEWAL_WINDOW = timedelta(days=90)
 
-
-def in_renewal_window(expert, on):
-    """Whether renewal is due: the level's certificate ends within RENEWAL_WINDOW of `on`."""
-    if expert.status not in CERTIFIED_LEVELS:
-        return True  # expired: renewal is the way back, whenever it comes
-    certificate = level_certificate(expert, expert.status)
-    return certificate is not None and certificate.valid_until <= on + RENEWAL_WINDOW
-
-
-def record_cpd(expert, *, activity, hours, completed_on, actor):
-    """The expert declares CPD hours; they count once an officer confirms them."""
+def record_cpd(expert, *, activity, hours, completed_on, actor, document=None, filename=None):
+    """The expert declares CPD hours, with an optional supporting document (PDF or image,
+    size-limited); they count once an officer confirms them."""
     if not can_record_cpd(actor, expert):
         raise NotAllowed(_l("Only the expert records their own CPD."))
     if expert.status not in CPD_STATES:
@@ -55,6 +49,7 @@ def record_cpd(expert, *, activity, hours, completed_on, actor):
     record = CpdRecord(
         expert_id=expert.id, activity=activity, hours=hours, completed_on=completed_on
     )
+    attach_supporting_document(record, document, filename)
     db.session.add(record)
     db.session.flush()
     record_event(
@@ -62,7 +57,12 @@ def record_cpd(expert, *, activity, hours, completed_on, actor):
         actor=actor,
         object_type="expert",
         object_id=expert.id,
-        details={"cpd_id": record.id, "hours": hours, "completed_on": completed_on},
+        details={
+            "cpd_id": record.id,
+            "hours": hours,
+            "completed_on": completed_on,
+            "document_sha256": record.document_sha256,
+        },
     )
     return record
 

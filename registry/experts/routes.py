@@ -51,6 +51,7 @@ from registry.permissions import (
     can_view_accreditation_document,
     can_view_case,
     can_view_expert,
+    can_view_request_document,
     has_expert_account,
     permission_required,
 )
@@ -329,7 +330,11 @@ def name_change(expert_id):
     if form.validate_on_submit():
         try:
             request_name_change(
-                expert, new_name=form.new_name.data, reason=form.reason.data, actor=current_user
+                expert,
+                new_name=form.new_name.data,
+                reason=form.reason.data,
+                actor=current_user,
+                **_upload(form.document.data),
             )
         except LifecycleError as exc:
             status = refused(exc)
@@ -354,6 +359,7 @@ def cpd():
                 hours=form.hours.data,
                 completed_on=form.completed_on.data,
                 actor=current_user,
+                **_upload(form.document.data),
             )
         except LifecycleError as exc:
             status = refused(exc)
@@ -407,6 +413,45 @@ def accreditation(expert_id):
     elif form.is_submitted():
         status = 422
     return render_template("experts/accreditation.html", form=form, expert=expert), status
+
+
+def _upload(data):
+    """An optional file field's upload as the service's document and filename."""
+    if not data or not getattr(data, "filename", None):
+        return {}
+    return {"document": data.stream, "filename": data.filename}
+
+
+REQUEST_KINDS = {"cpd": CpdRecord, "name-change": NameChangeRequest}
+
+
+@bp.get("/requests/<kind>/<int:request_id>/document")
+@login_required
+def request_document(kind, request_id):
+    """A CPD or name-correction request's supporting document: the expert and the
+    directorate; 404 for anyone else."""
+    model = REQUEST_KINDS.get(kind) or abort(404)
+    request_ = db.session.get(model, request_id) or abort(404)
+    if not can_view_request_document(current_user, request_) or not request_.document_path:
+        abort(404)
+    return _document_response(request_.document_path, request_.document_name)
+
+
+def _document_response(relative, name):
+    try:
+        path = evidence_path(relative)
+    except UploadRefused:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        io.BytesIO(path.read_bytes()),  # small (size-limited) and never left open
+        mimetype=MIMETYPES.get(path.suffix.lstrip("."), "application/octet-stream"),
+        as_attachment=True,
+        download_name=name or path.name,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/accreditation/<int:request_id>/document")

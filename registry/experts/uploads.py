@@ -87,3 +87,14 @@ def evidence_path(relative):
     if base not in path.parents:
         raise UploadRefused(_l("No such document."))
     return path
+
+
+def attach_document(request, stream, filename):
+    """Store an optional supporting document and point the request at it (None: nothing)."""
+    if stream is None:
+        return None
+    stored = store_evidence(stream, filename)
+    request.document_name = stored.name
+    request.document_path = stored.path
+    request.document_sha256 = stored.sha256
+    return stored

@@ -90,6 +90,14 @@ CASE_OUTCOME_LABELS = {
 # What each audit event records, in words; tests/test_audit_labels.py fails when an action
 # recorded anywhere in registry/ has no label here.
 ACTION_LABELS = {
+    "case.filed": _l("Complaint filed"),
+    "case.received": _l("Case received"),
+    "case.acknowledged": _l("Case acknowledged"),
+    "case.assigned": _l("Case assigned"),
+    "case.decided": _l("Case decided"),
+    "case.closed": _l("Case closed"),
+    "expert.contact_corrected": _l("Contact details corrected"),
+    "imports.queued": _l("Import queued"),
     "account.reminders_changed": _l("Reminder settings changed"),
     "accreditation.refused": _l("Accreditation refused"),
     "accreditation.requested": _l("Accreditation requested"),
@@ -152,6 +160,8 @@ ACTION_LABELS = {
 }
 
 OBJECT_TYPE_LABELS = {
+    "case": _l("Case (appeal or complaint)"),
+    "import_job": _l("Background import"),
     "api_token": _l("API token"),
     "archive": _l("Archive"),
     "audit_finding": _l("Audit finding"),

@@ -333,9 +333,20 @@ def _move(case, expected, source, target, **values):
     db.session.refresh(case)
 
 
+# The audit action of each step of a case.
+CASE_ACTIONS = {
+    "filed": "case.filed",
+    "received": "case.received",
+    "acknowledged": "case.acknowledged",
+    "assigned": "case.assigned",
+    "decided": "case.decided",
+    "closed": "case.closed",
+}
+
+
 def _record(case, step, actor, **details):
     record_event(
-        f"case.{step}",
+        CASE_ACTIONS[step],
         actor=actor,
         object_type="case",
         object_id=case.id,

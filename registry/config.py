@@ -67,6 +67,12 @@ def load_config(instance_path, overrides=None):
             "REGISTRY_ARGON2_PARALLELISM", 1 if env == "testing" else 4
         ),
         "REGISTRY_SESSION_IDLE_MINUTES": _int("REGISTRY_SESSION_IDLE_MINUTES", 30),
+        # Emailed links (docs/accounts.md): how long they work, and how long an unconfirmed
+        # sign-up is kept.
+        "REGISTRY_EMAIL_LINK_HOURS": _int("REGISTRY_EMAIL_LINK_HOURS", 24),
+        "REGISTRY_RESET_LINK_MINUTES": _int("REGISTRY_RESET_LINK_MINUTES", 60),
+        "REGISTRY_INVITATION_DAYS": _int("REGISTRY_INVITATION_DAYS", 30),
+        "REGISTRY_UNCONFIRMED_DAYS": _int("REGISTRY_UNCONFIRMED_DAYS", 7),
         "REGISTRY_ISSUING_BODY": os.environ.get(
             "REGISTRY_ISSUING_BODY", "Tổng cục Tiêu chuẩn Đo lường Chất lượng"
         ),

@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 
 from registry.audit.service import record_event
 from registry.auth import links
@@ -20,7 +19,7 @@ from registry.text import clean_email
 
 
 def _link(endpoint, token):
-    return url_for(endpoint, token=token, _external=False)
+    return links.site_path(endpoint, token=token)
 
 
 def send_confirmation(user):

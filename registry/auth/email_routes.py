@@ -9,6 +9,8 @@ from registry.auth import email_links
 from registry.auth.forms import NewPasswordForm, ResetRequestForm
 from registry.auth.routes import _fresh_session, bp
 from registry.auth.service import PasswordRefused
+from registry.experts.invitations import ClaimRefused, invited_record
+from registry.experts.invitations import claim_record as claim
 from registry.extensions import db, limiter
 from registry.navigation import home_endpoint
 
@@ -19,6 +21,7 @@ WHILE_UNCONFIRMED = {
     "auth.confirm_email",
     "auth.resend_confirmation",
     "auth.logout",
+    "auth.claim_record",
     "static",
 }
 
@@ -42,6 +45,9 @@ def wait_for_confirmation():
         return None
     endpoint = request.endpoint or ""
     if endpoint in WHILE_UNCONFIRMED or endpoint.endswith(".set_language"):
+        return None
+    if not current_user.is_authenticated:  # the session ended meanwhile (a claim, sign-out)
+        session.pop(UNCONFIRMED, None)
         return None
     return redirect(url_for("auth.confirm_wait"))
 
@@ -126,3 +132,32 @@ def reset_password(token):
             flash(_("Your password was set. Sign in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+def claim_record(token):
+    expert = invited_record(token)
+    if expert is None:
+        flash(
+            _("This link is not valid: it was used already, has expired or is incomplete."),
+            "error",
+        )
+        return render_template("auth/link_invalid.html"), 404
+    form = NewPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            claim(expert, form.new_password.data)
+        except PasswordRefused as exc:
+            form.new_password.errors.append(str(exc.args[0]))
+            status = 422
+        except ClaimRefused as exc:
+            db.session.rollback()
+            flash(str(exc.args[0]), "error")
+            status = 409
+        else:
+            db.session.commit()
+            _fresh_session()
+            flash(_("Your account is ready. Sign in with your email and this password."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/claim.html", form=form, expert=expert), status

@@ -52,3 +52,8 @@ def read_token(purpose, token):
     if not isinstance(object_id, int) or not isinstance(state, str):
         return None
     return object_id, state
+
+
+def site_path(endpoint, **values):
+    """The path of `endpoint` on this site, also outside a request (tasks, the CLI)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)

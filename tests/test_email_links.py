@@ -159,3 +159,52 @@ def test_a_reset_link_confirms_an_unconfirmed_email(app, client):
     path = mailed_path(app, "password_reset", "binh@example.vn")
     client.post(path, data={"new_password": other, "confirm": other})
     assert _user(app, "binh@example.vn").email_confirmed_at is not None
+
+
+def test_an_admin_sends_a_reset_link_audited_and_mailed(app, client, login_as):
+    holder = create_account(app, "officer")
+    admin = login_as("admin")
+    response = client.post(f"/admin/users/{holder.id}/reset")
+    assert response.location.endswith(f"/admin/users/{holder.id}")
+    path = mailed_path(app, "password_reset", holder.email)
+    with app.app_context():
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "admin.password_reset_sent")
+        )
+        assert event.actor_id == admin.id and str(event.object_id) == str(holder.id)
+        message = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "password_reset")
+        )
+        assert "Quản trị viên" in message.body_text
+    good = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    assert app.test_client().post(path, data=good).location.endswith("/login")
+
+
+def test_an_admin_cannot_send_a_reset_to_a_disabled_account_nor_one_unknown(app, client, login_as):
+    holder = create_account(app, "officer")
+    with app.app_context():
+        db.session.get(User, holder.id).active = False
+        db.session.commit()
+    login_as("admin")
+    client.post(f"/admin/users/{holder.id}/reset")
+    assert _messages(app, "password_reset", holder.email) == 0
+    assert client.post("/admin/users/999999/reset").status_code == 404
+    officer = app.test_client()
+    sign_in(officer, create_account(app, "officer").email)
+    assert officer.post(f"/admin/users/{holder.id}/reset").status_code == 403
+
+
+def test_a_disabled_account_holder_is_told_by_mail(app, client, login_as):
+    holder = create_account(app, "officer")
+    login_as("admin")
+    client.post(
+        f"/admin/users/{holder.id}",
+        data={"full_name": "Lê Văn Khóa", "role": "officer", "centre_id": 0},
+    )
+    assert _messages(app, "account_disabled", holder.email) == 1
+    # Saving again (still disabled) mails nothing more.
+    client.post(
+        f"/admin/users/{holder.id}",
+        data={"full_name": "Lê Văn Khóa", "role": "officer", "centre_id": 0},
+    )
+    assert _messages(app, "account_disabled", holder.email) == 1

@@ -46,6 +46,7 @@ TABLE = {
     "/account/confirm/{token}": [404, 404, 404, 404, 404, 404],  # a link that is not signed
     "/password/forgot": [200, 200, 200, 200, 200, 200],
     "/password/reset/{token}": [404, 404, 404, 404, 404, 404],
+    "/claim/{token}": [404, 404, 404, 404, 404, 404],
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],

@@ -74,6 +74,12 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_APPEAL_PERIOD_DAYS": _int("REGISTRY_APPEAL_PERIOD_DAYS", 30),
         "REGISTRY_CASE_ACKNOWLEDGE_DAYS": _int("REGISTRY_CASE_ACKNOWLEDGE_DAYS", 5),
         "REGISTRY_CASE_DECISION_DAYS": _int("REGISTRY_CASE_DECISION_DAYS", 60),
+        # Emailed links (docs/accounts.md): how long they work, and how long an unconfirmed
+        # sign-up is kept.
+        "REGISTRY_EMAIL_LINK_HOURS": _int("REGISTRY_EMAIL_LINK_HOURS", 24),
+        "REGISTRY_RESET_LINK_MINUTES": _int("REGISTRY_RESET_LINK_MINUTES", 60),
+        "REGISTRY_INVITATION_DAYS": _int("REGISTRY_INVITATION_DAYS", 30),
+        "REGISTRY_UNCONFIRMED_DAYS": _int("REGISTRY_UNCONFIRMED_DAYS", 7),
         "REGISTRY_ISSUING_BODY": os.environ.get(
             "REGISTRY_ISSUING_BODY", "Tổng cục Tiêu chuẩn Đo lường Chất lượng"
         ),

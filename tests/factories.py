@@ -120,6 +120,8 @@ class ExamSessionFactory(_Base):
     examiner = factory.SubFactory(
         UserFactory, role=Role.CENTRE_STAFF, centre=factory.SelfAttribute("..centre")
     )
+    # A session always belongs to a course of its centre: only its roster is examined.
+    course = factory.SubFactory(CourseFactory, centre=factory.SelfAttribute("..centre"))
     pass_mark = 70
     max_score = 100
 
@@ -171,8 +173,9 @@ def xlsx_file(header, rows):
     return buffer.getvalue()
 
 
-def bulk_experts(count, *, prefix="hocvien", status=ExpertStatus.APPLIED):
-    """Insert `count` experts in one statement (fast); returns their emails in order.
+def bulk_experts(count, *, prefix="hocvien", status=ExpertStatus.APPLIED, course=None):
+    """Insert `count` experts in one statement (fast), enrolled in `course` if given;
+    returns their emails in order.
 
     Names are those a centre would type, e.g. "Nguyễn Văn An 7"; emails prefix<i>@example.vn.
     """
@@ -201,7 +204,22 @@ def bulk_experts(count, *, prefix="hocvien", status=ExpertStatus.APPLIED):
         )
     if rows:
         db.session.execute(db.insert(Expert), rows)
+    if rows and course is not None:
+        ids = db.session.scalars(
+            db.select(Expert.id).where(Expert.email.in_([row["email"] for row in rows]))
+        ).all()
+        db.session.execute(
+            db.insert(Enrolment),
+            [{"course_id": course.id, "expert_id": i, "attended_hours": 0} for i in ids],
+        )
     return [row["email"] for row in rows]
+
+
+def examinee(exam_session, **kwargs):
+    """An expert enrolled in the session's course: someone its examiner may mark."""
+    expert = ExpertFactory(**kwargs)
+    EnrolmentFactory(course=exam_session.course, expert=expert)
+    return expert
 
 
 # --- lifecycle builders: records in a given state, reached through the real service ---------

@@ -118,3 +118,45 @@ def test_no_email_or_address_is_stored_in_clear(app, client):
         assert len(keys) == 3
         assert not any(account.email in key or OFFICE in key for key in keys)
         assert db.session.get(User, account.id).active  # nothing about the account changed
+
+
+def _attack_mail(app, email):
+    from registry.mail.models import OutboxMessage
+
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(OutboxMessage.subject).where(
+                OutboxMessage.kind == "sign_in_attack", OutboxMessage.to_address == email
+            )
+        ).all()
+
+
+def _spread_attack(app, email, failures):
+    """`failures` wrong passwords for `email`, each from a new address (none slowed alone)."""
+    for n in range(failures):
+        _attempt(app.test_client(), email, "wrong password", address=f"192.0.2.{n + 1}")
+        _let_time_pass(app)
+
+
+def test_a_staff_account_under_attack_is_told_once_an_episode(app, client):
+    account = create_account(app, "officer")
+    free, _ = DEFAULT_SCOPES["account"]
+    _spread_attack(app, account.email, free)
+    assert _attack_mail(app, account.email) == []  # typos cost nothing and tell nobody
+    _spread_attack(app, account.email, 1)
+    assert _attack_mail(app, account.email) == ["Có nhiều lần đăng nhập sai vào tài khoản của bạn"]
+    _spread_attack(app, account.email, 5)
+    assert len(_attack_mail(app, account.email)) == 1  # once for the whole episode
+    # A successful sign-in ends the episode; a new attack is told again.
+    assert _attempt(client, account.email, TEST_PASSWORD).status_code == 302
+    _spread_attack(app, account.email, free + 1)
+    assert len(_attack_mail(app, account.email)) == 2
+
+
+def test_an_expert_account_and_an_unknown_email_mail_nobody(app):
+    account = create_account(app, "expert")
+    free, _ = DEFAULT_SCOPES["account"]
+    _spread_attack(app, account.email, free + 2)
+    _spread_attack(app, "nobody@example.vn", free + 2)
+    assert _attack_mail(app, account.email) == []
+    assert _attack_mail(app, "nobody@example.vn") == []

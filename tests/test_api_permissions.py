@@ -168,7 +168,7 @@ def _objects(role, account):
     )
     own_enrolment = EnrolmentFactory(expert=own, course=course)
     examiner = {"examiner": user} if role == "centre_staff" else {}
-    own_session = ExamSessionFactory(centre=course.centre, **examiner)
+    own_session = ExamSessionFactory(centre=course.centre, course=course, **examiner)
     own_certificate = issued_certificate(own)
     other_certificate = issued_certificate()
     other_session = ExamSessionFactory()

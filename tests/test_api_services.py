@@ -19,6 +19,7 @@ from tests.factories import (
     ExamSessionFactory,
     ExpertFactory,
     Walk,
+    examinee,
     issued_certificate,
     passing_exam,
 )
@@ -223,11 +224,14 @@ def test_only_the_examiner_records_results_and_bad_scores_write_nothing(app, cli
         me = db.session.get(User, account.id)
         session = ExamSessionFactory(centre=me.centre, examiner=me)
         colleague = ExamSessionFactory(centre=me.centre)
-        expert_id = ExpertFactory().id
+        expert_id = examinee(session).id
+        stranger_id = ExpertFactory().id  # trained nowhere near this session's course
         db.session.commit()
         session_id, colleague_id = session.id, colleague.id
     url = f"/api/v1/exam-sessions/{session_id}/results"
     rows = [{"expert_id": expert_id, "score": 82}]
+    off_roster = client.post(url, json=[{"expert_id": stranger_id, "score": 90}], headers=examiner)
+    assert off_roster.status_code == 409
     other = client.post(
         f"/api/v1/exam-sessions/{colleague_id}/results", json=rows, headers=examiner
     )

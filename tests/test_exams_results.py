@@ -12,7 +12,7 @@ from registry.exams.models import ExamResult
 from registry.exams.service import ExamError, record_result
 from registry.extensions import db
 from registry.targets.counting import today
-from tests.factories import ExamSessionFactory, ExpertFactory, staff_of
+from tests.factories import ExamSessionFactory, ExpertFactory, examinee, staff_of
 
 
 def results(app=None):
@@ -26,7 +26,7 @@ def results(app=None):
 @pytest.mark.parametrize("score", [0, 69, 70, 100])
 def test_scores_from_0_to_max_are_recorded_and_passed_is_derived(ctx, score):
     exam_session = ExamSessionFactory(pass_mark=70, max_score=100)
-    result = record_result(exam_session, ExpertFactory(), score, actor=exam_session.examiner)
+    result = record_result(exam_session, examinee(exam_session), score, actor=exam_session.examiner)
     assert result.score == score
     assert result.passed is (score >= 70)
     assert result.recorded_by_id == exam_session.examiner_id
@@ -40,7 +40,7 @@ def test_scores_from_0_to_max_are_recorded_and_passed_is_derived(ctx, score):
 def test_scores_outside_0_to_max_are_refused(ctx_en, score):
     exam_session = ExamSessionFactory(max_score=100)
     with pytest.raises(ExamError, match="between 0 and 100"):
-        record_result(exam_session, ExpertFactory(), score, actor=exam_session.examiner)
+        record_result(exam_session, examinee(exam_session), score, actor=exam_session.examiner)
     assert results() == []
 
 
@@ -48,21 +48,21 @@ def test_only_the_sessions_examiner_records(ctx_en):
     exam_session = ExamSessionFactory()
     colleague = staff_of(exam_session.centre)  # same centre, not the examiner
     with pytest.raises(ExamError, match="Only the session's examiner"):
-        record_result(exam_session, ExpertFactory(), 80, actor=colleague)
+        record_result(exam_session, examinee(exam_session), 80, actor=colleague)
     assert results() == []
 
 
 def test_results_wait_for_the_exam_day(ctx_en):
     exam_session = ExamSessionFactory(held_on=today() + timedelta(days=1))
     with pytest.raises(ExamError, match="from the day of the exam"):
-        record_result(exam_session, ExpertFactory(), 80, actor=exam_session.examiner)
+        record_result(exam_session, examinee(exam_session), 80, actor=exam_session.examiner)
     exam_session.held_on = today()
-    record_result(exam_session, ExpertFactory(), 80, actor=exam_session.examiner)
+    record_result(exam_session, examinee(exam_session), 80, actor=exam_session.examiner)
 
 
 def test_a_second_score_corrects_the_first(ctx):
     exam_session = ExamSessionFactory()
-    expert = ExpertFactory()
+    expert = examinee(exam_session)
     record_result(exam_session, expert, 60, actor=exam_session.examiner)
     record_result(exam_session, expert, 75, actor=exam_session.examiner)
     assert results() == [(expert.id, 75)]
@@ -79,7 +79,7 @@ def _session_examined_by(app, account):
     with app.app_context():
         centre = db.session.get(TrainingCentre, account.centre_id)
         exam_session = ExamSessionFactory(centre=centre, examiner=db.session.get(User, account.id))
-        expert = ExpertFactory(email="thi.sinh@example.vn", full_name="Lê Thị Thu Trang")
+        expert = examinee(exam_session, email="thi.sinh@example.vn", full_name="Lê Thị Thu Trang")
         db.session.commit()
         return f"/centres/{centre.code}/exams/{exam_session.id}", expert.id
 
@@ -141,3 +141,78 @@ def test_other_centres_staff_cannot_record(app, client, login_as):
     assert client.get(url).status_code == 404
     assert client.post(url, data={"email": "thi.sinh@example.vn", "score": "90"}).status_code == 404
     assert results(app) == []
+
+
+# --- results that hold ------------------------------------------------------------------
+
+
+def test_a_person_not_on_the_courses_roster_gets_no_result(ctx_en):
+    exam_session = ExamSessionFactory()
+    elsewhere = ExpertFactory(full_name="Phạm Văn Ngoài")
+    with pytest.raises(ExamError, match="not enrolled"):
+        record_result(exam_session, elsewhere, 80, actor=exam_session.examiner)
+    assert results() == []
+
+
+def test_a_session_without_a_course_records_nothing(ctx_en):
+    exam_session = ExamSessionFactory(course=None)
+    with pytest.raises(ExamError, match="belongs to no course"):
+        record_result(exam_session, ExpertFactory(), 80, actor=exam_session.examiner)
+    assert results() == []
+
+
+def _decided_on(exam_session, score=80):
+    """A result a status change relied on (its evidence names the result)."""
+    from registry.enums import ExpertStatus
+    from registry.experts.models import StatusChange
+
+    expert = examinee(exam_session)
+    result = record_result(exam_session, expert, score, actor=exam_session.examiner)
+    db.session.add(
+        StatusChange(
+            expert_id=expert.id,
+            from_status=ExpertStatus.TRAINED,
+            to_status=ExpertStatus.CERTIFIED,
+            evidence={"record": {"basis": "exam", "exam_result_id": result.id, "score": score}},
+        )
+    )
+    db.session.flush()
+    return expert, result
+
+
+def test_a_result_a_decision_relied_on_is_frozen(ctx):
+    exam_session = ExamSessionFactory()
+    expert, result = _decided_on(exam_session)
+    with pytest.raises(ExamError, match="quyết định"):
+        record_result(exam_session, expert, 40, actor=exam_session.examiner)
+    assert db.session.get(ExamResult, result.id).score == 80
+    # The same score again is no change, and is accepted.
+    record_result(exam_session, expert, 80, actor=exam_session.examiner)
+
+
+def test_an_import_refuses_a_silent_change_of_a_frozen_result(ctx):
+    from registry.exams.imports import import_results
+    from tests.test_import_enrolments import rows_from_dicts
+
+    exam_session = ExamSessionFactory()
+    expert, result = _decided_on(exam_session)
+    lower = rows_from_dicts([{"email": expert.email, "score": 40}])
+    outcome = import_results(exam_session, lower, actor=exam_session.examiner)
+    assert not outcome.ok
+    assert "quyết định" in str(outcome.errors[0].message)
+    assert db.session.get(ExamResult, result.id).score == 80
+
+
+def test_an_import_refuses_a_person_not_on_the_roster(ctx):
+    from registry.exams.imports import import_results
+    from tests.test_import_enrolments import rows_from_dicts
+
+    exam_session = ExamSessionFactory()
+    elsewhere = ExpertFactory()
+    outcome = import_results(
+        exam_session,
+        rows_from_dicts([{"email": elsewhere.email, "score": 90}]),
+        actor=exam_session.examiner,
+    )
+    assert not outcome.ok
+    assert results() == []

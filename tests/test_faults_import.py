@@ -254,7 +254,7 @@ def _import_totals(action):
 def _results_setup(app, rows):
     with app.app_context():
         exam_session = ExamSessionFactory(held_on=date(2026, 4, 20), max_score=100)
-        emails = bulk_experts(rows)
+        emails = bulk_experts(rows, course=exam_session.course)
         db.session.commit()
         names = dict(db.session.execute(sa.select(Expert.email, Expert.full_name)).all())
         lines = [[e, names[e], (i * 7) % 101] for i, e in enumerate(emails)]

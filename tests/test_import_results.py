@@ -22,6 +22,7 @@ from tests.factories import (
     ExpertFactory,
     bulk_experts,
     csv_file,
+    examinee,
     staff_of,
     xlsx_file,
 )
@@ -48,7 +49,7 @@ def errors_of(outcome):
 
 def test_results_are_imported_and_passed_is_derived(ctx):
     exam_session = ExamSessionFactory(pass_mark=70, max_score=100)
-    emails = bulk_experts(3)
+    emails = bulk_experts(3, course=exam_session.course)
     rows = rows_from_dicts(
         [
             {"email": emails[0], "score": 70},
@@ -65,7 +66,7 @@ def test_results_are_imported_and_passed_is_derived(ctx):
 
 def test_one_bad_row_among_500_writes_nothing_and_is_named(ctx_en):
     exam_session = ExamSessionFactory(max_score=100)
-    emails = bulk_experts(500)
+    emails = bulk_experts(500, course=exam_session.course)
     items = [{"email": email, "score": 50 + i % 50} for i, email in enumerate(emails)]
     items[250]["score"] = 101  # spreadsheet row 252
     events_before = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
@@ -77,7 +78,7 @@ def test_one_bad_row_among_500_writes_nothing_and_is_named(ctx_en):
 
 def test_negative_scores_are_refused(ctx_en):
     exam_session = ExamSessionFactory(max_score=100)
-    (email,) = bulk_experts(1)
+    (email,) = bulk_experts(1, course=exam_session.course)
     outcome = import_results(
         exam_session, rows_from_dicts([{"email": email, "score": -1}]), actor=exam_session.examiner
     )
@@ -90,7 +91,7 @@ def test_negative_scores_are_refused(ctx_en):
 )
 def test_scores_must_be_whole_numbers(ctx_en, score, message):
     exam_session = ExamSessionFactory()
-    (email,) = bulk_experts(1)
+    (email,) = bulk_experts(1, course=exam_session.course)
     outcome = import_results(
         exam_session,
         rows_from_dicts([{"email": email, "score": score}]),
@@ -101,7 +102,7 @@ def test_scores_must_be_whole_numbers(ctx_en, score, message):
 
 def test_the_same_import_twice_creates_no_duplicates(ctx):
     exam_session = ExamSessionFactory()
-    emails = bulk_experts(20)
+    emails = bulk_experts(20, course=exam_session.course)
     rows = rows_from_dicts([{"email": e, "score": 80} for e in emails])
     first = import_results(exam_session, rows, actor=exam_session.examiner)
     second = import_results(exam_session, rows, actor=exam_session.examiner)
@@ -112,7 +113,7 @@ def test_the_same_import_twice_creates_no_duplicates(ctx):
 
 def test_a_changed_score_is_corrected(ctx):
     exam_session = ExamSessionFactory()
-    emails = bulk_experts(2)
+    emails = bulk_experts(2, course=exam_session.course)
     import_results(
         exam_session,
         rows_from_dicts([{"email": emails[0], "score": 60}, {"email": emails[1], "score": 90}]),
@@ -129,7 +130,7 @@ def test_a_changed_score_is_corrected(ctx):
 
 def test_a_1000_row_import_takes_a_handful_of_queries(ctx):
     exam_session = ExamSessionFactory()
-    emails = bulk_experts(1000)
+    emails = bulk_experts(1000, course=exam_session.course)
     rows = rows_from_dicts([{"email": e.upper(), "score": i % 101} for i, e in enumerate(emails)])
     statements = []
 
@@ -148,8 +149,8 @@ def test_a_1000_row_import_takes_a_handful_of_queries(ctx):
 
 def test_emails_names_and_duplicates_are_checked(ctx_en):
     exam_session = ExamSessionFactory()
-    ExpertFactory(email="an@example.vn", full_name="Nguyễn Văn An")
-    ExpertFactory(email="binh@example.vn", full_name="Trần Thị Bình")
+    examinee(exam_session, email="an@example.vn", full_name="Nguyễn Văn An")
+    examinee(exam_session, email="binh@example.vn", full_name="Trần Thị Bình")
     nfd = unicodedata.normalize("NFD", "Nguyễn Văn An")
     rows = rows_from_dicts(
         [
@@ -178,8 +179,8 @@ def test_an_open_application_wins_over_a_rejected_one_with_the_same_email(ctx):
     from registry.enums import ExpertStatus
 
     old = ExpertFactory(email="an@example.vn", status=ExpertStatus.REJECTED)
-    new = ExpertFactory(email="an@example.vn")
     exam_session = ExamSessionFactory()
+    new = examinee(exam_session, email="an@example.vn")
     import_results(
         exam_session,
         rows_from_dicts([{"email": "an@example.vn", "score": 80}]),
@@ -191,7 +192,7 @@ def test_an_open_application_wins_over_a_rejected_one_with_the_same_email(ctx):
 
 def test_only_the_examiner_imports(ctx_en):
     exam_session = ExamSessionFactory()
-    (email,) = bulk_experts(1)
+    (email,) = bulk_experts(1, course=exam_session.course)
     outcome = import_results(
         exam_session,
         rows_from_dicts([{"email": email, "score": 80}]),
@@ -203,7 +204,7 @@ def test_only_the_examiner_imports(ctx_en):
 
 def test_results_are_not_imported_before_the_exam(ctx_en):
     exam_session = ExamSessionFactory(held_on=today() + timedelta(days=3))
-    (email,) = bulk_experts(1)
+    (email,) = bulk_experts(1, course=exam_session.course)
     outcome = import_results(
         exam_session, rows_from_dicts([{"email": email, "score": 80}]), actor=exam_session.examiner
     )
@@ -218,7 +219,7 @@ def _examined_session(app, account, experts=500):
     with app.app_context():
         centre = db.session.get(TrainingCentre, account.centre_id)
         exam_session = ExamSessionFactory(centre=centre, examiner=db.session.get(User, account.id))
-        emails = bulk_experts(experts)
+        emails = bulk_experts(experts, course=exam_session.course)
         db.session.commit()
         return f"/centres/{centre.code}/exams/{exam_session.id}", emails
 
@@ -300,7 +301,7 @@ def test_a_file_over_the_size_limit_is_refused(app, client, login_as, english):
 def test_other_centres_staff_cannot_import(app, client, login_as):
     with app.app_context():
         exam_session = ExamSessionFactory(centre=CentreFactory(code="KHAC"))
-        emails = bulk_experts(1)
+        emails = bulk_experts(1, course=exam_session.course)
         db.session.commit()
         url = f"/centres/KHAC/exams/{exam_session.id}"
     login_as("centre_staff")

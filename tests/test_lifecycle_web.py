@@ -23,6 +23,7 @@ from tests.factories import (
     Walk,
     completed_enrolment,
 )
+from tests.links import mailed_path
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -78,7 +79,9 @@ def test_one_expert_from_application_to_international_accreditation(app, client)
             "confirm": "mật khẩu rất dài",
         },
     )
-    assert response.status_code == 302 and response.location.endswith("/me/apply")
+    assert response.status_code == 302 and response.location.endswith("/account/confirm")
+    assert client.get("/me/apply").location.endswith("/account/confirm")  # waits for the link
+    assert client.get(mailed_path(app, "confirm_email", "nhung@example.vn")).status_code == 302
     assert client.post("/me/apply", data=APPLICATION).status_code == 302
     expert_id, status, _ = _expert(app, email="nhung@example.vn")
     assert status == ExpertStatus.APPLIED

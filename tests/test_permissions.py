@@ -43,6 +43,11 @@ TABLE = {
     "/login/code": [L, L, L, L, L, L],  # only between the password and the code
     "/admin/second-factor": [L, 403, 403, 403, 403, 200],
     "/account/mail": [L, 200, 200, 200, 200, 200],
+    "/account/confirm": [L, L, L, L, L, L],  # the email is confirmed: on to the home page
+    "/account/confirm/{token}": [404, 404, 404, 404, 404, 404],  # a link that is not signed
+    "/password/forgot": [200, 200, 200, 200, 200, 200],
+    "/password/reset/{token}": [404, 404, 404, 404, 404, 404],
+    "/claim/{token}": [404, 404, 404, 404, 404, 404],
     "/register": [200, 200, 200, 200, 200, 200],
     "/me": [L, 200, 403, 403, 403, 403],
     "/experts": [L, 403, 403, 200, 200, 403],
@@ -209,6 +214,7 @@ def _objects(app):
             "enrolment_id": EnrolmentFactory(course=course).id,
             "session_id": ExamSessionFactory(centre=own, course=course).id,
             "kind": "csv",
+            "token": "not-a-signed-token",
             "name": "applications",
             "to": "rejected",
         }

@@ -15,7 +15,13 @@ from registry.admin.forms import (
     TopicNamesForm,
     UserForm,
 )
-from registry.admin.service import AdminError, create_user, save_centre, update_user
+from registry.admin.service import (
+    AdminError,
+    create_user,
+    save_centre,
+    send_password_reset,
+    update_user,
+)
 from registry.auth.models import User
 from registry.centres.models import Topic, TrainingCentre
 from registry.extensions import db
@@ -109,6 +115,21 @@ def edit_user(user_id):
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for(".users"))
     return render_template("admin/edit_user.html", form=form, user=user)
+
+
+@bp.post("/users/<int:user_id>/reset")
+@permission_required(can_administer)
+def reset_user_password(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        send_password_reset(user, actor=current_user)
+    except AdminError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("A password reset link was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for(".edit_user", user_id=user.id))
 
 
 @bp.route("/centres", methods=["GET", "POST"])

@@ -1,15 +1,19 @@
 """Administration of accounts and training centres. Each change is audited."""
 
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
+from registry.auth.email_links import send_reset
 from registry.auth.models import User
 from registry.auth.passwords import password_problem
 from registry.centres.models import TrainingCentre
 from registry.clock import today as local_today
 from registry.enums import Role
 from registry.extensions import db
+from registry.mail.outbox import queue_message
 from registry.text import clean_email
 
 
@@ -64,7 +68,8 @@ def update_user(user, *, full_name, role, centre, active, actor=None):
     user.full_name = full_name
     user.role = role
     user.centre = centre
-    if user.active and not active:
+    disabled = user.active and not active
+    if disabled:
         user.rotate_session_token()  # a deactivated account is signed out everywhere
     user.active = active
     record_event(
@@ -81,6 +86,21 @@ def update_user(user, *, full_name, role, centre, active, actor=None):
             },
         },
     )
+    if disabled:  # the holder learns of it, and whom to ask
+        queue_message(
+            f"account-disabled:{user.id}:{secrets.token_hex(8)}",
+            "account_disabled",
+            to_address=user.email,
+            recipient=user,
+            full_name=user.full_name,
+        )
+
+
+def send_password_reset(user, *, actor):
+    """An administrator sends `user` a password reset link (audited, mailed)."""
+    if not user.active:
+        raise AdminError(_l("This account is disabled: enable it before sending a reset."))
+    send_reset(user, by=actor)
 
 
 def save_centre(centre, *, code, name, province, approved_until, active, actor=None):

@@ -42,12 +42,22 @@ class User(UserMixin, db.Model):
     # A second factor (TOTP), when the holder turned it on: the base32 secret.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the holder proved the email is theirs. Accounts made by an administrator, the
+    # seeder or a claimed invitation are confirmed at creation; a self-service sign-up
+    # starts unconfirmed (None) and can do nothing but wait for the link (docs/accounts.md).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     # Reminders (expiry, review dates, digests) may be turned off; decisions always go out.
     reminders_off: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     centre = relationship("TrainingCentre", back_populates="staff")
+
+    def __init__(self, **kwargs):
+        # Confirmed unless the caller says otherwise (None): a column default would also
+        # replace an explicit None.
+        kwargs.setdefault("email_confirmed_at", utcnow())
+        super().__init__(**kwargs)
 
     @validates("email")
     def _validate_email(self, _key, value):
@@ -69,6 +79,10 @@ class User(UserMixin, db.Model):
 
     def rotate_session_token(self):
         self.session_token = secrets.token_hex(16)
+
+    @property
+    def email_confirmed(self):
+        return self.email_confirmed_at is not None
 
     def get_id(self):
         return self.session_token

@@ -152,4 +152,4 @@ def end_idle_session():
     return None
 
 
-from registry.auth import two_factor_routes  # noqa: E402  (its views join this blueprint)
+from registry.auth import email_routes, two_factor_routes  # noqa: E402,F401  (views join bp)

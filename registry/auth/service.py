@@ -9,7 +9,9 @@ from registry.auth import throttle
 from registry.auth.models import User
 from registry.auth.passwords import password_problem, spend_a_verification
 from registry.database import utcnow
+from registry.enums import Role
 from registry.extensions import db
+from registry.mail.outbox import queue_message
 from registry.text import clean_email
 
 
@@ -39,13 +41,28 @@ def authenticate(email, password, address):
         throttle.record_failure(email, address, now)
         return SignInResult(retry_after=throttle.seconds_to_wait(email, address, now))
     if not user.check_password(password):
-        throttle.record_failure(email, address, now)
+        started = throttle.record_failure(email, address, now)
         record_event("auth.sign_in_failed", actor=user, object_type="user", object_id=user.id)
+        if "account" in started and user.role != Role.EXPERT:
+            _warn_of_attack(user, now)
         return SignInResult(retry_after=throttle.seconds_to_wait(email, address, now))
     throttle.record_success(email, address, now)
     user.last_login_at = now
     record_event("auth.sign_in", actor=user, object_type="user", object_id=user.id)
     return SignInResult(user=user)
+
+
+def _warn_of_attack(user, now):
+    """Tell a staff account's holder that its sign-ins are being slowed (once an episode)."""
+    queue_message(
+        f"sign-in-attack:{user.id}:{now.isoformat()}",
+        "sign_in_attack",
+        to_address=user.email,
+        recipient=user,
+        full_name=user.full_name,
+        at=now.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    record_event("auth.sign_in_attack_warned", actor=None, object_type="user", object_id=user.id)
 
 
 def sign_out(user):

@@ -91,20 +91,25 @@ def delay_after(failures, free, longest):
 
 
 def record_failure(email, address, now=None):
-    """Count a failed attempt in each scope and set when the next one may come."""
+    """Count a failed attempt in each scope and set when the next one may come.
+
+    Returns the scopes whose delay started with this failure: each does once per episode
+    (the count starts again after a quiet hour or a successful sign-in).
+    """
     now = now or utcnow()
     try:
         with db.session.begin_nested():
-            _count_failure(email, address, now)
+            return _count_failure(email, address, now)
     except IntegrityError:  # a simultaneous attempt created a counter first: count again
         with db.session.begin_nested():
-            _count_failure(email, address, now)
+            return _count_failure(email, address, now)
 
 
 def _count_failure(email, address, now):
     forget_before = now - timedelta(hours=1)  # a quiet hour starts the count again
     keys = _keys(email, address)
     rows = _rows(keys)
+    started = set()
     for scope, (free, longest) in _scopes().items():
         row = rows[scope]
         if row is None:
@@ -116,7 +121,10 @@ def _count_failure(email, address, now):
         row.last_failure_at = now
         wait = delay_after(row.failures, free, longest)
         row.retry_at = now + timedelta(seconds=wait) if wait else None
+        if row.failures == free + 1:
+            started.add(scope)
     db.session.flush()
+    return started
 
 
 def record_success(email, address, now=None):

@@ -22,7 +22,14 @@ from registry.centres.imports import (
 )
 from registry.database import utcnow
 from registry.exams.models import ExamResult, ExamSession
-from registry.exams.service import recording_problem, score_problem
+from registry.exams.service import (
+    FROZEN,
+    decided_on,
+    enrolled_ids,
+    recording_problem,
+    roster_problem,
+    score_problem,
+)
 from registry.extensions import db
 
 SCORE = Column(
@@ -77,6 +84,7 @@ def import_results(exam_session, rows, *, actor, today=None, source=None):
             )
         )
     }
+    enrolled = enrolled_ids(exam_session, {expert.id for expert in experts.values()})
     seen = {}
     inserts, updates = [], []
     now = utcnow()
@@ -93,10 +101,17 @@ def import_results(exam_session, rows, *, actor, today=None, source=None):
             outcome.error(row.number, EMAIL, _l("Same person as row %(row)s.", row=seen[expert.id]))
             continue
         seen[expert.id] = row.number
+        problem = roster_problem(exam_session, expert, enrolled)
+        if problem:
+            outcome.error(row.number, EMAIL, problem)
+            continue
         recorded = {"score": values["score"], "recorded_by_id": actor.id, "recorded_at": now}
         if expert.id not in existing:
             inserts.append({"session_id": exam_session.id, "expert_id": expert.id, **recorded})
         elif existing[expert.id][1] != values["score"]:
+            if decided_on(existing[expert.id][0], expert.id):  # never a silent change
+                outcome.error(row.number, SCORE, FROZEN)
+                continue
             updates.append({"id": existing[expert.id][0], **recorded})
         else:
             outcome.unchanged += 1

@@ -13,7 +13,7 @@ from registry.clock import today as local_today
 from registry.database import utcnow
 from registry.enums import Role
 from registry.exams.models import ExamResult, ExamSession
-from registry.experts.models import Expert
+from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.permissions import can_record_exam_results
 
@@ -126,9 +126,72 @@ def score_problem(exam_session, score):
     return None
 
 
+def enrolled_ids(exam_session, expert_ids):
+    """Which of `expert_ids` are enrolled in the session's course (none if it has no course)."""
+    if exam_session.course_id is None or not expert_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Enrolment.expert_id).where(
+                Enrolment.course_id == exam_session.course_id,
+                Enrolment.expert_id.in_(list(expert_ids)),
+            )
+        )
+    )
+
+
+def roster_problem(exam_session, expert, enrolled):
+    """Why `expert` cannot be examined in this session (not on its course's roster), or None."""
+    if exam_session.course_id is None:
+        return _l(
+            "This session belongs to no course: results are recorded only for the people "
+            "enrolled in the session's course."
+        )
+    if expert.id not in enrolled:
+        return _l(
+            "%(name)s is not enrolled in the session's course %(course)s: a result is "
+            "recorded only for a person on its roster.",
+            name=expert.full_name,
+            course=exam_session.course.code,
+        )
+    return None
+
+
+def _mentions(evidence, result_id):
+    if isinstance(evidence, dict):
+        if evidence.get("exam_result_id") == result_id:
+            return True
+        return any(_mentions(value, result_id) for value in evidence.values())
+    if isinstance(evidence, list):
+        return any(_mentions(value, result_id) for value in evidence)
+    return False
+
+
+def decided_on(result_id, expert_id):
+    """Whether a status change of the expert relied on this result (its evidence names it)."""
+    evidences = db.session.scalars(
+        sa.select(StatusChange.evidence).where(StatusChange.expert_id == expert_id)
+    )
+    return any(_mentions(evidence, result_id) for evidence in evidences)
+
+
+FROZEN = _l(
+    "This result was relied on by a certification decision and can no longer be changed "
+    "here. A correction takes a reason and an officer's review: ask the directorate."
+)
+
+
 def record_result(exam_session, expert, score, *, actor, today=None):
-    """Record (or correct) `expert`'s score in the session; returns the result."""
-    problem = recording_problem(exam_session, actor, today) or score_problem(exam_session, score)
+    """Record (or correct) `expert`'s score in the session; returns the result.
+
+    Only a person enrolled in the session's course is examined; a result a decision relied
+    on is frozen (ExamError).
+    """
+    problem = (
+        recording_problem(exam_session, actor, today)
+        or score_problem(exam_session, score)
+        or roster_problem(exam_session, expert, enrolled_ids(exam_session, {expert.id}))
+    )
     if problem:
         raise ExamError(problem)
     result = db.session.scalar(
@@ -136,6 +199,8 @@ def record_result(exam_session, expert, score, *, actor, today=None):
             ExamResult.session_id == exam_session.id, ExamResult.expert_id == expert.id
         )
     )
+    if result is not None and result.score != score and decided_on(result.id, expert.id):
+        raise ExamError(FROZEN)
     before = None
     if result is None:
         result = ExamResult(session=exam_session, expert=expert)

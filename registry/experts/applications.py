@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
+from registry.auth.email_links import send_confirmation
 from registry.auth.models import User
 from registry.auth.passwords import password_problem
 from registry.certificates.models import CertificateCounter
@@ -46,11 +47,13 @@ def sign_up(*, email, full_name, password):
         raise TransitionRefused(
             _l("An account with this email already exists. Sign in, or ask for a password reset.")
         )
-    user = User(email=email, full_name=full_name, role=Role.EXPERT)
+    # Unconfirmed until the mailed link is opened: anyone can type someone else's email.
+    user = User(email=email, full_name=full_name, role=Role.EXPERT, email_confirmed_at=None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     record_event("auth.signed_up", actor=user, object_type="user", object_id=user.id)
+    send_confirmation(user)
     return user
 
 

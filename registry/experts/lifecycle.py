@@ -27,6 +27,7 @@ from registry.experts import guards
 from registry.experts import profile as profiles
 from registry.experts.checks import Check, Context, Joined
 from registry.experts.guards import LEVEL_CERTIFICATE
+from registry.experts.invitations import send_invitation
 from registry.experts.models import Expert, StatusChange
 from registry.experts.transitions import APPLY_NOTICE, INPUTS, Rule, Transition, row_for, rows_from
 from registry.extensions import db
@@ -470,7 +471,7 @@ def apply(profile, *, actor, at=None):
     """(new) → applied: create the expert's record from the profile of SPEC §2.
 
     An expert applies for themselves (the record is tied to their account); an officer
-    applies on someone's behalf (tied to an expert account of the same email, if any).
+    applies on someone's behalf (tied to no account: the person is invited to claim it).
     """
     at = _moment(at)
     if not can_apply(actor):
@@ -547,6 +548,8 @@ def apply(profile, *, actor, at=None):
     )
     result = TransitionResult(expert, change)
     notify_transition(result, APPLY_NOTICE)
+    if user is None:  # the person claims the record through the mailed link
+        send_invitation(expert)
     return result
 
 

@@ -209,8 +209,8 @@ def signup():
                 session["lang"] = lang
             session.permanent = True
             login_user(user)
-            flash(_("Your account was created. Now fill in your application."), "success")
-            return redirect(url_for(".apply_self"))
+            flash(_("Your account was created. Confirm your email to go on."), "success")
+            return redirect(url_for("auth.confirm_wait"))
     return render_template("experts/signup.html", form=form), status
 
 

@@ -7,9 +7,11 @@ mail is committed message by message.
 
 import logging
 
+from flask import current_app
 from huey import crontab
 
 from registry.audit.checkpoint import take_checkpoint
+from registry.auth.email_links import delete_unconfirmed
 from registry.centres import import_jobs
 from registry.certificates.batch import available_cpus
 from registry.certificates.jobs import BatchJobError, open_job_ids, run_job
@@ -134,6 +136,20 @@ def daily_purge_of_check_addresses():
     purged = purge_check_addresses()
     db.session.commit()
     log.info("dropped the client address of %s verification check(s)", purged)
+
+
+def expire_unconfirmed_accounts(now):
+    """Delete self-service accounts left unconfirmed for REGISTRY_UNCONFIRMED_DAYS; their ids."""
+    deleted = delete_unconfirmed(now, current_app.config["REGISTRY_UNCONFIRMED_DAYS"])
+    db.session.commit()
+    return deleted
+
+
+@periodic_task(crontab(minute="40", hour="17"))
+def daily_unconfirmed_expiry():
+    """Each night at 00:40 in Viet Nam: sign-ups whose email was never confirmed go."""
+    deleted = expire_unconfirmed_accounts(utcnow())
+    log.info("deleted %s unconfirmed account(s)", len(deleted))
 
 
 @periodic_task(crontab(minute="45", hour="17"))

@@ -4,6 +4,7 @@ VI/EN switch keeps the page; after an officer's decisions the expert receives th
 (written by the worker) and downloads the signed credential."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from tests.browser.live import PROJECT_ROOT
 TOOLS = ("pdftoppm", "zbarimg")
 
 
-def test_an_expert_signs_up_applies_and_follows_the_timeline(page):
+def test_an_expert_signs_up_confirms_the_email_applies_and_follows_the_timeline(page, live):
     page.goto("/")
     page.locator("body > header a[href='/signup']").click()
     page.fill("input[name=full_name]", "Phạm Thu Trang")
@@ -28,6 +29,16 @@ def test_an_expert_signs_up_applies_and_follows_the_timeline(page):
     page.fill("input[name=password]", "mat-khau-rat-dai-2026")
     page.fill("input[name=confirm]", "mat-khau-rat-dai-2026")
     page.click("main form button[type=submit]")
+    # Nothing but waiting until the email is confirmed from the mail that arrives.
+    page.wait_for_url("**/account/confirm")
+    page.goto("/me/apply")
+    page.wait_for_url("**/account/confirm")
+    message = _mail_to(live.mail_dir, "pham.thu.trang@example.vn", "confirm_email")
+    assert message["Subject"] == "Xác nhận địa chỉ email của bạn"
+    link = re.search(r"/account/confirm/\S+", message.get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    assert page.locator("main .flash-success").count() == 1
+    page.goto("/me/apply")
     page.wait_for_url("**/me/apply")
 
     page.fill("input[name=date_of_birth]", "1988-04-12")

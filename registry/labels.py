@@ -90,6 +90,14 @@ CASE_OUTCOME_LABELS = {
 # What each audit event records, in words; tests/test_audit_labels.py fails when an action
 # recorded anywhere in registry/ has no label here.
 ACTION_LABELS = {
+    "admin.password_reset_sent": _l("Password reset link sent by the administrator"),
+    "auth.email_confirmed": _l("Email confirmed"),
+    "auth.password_reset": _l("Password reset"),
+    "auth.password_reset_requested": _l("Password reset requested"),
+    "auth.sign_in_attack_warned": _l("Account holder warned of repeated failed sign-ins"),
+    "auth.unconfirmed_deleted": _l("Unconfirmed account deleted"),
+    "expert.invited": _l("Invitation to claim the record sent"),
+    "expert.record_claimed": _l("Record claimed by its person"),
     "case.filed": _l("Complaint filed"),
     "case.received": _l("Case received"),
     "case.acknowledged": _l("Case acknowledged"),

@@ -21,6 +21,7 @@ ACCOUNTS = {
 NOT_PAGES = {
     "audit.export",
     "cases.document",
+    "experts.request_document",
     "rights.my_data_json",
     "audit_checkpoints.checkpoint",
     "audit_checkpoints.latest",
@@ -118,6 +119,7 @@ def pages_by_role(ids):
             "/",
             "/register",
             "/login",
+            "/password/forgot",
             "/signup",
             "/verify",
             ids["verify"],

@@ -89,7 +89,7 @@ def seed_experts(engine, count, chunk=2_000):
     # statistics, and on PostgreSQL a visibility map for index-only scans.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("VACUUM ANALYZE experts"))
+            conn.execute(sa.text("VACUUM ANALYZE experts, expert_name_tails"))
         else:
             conn.execute(sa.text("ANALYZE"))
     return count

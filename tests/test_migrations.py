@@ -86,3 +86,34 @@ def test_migration_seeds_the_catalogue_and_the_targets(ctx):
         "certified_2026_2030": 1000,
         "regional_international_2026_2030": 200,
     }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_register_finds_the_experts_from_before_its_name_index(backend, tmp_path, request):
+    """Migration 20261129_1801 indexes the names already there, and its triggers the later
+    ones; downgraded, the table and its triggers go and experts are still written."""
+    from registry.enums import ExpertStatus
+    from registry.public.register import search_register
+    from tests.factories import ExpertFactory
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_scratch_url")
+    app = make_app(url, tmp_path)
+    before = "20261129_1801-1"
+    with app.app_context():
+        upgrade()
+        downgrade(revision=before)
+        assert "expert_name_tails" not in sa.inspect(db.engine).get_table_names()
+        ExpertFactory(full_name="Nguyễn Văn Hùng", status=ExpertStatus.CERTIFIED)
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        ExpertFactory(full_name="Trần Thị Hùng", status=ExpertStatus.CERTIFIED)
+        db.session.commit()
+        page = search_register(q="hung")
+        assert [expert.full_name for expert in page.items] == ["Nguyễn Văn Hùng", "Trần Thị Hùng"]
+        assert search_register(q="van hung").total == 1
+        db.session.remove()
+        db.engine.dispose()

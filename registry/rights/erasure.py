@@ -84,9 +84,13 @@ KEPT = (
     ),
     (
         _l("the audit log"),
-        _l("it proves what happened and cannot be rewritten; auditors alone read it."),
+        _l(
+            "it proves what happened and cannot be rewritten; only the directorate and auditors read it."
+        ),
     ),
 )
+# The officer's note on the withdrawal or rejection an erasure leads to.
+ERASURE_REASON = _l("Erasure of personal data at the holder's request")
 # What a person holding a certificate is told before asking.
 WITHDRAWAL_NOTICE = _l(
     "You hold a certificate. A certified person must be on record with their identity for as "
@@ -185,7 +189,7 @@ def carry_out(case, *, actor):
 
 def _end_certification(expert, case, actor):
     """Withdraw a held certificate, or reject an open application, through the table."""
-    reason = f"{_l('Erasure of personal data at the holder’s request')} (#{case.id})"
+    reason = f"{ERASURE_REASON} (#{case.id})"
     try:
         if holds_certificate(expert):
             lifecycle.transition(

@@ -137,7 +137,7 @@ def test_erasure_removes_contact_data_and_keeps_certification_records_pseudonymi
     data = client.get("/me/data.json").get_json()
     assert [(c["kind"], c["status"]) for c in data["cases"]] == [("erasure", "received")]
     assert data["cases"][0]["due_on"]
-    assert f"/cases/{case_id}\"" in client.get("/me/data").get_data(as_text=True)
+    assert f'/cases/{case_id}"' in client.get("/me/data").get_data(as_text=True)
     assert client.post("/me/data/erasure", data={"accept_withdrawal": "y"}).status_code == 409
     client.post("/logout")
 

@@ -16,6 +16,7 @@ from registry.experts.uploads import evidence_path, store_evidence
 from registry.extensions import db
 from registry.mail.models import OutboxMessage
 from registry.rights.retention import apply_retention
+from registry.tasks.jobs import daily_retention
 from tests.factories import CpdRecordFactory, UserFactory, Walk
 
 NOW = datetime.now(UTC)
@@ -188,4 +189,15 @@ def test_a_run_killed_before_its_commit_is_done_again_by_the_next(app):
         }
         assert db.session.get(Expert, ids["old"]).erased_at is not None
         assert not evidence_path(ids["paths"]["old"]).exists()
+        db.session.remove()
+
+
+def test_the_daily_task_applies_the_table(app):
+    ids = _seed(app)
+    with app.app_context():
+        daily_retention.call_local()
+        assert db.session.get(Expert, ids["old"]).erased_at is not None
+        assert db.session.scalar(
+            sa.select(AuditEvent.id).where(AuditEvent.action == "retention.applied")
+        )
         db.session.remove()

@@ -139,6 +139,9 @@ def test_erasure_removes_contact_data_and_keeps_certification_records_pseudonymi
     assert data["cases"][0]["due_on"]
     assert f'/cases/{case_id}"' in client.get("/me/data").get_data(as_text=True)
     assert client.post("/me/data/erasure", data={"accept_withdrawal": "y"}).status_code == 409
+    # The case's page says what will be removed and what kept, and why.
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "ISO/IEC 17024 (7.1)" in case_page
     client.post("/logout")
 
     _work_the_case(client, case_id, _officer(app))

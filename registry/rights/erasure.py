@@ -15,6 +15,7 @@ audit log's retention, readable by the directorate and auditors only; `rights.er
 records that the person behind `expert <id>` had their data erased, with counts only.
 """
 
+import unicodedata
 from collections import Counter
 from datetime import timedelta
 
@@ -141,7 +142,7 @@ def request_erasure(expert, *, actor, grounds=None, accept_withdrawal=False):
         # The address the case's mail goes to, cleared when the data is erased.
         contact_name=expert.full_name,
         contact_email=expert.email,
-        grounds=(grounds or "").strip()[:MAX_GROUNDS] or BLANK,
+        grounds=unicodedata.normalize("NFC", grounds or "").strip()[:MAX_GROUNDS] or BLANK,
         filed_by_id=actor.id,
         received_at=now,
         confirmed_at=now,  # asked from the person's own account

@@ -149,6 +149,20 @@ def purge_checks_command():
     click.echo(f"Dropped the client address of {dropped} verification checks older than 90 days.")
 
 
+@registry_cli.command("apply-retention")
+@with_appcontext
+def apply_retention_command():
+    """Remove what is past its retention period (docs/retention.md; daily, safe to re-run)."""
+    from registry.rights.retention import apply_retention
+
+    removed = apply_retention()
+    db.session.commit()
+    if not removed:
+        click.echo("Nothing is past its retention period.")
+    for rule, count in removed.items():
+        click.echo(f"{rule}: {count}")
+
+
 from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)
 from registry.audit import checkpoint_cli as _checkpoint_cli  # noqa: E402,F401  (audit-checkpoint)
 from registry.certificates import cli as _certificates_cli  # noqa: E402, F401  (registers its commands)

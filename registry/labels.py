@@ -66,7 +66,11 @@ PUBLIC_REASON_LABELS = {
     PublicReason.CODE_OF_CONDUCT_BREACH: _l("Breach of the code of conduct"),
 }
 
-CASE_KIND_LABELS = {CaseKind.APPEAL: _l("Appeal"), CaseKind.COMPLAINT: _l("Complaint")}
+CASE_KIND_LABELS = {
+    CaseKind.APPEAL: _l("Appeal"),
+    CaseKind.COMPLAINT: _l("Complaint"),
+    CaseKind.ERASURE: _l("Request for erasure of personal data"),
+}
 
 COMPLAINT_SUBJECT_LABELS = {
     ComplaintSubject.EXPERT: _l("A certified expert"),
@@ -165,6 +169,8 @@ ACTION_LABELS = {
     "expert.transition": _l("Expert status changed"),
     "mail.retried": _l("Email sent again"),
     "report.exported": _l("Report exported"),
+    "rights.erased": _l("Personal data erased"),
+    "retention.applied": _l("Retention periods applied"),
 }
 
 OBJECT_TYPE_LABELS = {

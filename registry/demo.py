@@ -473,7 +473,7 @@ def seed_cases_and_jobs(users):
       the first officer (who has yet to decide it);
     - the second officer suspended them meanwhile, and they appealed (received): the
       first officer, who took no part, acknowledges it; their refused accreditation request
-      is still open to appeal;
+      is open to appeal (for the appeal period after seeding: these decisions are today's);
     - HN01's examiner imported a results file in the background (done);
     - one certification decided without rendering the certificate, which a batch job
       then issued (finished).

@@ -106,12 +106,13 @@ def seed_demo_command(if_empty):
 
 
 def _print_accounts(password):
-    from registry.demo import DEMO_ACCOUNTS
+    from registry.demo import DEMO_ACCOUNTS, DEMO_APPELLANT
 
     click.echo(f"Demo accounts (password: {password}):")
     for email, role, _name, centre in DEMO_ACCOUNTS:
         suffix = f" ({centre})" if centre else ""
         click.echo(f"  {role:<13} {email}{suffix}")
+    click.echo(f"  {'expert':<13} {DEMO_APPELLANT} (suspended, appealing)")
 
 
 @registry_cli.command("audit-verify")

@@ -8,13 +8,17 @@ nor in NOT_PAGES, so a new page cannot be forgotten.
 
 import sqlalchemy as sa
 
-# Demo accounts (registry/demo.py), one per role.
+from registry.demo import DEMO_APPELLANT
+
+# Demo accounts (registry/demo.py), one per role; an expert suspended after a complaint,
+# who appealed, sees pages a certified one does not.
 ACCOUNTS = {
     "admin": "admin@nscl.gov.vn",
     "officer": "canbo@nscl.gov.vn",
     "auditor": "kiemtoan@nscl.gov.vn",
     "centre_staff": "hn01@trungtam.vn",
     "expert": "chuyengia@example.vn",
+    "suspended_expert": DEMO_APPELLANT,
 }
 
 # GET rules that are not pages: files (JSON, exports) and redirects.
@@ -81,6 +85,18 @@ def demo_ids(database_url):
             "user_id": _one(conn, "SELECT min(id) FROM users"),
             "target_id": _one(conn, "SELECT min(id) FROM targets"),
             "topic_id": _one(conn, "SELECT min(id) FROM topics"),
+            "complaint_id": _one(conn, "SELECT min(id) FROM cases WHERE kind = 'complaint'"),
+            "appeal_id": _one(conn, "SELECT min(id) FROM cases WHERE kind = 'appeal'"),
+            "appealed_change_id": _one(
+                conn, "SELECT min(status_change_id) FROM cases WHERE kind = 'appeal'"
+            ),
+            "refused_request_id": _one(
+                conn, "SELECT min(id) FROM accreditation_requests WHERE status = 'refused'"
+            ),
+            "import_job_id": _one(
+                conn, "SELECT min(id) FROM import_jobs WHERE centre_id = :c", c=centre_id
+            ),
+            "batch_job_id": _one(conn, "SELECT min(id) FROM batch_jobs"),
         }
         ids["enrolment_id"] = _one(
             conn, "SELECT min(id) FROM enrolments WHERE course_id = :c", c=ids["course_id"]
@@ -101,6 +117,8 @@ def pages_by_role(ids):
     course = f"/centres/HN01/courses/{ids['course_id']}"
     session = f"/centres/HN01/exams/{ids['session_id']}"
     me = ids["own_expert_id"]
+    cases = [f"/cases/{ids['complaint_id']}", f"/cases/{ids['appeal_id']}"]
+    batch_job = f"/directorate/certificates/jobs/{ids['batch_job_id']}"
     queues = [
         f"/directorate/queue/{name}"
         for name in (
@@ -138,6 +156,12 @@ def pages_by_role(ids):
             "/me/data",
             "/register",
         ],
+        "suspended_expert": [
+            "/me",
+            f"/me/appeals/accreditation-{ids['refused_request_id']}",
+            f"/me/appeals/change-{ids['appealed_change_id']}",  # appealed already
+            f"/cases/{ids['appeal_id']}",
+        ],
         "centre_staff": [
             "/centres/HN01",
             "/centres/HN01/courses",
@@ -146,6 +170,7 @@ def pages_by_role(ids):
             f"{course}/edit",
             f"{course}/enrolments/{ids['enrolment_id']}",
             "/centres/HN01/imports",
+            f"/centres/HN01/imports/jobs/{ids['import_job_id']}",
             "/centres/HN01/exams",
             "/centres/HN01/exams/new",
             session,
@@ -165,6 +190,8 @@ def pages_by_role(ids):
             f"/directorate/accreditation/{ids['accreditation_id']}",
             "/targets/",
             "/directorate/certificates",
+            batch_job,
+            *cases,
             "/account/tokens",
             "/account/mail",
             "/account/second-factor",
@@ -180,6 +207,8 @@ def pages_by_role(ids):
             "/audit/?number=NSCL&person=Nguy%E1%BB%85n",
             "/targets/",
             "/directorate/certificates",
+            batch_job,
+            *cases,
             "/account/mail",
         ],
         "admin": [

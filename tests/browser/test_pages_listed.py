@@ -41,6 +41,9 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
             "target_id",
             "topic_id",
             "enrolment_id",
+            "correction_id",
+            "corrected_session_id",
+            "corrected_result_id",
         ),
         1,
     )

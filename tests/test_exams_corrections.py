@@ -325,3 +325,19 @@ def test_the_anomaly_page_lists_every_correction(app, client, login_as, english)
         assert f"{REASON} ({decision})" in section
     assert all(name in section for name in names)
     assert "Waiting for a decision" in section and "Approved" in section and "Refused" in section
+
+
+def test_officers_who_may_review_are_told_by_mail(ctx):
+    from registry.mail.models import OutboxMessage
+
+    walk, result = _frozen()
+    independent = UserFactory(role=Role.OFFICER)
+    correction = request_correction(result, 60, REASON, actor=walk.staff)
+    messages = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "result_correction")
+    ).all()
+    # Not the officer whose decision relied on the result: they may not review it.
+    assert [m.to_address for m in messages] == [independent.email]
+    (message,) = messages
+    assert message.locale == "vi" and REASON in message.body_text
+    assert f"/directorate/result-corrections/{correction.id}" in message.body_text

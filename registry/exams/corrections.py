@@ -16,12 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
-from registry.enums import RequestStatus
+from registry.auth.models import User
+from registry.enums import RequestStatus, Role
 from registry.exams.models import ExamResult, ExamResultCorrection
 from registry.exams.service import ExamError, decisions_relying_on, score_problem
 from registry.experts.applications import close_request
 from registry.experts.lifecycle import Conflict
 from registry.extensions import db
+from registry.mail.outbox import queue_messages
 from registry.permissions import can_decide_certification, can_record_exam_results
 from registry.text import clean_text
 
@@ -58,7 +60,8 @@ def request_correction(result, new_score, reason, *, actor):
     # One request at a time per result: the second waits here and then sees the first.
     db.session.execute(sa.select(ExamResult.id).where(ExamResult.id == result.id).with_for_update())
     db.session.refresh(result)
-    if not decisions_relying_on([result]):
+    relied = decisions_relying_on([result]).get(result.id)
+    if not relied:
         raise ExamError(
             _l(
                 "No decision relied on this result: record the new score on the session "
@@ -78,6 +81,7 @@ def request_correction(result, new_score, reason, *, actor):
     )
     db.session.add(correction)
     db.session.flush()
+    _notify_officers(correction, exclude={change.actor_id for change in relied})
     record_event(
         "exam_result.correction_requested",
         actor=actor,
@@ -94,6 +98,35 @@ def request_correction(result, new_score, reason, *, actor):
         },
     )
     return correction
+
+
+def _notify_officers(correction, *, exclude):
+    """Mail every active officer who may review it (not those whose decision relied on it)."""
+    result = correction.result
+    officers = db.session.scalars(
+        sa.select(User).where(User.role == Role.OFFICER, User.active.is_(True))
+    ).all()
+    context = {
+        "examiner": correction.requested_by.full_name,
+        "centre": result.session.centre.code,
+        "held_on": result.session.held_on.strftime("%d/%m/%Y"),
+        "expert": result.expert.full_name,
+        "old_score": correction.old_score,
+        "new_score": correction.new_score,
+        "reason": correction.reason,
+        "correction_id": correction.id,
+    }
+    queue_messages(
+        {
+            "key": f"result_correction:{correction.id}:user:{officer.id}",
+            "kind": "result_correction",
+            "to_address": officer.email,
+            "recipient": officer,
+            **context,
+        }
+        for officer in officers
+        if officer.id not in exclude
+    )
 
 
 def review_problem(correction, actor):

@@ -341,3 +341,21 @@ def test_officers_who_may_review_are_told_by_mail(ctx):
     (message,) = messages
     assert message.locale == "vi" and REASON in message.body_text
     assert f"/directorate/result-corrections/{correction.id}" in message.body_text
+
+
+def test_the_api_refuses_a_changed_frozen_result(app, client, api_as):
+    with app.app_context():
+        walk, result = _frozen()
+        db.session.commit()
+        centre_id, session_id, result_id = walk.centre.id, result.session_id, result.id
+        expert_id = result.expert_id
+    account, headers = api_as("centre_staff", centre_id=centre_id)
+    with app.app_context():
+        db.session.get(ExamResult, result_id).session.examiner_id = account.id
+        db.session.commit()
+    url = f"/api/v1/exam-sessions/{session_id}/results"
+    refused = client.post(url, json=[{"expert_id": expert_id, "score": 40}], headers=headers)
+    assert refused.status_code == 409
+    assert _score_in(app, result_id) == 80
+    same = client.post(url, json=[{"expert_id": expert_id, "score": 80}], headers=headers)
+    assert same.status_code == 200

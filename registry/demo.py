@@ -17,7 +17,9 @@ from registry.certificates.models import Certificate
 from registry.clock import LOCAL_TZ, today
 from registry.enums import CertificateLevel, CourseLevel, ExpertStatus, OrganisationType, Role
 from registry.exams.imports import COLUMNS as RESULT_COLUMNS
+from registry.exams.corrections import request_correction
 from registry.exams.models import ExamResult, ExamSession
+from registry.exams.service import decisions_relying_on
 from registry.experts import guards
 from registry.experts.accreditation import decide_accreditation, submit_accreditation
 from registry.experts.applications import request_name_change
@@ -406,6 +408,7 @@ class _Seeder:
                     recorded_at=_at(session.held_on, 17),
                 )
             )
+        self._result_correction()
         own = certified[0]
         for day, activity in zip(
             (date(2026, 6, 12), date(2026, 9, 15)), CPD_ACTIVITIES, strict=False
@@ -426,6 +429,25 @@ class _Seeder:
             document=io.BytesIO(DEMO_EVIDENCE_PDF),
             filename="APO-CPE-2026-118.pdf",
             actor=officer,
+        )
+
+    def _result_correction(self):
+        """A frozen HN01 result whose examiner asks for a correction: waits for an officer
+        who did not take the decision that relied on it (canbo2)."""
+        staff = self.users["hn01@trungtam.vn"]
+        results = db.session.scalars(
+            sa.select(ExamResult)
+            .join(ExamSession, ExamSession.id == ExamResult.session_id)
+            .where(ExamSession.examiner_id == staff.id)
+            .order_by(ExamResult.id)
+        ).all()
+        relied = decisions_relying_on(results)
+        result = next(r for r in results if r.id in relied)
+        request_correction(
+            result,
+            result.score - 2,
+            "Chấm phúc khảo: câu 7 bị cộng nhầm 2 điểm",
+            actor=staff,
         )
 
 

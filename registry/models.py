@@ -9,7 +9,7 @@ from registry.centres.import_jobs import ImportJob
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
-from registry.exams.models import ExamResult, ExamSession
+from registry.exams.models import ExamResult, ExamResultCorrection, ExamSession
 from registry.experts.models import (
     AccreditationRequest,
     CpdRecord,
@@ -37,6 +37,7 @@ __all__ = [
     "CpdRecord",
     "Enrolment",
     "ExamResult",
+    "ExamResultCorrection",
     "ExamSession",
     "Expert",
     "ImportJob",

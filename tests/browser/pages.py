@@ -98,6 +98,14 @@ def demo_ids(database_url):
             ),
             "batch_job_id": _one(conn, "SELECT min(id) FROM batch_jobs"),
         }
+        ids["correction_id"], ids["corrected_session_id"], ids["corrected_result_id"] = (
+            conn.execute(
+                sa.text(
+                    "SELECT c.id, r.session_id, r.id FROM exam_result_corrections c "
+                    "JOIN exam_results r ON r.id = c.result_id ORDER BY c.id LIMIT 1"
+                )
+            ).one()
+        )
         ids["enrolment_id"] = _one(
             conn, "SELECT min(id) FROM enrolments WHERE course_id = :c", c=ids["course_id"]
         )
@@ -130,6 +138,7 @@ def pages_by_role(ids):
             "renewals",
             "suspended",
             "holders",
+            "result_corrections",
         )
     ]
     return {
@@ -176,6 +185,8 @@ def pages_by_role(ids):
             session,
             f"{session}/edit",
             f"{session}/import",
+            f"/centres/HN01/exams/{ids['corrected_session_id']}/results/"
+            f"{ids['corrected_result_id']}/correction",
             "/account/password",
         ],
         "officer": [
@@ -188,6 +199,7 @@ def pages_by_role(ids):
             f"/directorate/experts/{ids['applied_id']}/decide/rejected",
             "/directorate/apply",
             f"/directorate/accreditation/{ids['accreditation_id']}",
+            f"/directorate/result-corrections/{ids['correction_id']}",
             "/targets/",
             "/directorate/certificates",
             batch_job,

@@ -43,6 +43,9 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
             "refused_request_id",
             "import_job_id",
             "batch_job_id",
+            "correction_id",
+            "corrected_session_id",
+            "corrected_result_id",
         ),
         1,
     )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
 from registry.api.errors import ApiError
-from registry.api.input import MAX_ID, Choice, Date, QueryInteger, Schema, Text
+from registry.api.input import MAX_ID, Choice, Date, Province, QueryInteger, Schema, Text
 from registry.api.output import (
     ExpertPageSchema,
     ExpertSchema,
@@ -34,7 +34,7 @@ PAGE_SIZE = 50
 
 class ExpertsQuery(Schema):
     status = Choice(ExpertStatus, metadata={"description": "Only experts in this state."})
-    province = Text(max_length=100, min_length=0, metadata={"description": "Exact province."})
+    province = Province(min_length=0)
     q = Text(
         max_length=100,
         min_length=0,

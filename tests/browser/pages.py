@@ -81,6 +81,7 @@ def demo_ids(database_url):
             "user_id": _one(conn, "SELECT min(id) FROM users"),
             "target_id": _one(conn, "SELECT min(id) FROM targets"),
             "topic_id": _one(conn, "SELECT min(id) FROM topics"),
+            "sector_id": _one(conn, "SELECT min(id) FROM sectors"),
         }
         ids["enrolment_id"] = _one(
             conn, "SELECT min(id) FROM enrolments WHERE course_id = :c", c=ids["course_id"]
@@ -193,6 +194,9 @@ def pages_by_role(ids):
             f"/targets/{ids['target_id']}/edit",
             "/admin/topics",
             f"/admin/topics/{ids['topic_id']}",
+            "/admin/sectors",
+            f"/admin/sectors/{ids['sector_id']}",
+            "/admin/values-to-fix",
             "/admin/outbox",
             "/admin/second-factor",
             "/account/second-factor",

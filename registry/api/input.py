@@ -121,9 +121,9 @@ class Province(Text):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         unit = canonical_province(value)
-        if unit is None and value:
+        if unit is None:
             raise invalid(unknown_province(value))
-        return unit or value
+        return unit
 
 
 class Sector(Text):

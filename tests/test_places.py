@@ -102,7 +102,7 @@ def test_the_web_refuses_an_unknown_province_and_writes_nothing(app, client, log
     login_as("officer")
     response = client.post("/directorate/apply", data={**APPLICATION, "province": "Atlantis"})
     assert response.status_code == 422
-    assert "Lựa chọn không hợp lệ." in response.get_data(as_text=True)
+    assert "“Atlantis” không phải là một trong 34 tỉnh" in response.get_data(as_text=True)
     assert _experts(app) == {}
 
 
@@ -118,6 +118,7 @@ def test_the_web_refuses_a_retired_sector(app, client, login_as):
     _retire(app, "Logistics")
     response = client.post("/directorate/apply", data={**APPLICATION, "sector": "Logistics"})
     assert response.status_code == 422
+    assert "“Logistics” không có trong danh sách lĩnh vực" in response.get_data(as_text=True)
     assert _experts(app) == {}
 
 

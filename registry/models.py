@@ -18,6 +18,7 @@ from registry.experts.models import (
     StatusChange,
 )
 from registry.mail.models import OutboxMessage
+from registry.sectors import Sector
 from registry.targets.models import Target
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "NameChangeRequest",
     "OutboxMessage",
     "SecondFactorRequirement",
+    "Sector",
     "SignInThrottle",
     "StatusChange",
     "StatusList",

@@ -38,7 +38,7 @@ APPLICATION = {
     "organisation": "Sở KH&CN Huế",
     "organisation_type": "province",
     "province": "Thừa Thiên Huế",
-    "sector": "Dịch vụ công",
+    "sector": "Hành chính công",
     "highest_degree": "Thạc sĩ",
     "years_experience": 9,
     "consent_scheme_rules": True,

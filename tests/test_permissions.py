@@ -15,6 +15,7 @@ from registry.certificates.service import issue_certificate
 from registry.enums import CertificateLevel, ExpertStatus, Role
 from registry.experts.models import AccreditationRequest
 from registry.extensions import db
+from registry.sectors import Sector
 from registry.targets.models import Target
 from tests.conftest import create_account, sign_in
 from tests.factories import (
@@ -62,6 +63,9 @@ TABLE = {
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
     "/admin/topics": [L, 403, 403, 403, 403, 200],
     "/admin/topics/{topic_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/sectors": [L, 403, 403, 403, 403, 200],
+    "/admin/sectors/{sector_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/values-to-fix": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],
     "/centres/mine/courses": [L, 403, L, 403, 403, 403],
@@ -264,6 +268,7 @@ def _objects(app):
         ids.update(_frozen_results(ids["session_id"], other))
         ids["target_id"] = db.session.scalar(sa.select(sa.func.min(Target.id)))
         ids["topic_id"] = db.session.scalar(sa.select(sa.func.min(Topic.id)))
+        ids["sector_id"] = db.session.scalar(sa.select(sa.func.min(Sector.id)))
         ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code

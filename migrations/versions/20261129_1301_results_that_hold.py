@@ -6,7 +6,7 @@ without a course exist, it stops and names them; attach each to the course of it
 examined (or delete it if it holds no result), then upgrade again (docs/centres.md).
 
 Revision ID: 20261129_1301
-Revises: 20261129_1101
+Revises: 20261129_1501
 Create Date: 2026-11-29 09:10:00
 """
 

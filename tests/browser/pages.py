@@ -97,6 +97,7 @@ def demo_ids(database_url):
                 conn, "SELECT min(id) FROM import_jobs WHERE centre_id = :c", c=centre_id
             ),
             "batch_job_id": _one(conn, "SELECT min(id) FROM batch_jobs"),
+            "sector_id": _one(conn, "SELECT min(id) FROM sectors"),
         }
         ids["correction_id"], ids["corrected_session_id"], ids["corrected_result_id"] = (
             conn.execute(
@@ -234,6 +235,9 @@ def pages_by_role(ids):
             f"/targets/{ids['target_id']}/edit",
             "/admin/topics",
             f"/admin/topics/{ids['topic_id']}",
+            "/admin/sectors",
+            f"/admin/sectors/{ids['sector_id']}",
+            "/admin/values-to-fix",
             "/admin/outbox",
             "/admin/second-factor",
             "/account/second-factor",

@@ -36,6 +36,7 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
             "user_id",
             "target_id",
             "topic_id",
+            "sector_id",
             "enrolment_id",
             "complaint_id",
             "appeal_id",

@@ -16,8 +16,8 @@ from registry.certificates import jobs
 from registry.certificates.models import Certificate
 from registry.clock import LOCAL_TZ, today
 from registry.enums import CertificateLevel, CourseLevel, ExpertStatus, OrganisationType, Role
-from registry.exams.imports import COLUMNS as RESULT_COLUMNS
 from registry.exams.corrections import request_correction
+from registry.exams.imports import COLUMNS as RESULT_COLUMNS
 from registry.exams.models import ExamResult, ExamSession
 from registry.exams.service import decisions_relying_on
 from registry.experts import guards

@@ -282,13 +282,18 @@ def _implied_transition(case, actor, reasons):
 
 
 def close(case, *, actor, expected_status=CaseStatus.DECIDED):
-    """decided → closed by its handler, once the decision is carried out."""
+    """decided → closed by its handler, once the decision is carried out; closing an
+    upheld erasure request carries it out (registry/rights/erasure.py)."""
     _may_handle(case, actor)
     if case.handler_id != actor.id:
         raise CaseNotAllowed(_l("Only the officer to whom the case is assigned closes it."))
     _move(case, expected_status, CaseStatus.DECIDED, CaseStatus.CLOSED, closed_at=utcnow())
     _record(case, "closed", actor)
     notices.tell(case, "closed")
+    if case.kind == CaseKind.ERASURE and case.outcome == CaseOutcome.UPHELD:
+        from registry.rights.erasure import carry_out  # registry.rights builds on the cases
+
+        carry_out(case, actor=actor)
     return case
 
 

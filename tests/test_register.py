@@ -279,7 +279,7 @@ def test_searches_read_indexes_only(ctx, backend, monkeypatch):
     ExpertFactory(full_name="Nguyễn Văn A", status=ExpertStatus.CERTIFIED)
     db.session.commit()
     tails_key = (
-        "pk_expert_name_tails" if backend == "postgresql" else "sqlite_autoindex_expert_name_tails"
+        "pk_expert_name_tails" if backend == "postgresql" else "expert_name_tails USING PRIMARY KEY"
     )
     by_id = "pk_experts" if backend == "postgresql" else "INTEGER PRIMARY KEY"
 

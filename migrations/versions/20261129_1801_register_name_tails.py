@@ -58,6 +58,7 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tail", "expert_id", name=op.f("pk_expert_name_tails")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_expert_name_tails_expert_id"), ["expert_id"])

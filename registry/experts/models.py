@@ -140,6 +140,8 @@ class ExpertNameTail(db.Model):
     """
 
     __tablename__ = "expert_name_tails"
+    # SQLite: the rows are the primary key's B-tree, not stored a second time beside it.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     tail: Mapped[str] = mapped_column(
         sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql"),

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from statistics import median
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from registry.audit.findings import is_overdue as action_overdue
+from registry.audit.models import AuditFinding
 from registry.cases.appeals import is_overdue
 from registry.cases.models import Case
 from registry.enums import CaseKind, CaseOutcome
@@ -46,13 +46,16 @@ def _median_days(pairs):
 def case_figures(on):
     """One KindFigures per kind of case on day `on`, counting confirmed cases only (an
     unconfirmed complaint is not yet a case the directorate can act on)."""
-    cases = db.session.scalars(
-        sa.select(Case).where(Case.confirmed_at.is_not(None)).options(selectinload(Case.finding))
+    # One query, whatever the number of cases: each case with its finding, if any.
+    rows = db.session.execute(
+        sa.select(Case, AuditFinding)
+        .outerjoin(AuditFinding, AuditFinding.case_id == Case.id)
+        .where(Case.confirmed_at.is_not(None))
     ).all()
     figures = []
     for kind in CaseKind:
-        mine = [c for c in cases if c.kind == kind]
-        found = [c.finding for c in mine if c.finding is not None]
+        mine = [c for c, _f in rows if c.kind == kind]
+        found = [f for c, f in rows if c.kind == kind and f is not None]
         figures.append(
             KindFigures(
                 kind=kind,

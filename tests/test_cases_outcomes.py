@@ -585,3 +585,35 @@ def test_no_case_or_audit_module_imports_another_modules_private_names():
                         if a.name.startswith("_")
                     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+@pytest.mark.parametrize("to_status", ["suspended", "withdrawn"])
+def test_the_measure_notice_renders_in_each_language(ctx, sent, locale, to_status):
+    from types import SimpleNamespace
+
+    from jinja2 import ChoiceLoader, DictLoader
+
+    expert = Walk().certified()
+    handler = UserFactory(role=Role.OFFICER)
+    case = _assigned(_complaint("expert", expert.certificates[0].number), handler)
+    change = SimpleNamespace(to_status=S(to_status), created_at=local_moment(today()))
+    notice = notices.measure_notice(case, change, appeals.appeal_period())
+    env = ctx.jinja_env.overlay(
+        loader=ChoiceLoader(
+            [ctx.jinja_env.loader, DictLoader({f"mail/{locale}/_signature.txt": "—"})]
+        )
+    )
+    text = env.get_template(f"mail/{locale}/{notice.kind}.txt").render(
+        public_url="https://example.test", **notice.context
+    )
+    assert str(case.id) in text.strip().splitlines()[0]
+    assert expert.full_name in text
+    assert (today() + timedelta(days=30)).strftime("%d/%m/%Y") in text
+    words = {
+        ("vi", "suspended"): "đình chỉ",
+        ("vi", "withdrawn"): "thu hồi",
+        ("en", "suspended"): "suspended",
+        ("en", "withdrawn"): "withdrawn",
+    }
+    assert words[(locale, to_status)] in text.splitlines()[3]

@@ -158,6 +158,9 @@ def test_finding_rules(ctx, sent):
         )
     with pytest.raises(appeals.CaseError):  # a due date without a corrective action
         complaints.decide(case, "upheld", actor=handler, reasons="x", due_on=due)
+    # Nor is the finding skipped by deciding through the steps every case shares.
+    with pytest.raises(appeals.CaseError, match="cần có một phát hiện đánh giá"):
+        appeals.decide(case, "upheld", actor=handler, reasons="x")
     assert case.status == CaseStatus.ASSIGNED
 
     # About the directorate: who acts must be said (there is no centre to name).

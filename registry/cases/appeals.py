@@ -19,6 +19,7 @@ from registry.audit.service import record_event
 from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
 from registry.cases.service import (
+    FINDING_REQUIRED,
     CaseConflict,
     CaseError,
     CaseNotAllowed,
@@ -242,11 +243,27 @@ def check_decision(case, outcome, *, actor, reasons):
     return CaseOutcome(outcome), reasons
 
 
-def decide(case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED):
+def decide(
+    case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED, with_finding=False
+):
     """assigned → decided by its handler: upheld or dismissed, with reasons. An upheld
     appeal takes what it implies: the transition through the table (a refusal there refuses
-    the decision: the caller rolls back), or the refused CPD hours confirmed."""
+    the decision: the caller rolls back), or the refused CPD hours confirmed. An upheld
+    complaint about a centre or the directorate is decided `with_finding` only
+    (complaints.decide records it)."""
     outcome, reasons = check_decision(case, outcome, actor=actor, reasons=reasons)
+    if (
+        outcome == CaseOutcome.UPHELD
+        and case.kind == CaseKind.COMPLAINT
+        and case.subject in FINDING_REQUIRED
+        and not with_finding
+    ):
+        raise CaseError(
+            _l(
+                "An upheld complaint about a training centre or the directorate needs an audit "
+                "finding: give the corrective action, who carries it out and by when."
+            )
+        )
     move(
         case,
         expected_status,

@@ -152,9 +152,6 @@ def confirm(token):
     return case
 
 
-# An upheld complaint about these must lead to a finding with a corrective action (ISO/IEC
-# 17024 9.9: a valid complaint about the body's own work is corrected, on record).
-FINDING_REQUIRED = (ComplaintSubject.CENTRE, ComplaintSubject.DIRECTORATE)
 # The decisions of the transition table a complaint about a certified person may lead to.
 MEASURES = (ExpertStatus.SUSPENDED, ExpertStatus.WITHDRAWN)
 
@@ -177,16 +174,8 @@ def decide(
     checked, reasons = appeals.check_decision(case, outcome, actor=actor, reasons=reasons)
     corrective_action, action_owner = clean_text(corrective_action), clean_text(action_owner)
     wanted = bool(corrective_action or action_owner or due_on)
-    required = checked == CaseOutcome.UPHELD and case.subject in FINDING_REQUIRED
     if wanted and checked != CaseOutcome.UPHELD:
         raise CaseError(_l("Only an upheld complaint leads to an audit finding."))
-    if required and not wanted:
-        raise CaseError(
-            _l(
-                "An upheld complaint about a training centre or the directorate needs an audit "
-                "finding: give the corrective action, who carries it out and by when."
-            )
-        )
     if wanted:
         try:
             checked_action(FindingResult.NONCONFORMING, corrective_action, due_on)
@@ -194,7 +183,16 @@ def decide(
             raise CaseError(exc.args[0]) from exc
         if case.centre_id is None and not action_owner:
             raise CaseError(_l("Say who must carry out the corrective action."))
-    appeals.decide(case, outcome, actor=actor, reasons=reasons, expected_status=expected_status)
+    # appeals.decide refuses an upheld complaint about a centre or the directorate without
+    # a finding (FINDING_REQUIRED).
+    appeals.decide(
+        case,
+        outcome,
+        actor=actor,
+        reasons=reasons,
+        expected_status=expected_status,
+        with_finding=wanted,
+    )
     if not wanted:
         return None
     finding = add_finding(

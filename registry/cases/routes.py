@@ -31,7 +31,7 @@ from registry.cases.forms import (
     ConfirmComplaintForm,
 )
 from registry.cases.models import Case, CaseDocument
-from registry.cases.service import CaseError
+from registry.cases.service import FINDING_REQUIRED, CaseError
 from registry.cases.statistics import case_figures
 from registry.clock import local_day
 from registry.database import utcnow
@@ -179,7 +179,7 @@ def _detail_page(case, status=200, decision_form=None, close_form=None):
         may_close_action=finding is not None and can_close_action(current_user, finding),
         close_form=close_form or CloseActionForm(),
         measures=_measures(case),
-        finding_required=complaints.FINDING_REQUIRED,
+        finding_required=FINDING_REQUIRED,
     ), status
 
 

@@ -11,9 +11,13 @@ from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.cases.models import Case
+from registry.enums import ComplaintSubject
 from registry.extensions import db
 
 MAX_GROUNDS = 5000
+# An upheld complaint about these must lead to an audit finding with a corrective action
+# (ISO/IEC 17024 9.9: a valid complaint about the body's own work is corrected, on record).
+FINDING_REQUIRED = (ComplaintSubject.CENTRE, ComplaintSubject.DIRECTORATE)
 
 
 class CaseError(Exception):

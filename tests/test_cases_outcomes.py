@@ -402,10 +402,14 @@ def test_refused_cpd_hours_are_appealed_and_an_upheld_appeal_confirms_them(app, 
     sign_in(client, ids["email"])
     me = client.get("/me").get_data(as_text=True)
     assert f"/me/appeals/cpd-{ids['record']}" in me and "CPD) bị từ chối" in me
+    form = client.get(f"/me/appeals/cpd-{ids['record']}").get_data(as_text=True)
+    assert "Hội thảo năng suất xanh, 40 giờ" in form
     response = client.post(
         f"/me/appeals/cpd-{ids['record']}", data={"grounds": "Hội thảo có xác nhận của VNPI."}
     )
     assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Hội thảo năng suất xanh, 40 giờ" in page
     with app.app_context():
         case = db.session.scalar(sa.select(Case))
         assert case.cpd_record_id == ids["record"]

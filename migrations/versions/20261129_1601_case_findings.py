@@ -5,10 +5,11 @@ a complaint upheld by its handler (`case_id`, one finding per case), and then na
 carry out the corrective action: a training centre (`centre_id`) or as written
 (`action_owner`). Marking a corrective action done keeps what was done (`closed_note`), by
 whom and when. A case may appeal refused CPD hours (`cpd_record_id`): an appeal names
-exactly one decision among a status change, a refused accreditation, refused CPD hours.
+exactly one decision among a status change, a refused accreditation, refused CPD hours
+(and an erasure request names none).
 
 Revision ID: 20261129_1601
-Revises: 20261129_1101
+Revises: 20261129_1401
 Create Date: 2026-11-29 09:30:00
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261129_1601"
-down_revision = "20261129_1101"
+down_revision = "20261129_1401"
 branch_labels = None
 depends_on = None
 
@@ -33,6 +34,14 @@ ONE_DECISION = (
 ONE_ORIGIN = (
     "(sample_id IS NOT NULL AND certificate_id IS NOT NULL AND case_id IS NULL) OR "
     "(case_id IS NOT NULL AND sample_id IS NULL AND certificate_id IS NULL)"
+)
+ERASURE_BEFORE = (
+    "kind <> 'erasure' OR (expert_id IS NOT NULL AND status_change_id IS NULL "
+    "AND accreditation_request_id IS NULL)"
+)
+ERASURE = (
+    "kind <> 'erasure' OR (expert_id IS NOT NULL AND status_change_id IS NULL "
+    "AND accreditation_request_id IS NULL AND cpd_record_id IS NULL)"
 )
 CASE_FINDING_OWNER = (
     "case_id IS NULL OR (result = 'nonconforming' AND "
@@ -53,6 +62,10 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f("ck_cases_appeal_names_one_decision"), type_="check")
         batch_op.create_check_constraint(
             batch_op.f("ck_cases_appeal_names_one_decision"), sa.text(ONE_DECISION)
+        )
+        batch_op.drop_constraint(batch_op.f("ck_cases_erasure_names_its_person"), type_="check")
+        batch_op.create_check_constraint(
+            batch_op.f("ck_cases_erasure_names_its_person"), sa.text(ERASURE)
         )
     with op.batch_alter_table("audit_findings", schema=None) as batch_op:
         batch_op.alter_column("certificate_id", existing_type=sa.Integer(), nullable=True)
@@ -109,6 +122,10 @@ def downgrade():
     )
     op.execute("DELETE FROM cases WHERE cpd_record_id IS NOT NULL")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_cases_erasure_names_its_person"), type_="check")
+        batch_op.create_check_constraint(
+            batch_op.f("ck_cases_erasure_names_its_person"), sa.text(ERASURE_BEFORE)
+        )
         batch_op.drop_constraint(batch_op.f("ck_cases_appeal_names_one_decision"), type_="check")
         batch_op.create_check_constraint(
             batch_op.f("ck_cases_appeal_names_one_decision"), sa.text(ONE_DECISION_BEFORE)

@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
-from registry.cases.service import (
+from registry.cases.service import (  # noqa: F401 (CASE_ACTIONS: read here by registry/rights)
+    CASE_ACTIONS,
     FINDING_REQUIRED,
     CaseConflict,
     CaseError,
@@ -335,13 +336,18 @@ def _confirm_hours(case, actor):
 
 
 def close(case, *, actor, expected_status=CaseStatus.DECIDED):
-    """decided → closed by its handler, once the decision is carried out."""
+    """decided → closed by its handler, once the decision is carried out; closing an
+    upheld erasure request carries it out (registry/rights/erasure.py)."""
     _may_handle(case, actor)
     if case.handler_id != actor.id:
         raise CaseNotAllowed(_l("Only the officer to whom the case is assigned closes it."))
     move(case, expected_status, CaseStatus.DECIDED, CaseStatus.CLOSED, closed_at=utcnow())
     record_step(case, "closed", actor)
     notices.tell(case, "closed")
+    if case.kind == CaseKind.ERASURE and case.outcome == CaseOutcome.UPHELD:
+        from registry.rights.erasure import carry_out  # registry.rights builds on the cases
+
+        carry_out(case, actor=actor)
     return case
 
 

@@ -31,6 +31,12 @@ class Case(db.Model):
             "AND (subject <> 'centre' OR centre_id IS NOT NULL))",
             name="complaint_names_its_subject",
         ),
+        # An erasure request is the person's own, about no decision.
+        sa.CheckConstraint(
+            "kind <> 'erasure' OR (expert_id IS NOT NULL AND status_change_id IS NULL "
+            "AND accreditation_request_id IS NULL AND cpd_record_id IS NULL)",
+            name="erasure_names_its_person",
+        ),
         # Nothing is acknowledged before its address is confirmed.
         sa.CheckConstraint(
             "status = 'received' OR confirmed_at IS NOT NULL", name="confirmed_before_acknowledged"

@@ -12,6 +12,10 @@ from registry.clock import local_day
 from registry.database import utcnow
 from registry.directorate.queues import QUEUES, counts, queue_query
 from registry.enums import ExpertStatus, PublicReason, RequestStatus
+from registry.exams.corrections import corrections_of, review_correction, review_problem
+from registry.exams.forms import CorrectionReviewForm
+from registry.exams.models import ExamResultCorrection
+from registry.exams.service import ExamError, decisions_relying_on
 from registry.experts.accreditation import decide_accreditation, evaluate_request
 from registry.experts.applications import decide_name_change
 from registry.experts.forms import ApplicationForm, RequestDecisionForm, decision_form
@@ -238,6 +242,47 @@ def cpd(record_id):
 def name_change(request_id):
     item = db.session.get(NameChangeRequest, request_id) or abort(404)
     return _decide_request(decide_name_change, item, "name_changes")
+
+
+@bp.route("/result-corrections/<int:correction_id>", methods=["GET", "POST"])
+def result_correction(correction_id):
+    """An officer reviews the correction of a result a decision relied on."""
+    correction = db.session.get(ExamResultCorrection, correction_id) or abort(404)
+    form = CorrectionReviewForm()
+    status = 200
+    problem = review_problem(correction, current_user)
+    if form.is_submitted() and problem:
+        status = 403  # the page says why; nothing is written
+    elif form.validate_on_submit():
+        try:
+            review_correction(
+                correction,
+                approve=bool(form.approve.data),
+                note=form.note.data,
+                actor=current_user,
+            )
+        except Conflict as exc:
+            return conflict_page(exc)
+        except ExamError as exc:
+            db.session.rollback()
+            form.note.errors.append(str(exc))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for(".queue", name="result_corrections"))
+    elif form.is_submitted():
+        status = 422
+    result = correction.result
+    return render_template(
+        "directorate/result_correction.html",
+        correction=correction,
+        result=result,
+        decisions=decisions_relying_on([result]).get(result.id, []),
+        history=corrections_of([result]).get(result.id, []),
+        problem=problem,
+        form=form,
+    ), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])

@@ -108,6 +108,8 @@ ACTION_LABELS = {
     "case.assigned": _l("Case assigned"),
     "case.decided": _l("Case decided"),
     "case.closed": _l("Case closed"),
+    "case.finding_recorded": _l("Audit finding recorded from the case"),
+    "case.measure_taken": _l("Change of status decided from the case"),
     "expert.contact_corrected": _l("Contact details corrected"),
     "imports.queued": _l("Import queued"),
     "account.reminders_changed": _l("Reminder settings changed"),

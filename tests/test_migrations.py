@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from registry.extensions import db
@@ -96,20 +97,21 @@ def _sessions_without_a_course_stop_the_upgrade(url, tmp_path):
 
     app = make_app(url, tmp_path)
     with app.app_context():
-        upgrade(revision="20261129_1101")
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("20261129_1301").down_revision
+        upgrade(revision=before)
         centre = CentreFactory(code="KHAC")
         orphan = ExamSessionFactory(centre=centre, course=None)
         db.session.commit()
         # `flask db upgrade` prints the message and exits 1 (Flask-Migrate); here, alembic's
         # own command shows the exception.
-        config = app.extensions["migrate"].migrate.get_config()
         with pytest.raises(RuntimeError, match="belong to no course") as refused:
             command.upgrade(config, "head")
         assert f"session {orphan.id} (centre KHAC" in str(refused.value)
         assert "docs/centres.md" in str(refused.value)
         with db.engine.connect() as conn:
             version = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
-        assert version == "20261129_1101"
+        assert version == before
         orphan.course = CourseFactory(centre=centre)
         db.session.commit()
         upgrade()

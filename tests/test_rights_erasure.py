@@ -258,12 +258,19 @@ def test_nothing_is_erased_without_a_decision_in_the_persons_favour(app, client)
 def test_a_dismissed_request_erases_nothing(app, client):
     ids = _certified_person(app)
     _ask(client, ids, accept_withdrawal="y")
-    _work_the_case(client, _case_id(app, ids["expert"]), _officer(app), outcome="dismissed")
+    case_id = _case_id(app, ids["expert"])
+    officer = _officer(app)
+    _work_the_case(client, case_id, officer, outcome="dismissed")
     with app.app_context():
         expert = db.session.get(Expert, ids["expert"])
         assert (expert.full_name, expert.phone, expert.erased_at) == (NAME, PHONE, None)
         assert expert.status == ExpertStatus.CERTIFIED
         db.session.remove()
+    # The outcome is said in the words of an erasure request, not of an appeal.
+    sign_in(client, officer.email)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Từ chối (dữ liệu được giữ lại)" in page
+    assert "quyết định được giữ nguyên" not in page.lower()
 
 
 def test_an_applicant_is_rejected_through_the_table_then_erased(app, client):

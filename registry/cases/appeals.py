@@ -18,8 +18,7 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
-from registry.cases.service import (  # noqa: F401 (CASE_ACTIONS: read here by registry/rights)
-    CASE_ACTIONS,
+from registry.cases.service import (
     FINDING_REQUIRED,
     CaseConflict,
     CaseError,

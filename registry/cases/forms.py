@@ -15,7 +15,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from registry.cases.service import MAX_GROUNDS
-from registry.enums import CaseOutcome
 from registry.labels import CASE_OUTCOME_LABELS, COMPLAINT_SUBJECT_LABELS
 
 
@@ -44,7 +43,7 @@ class AssignForm(CaseStepForm):
 class CaseDecisionForm(CaseStepForm):
     outcome = SelectField(
         _l("Outcome"),
-        choices=[SelectChoice(o.value, CASE_OUTCOME_LABELS[o]) for o in CaseOutcome],
+        choices=[],  # the case's own words: see __init__
     )
     reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=MAX_GROUNDS)])
     # A complaint upheld leads to an audit finding: its corrective action, who carries it
@@ -58,6 +57,12 @@ class CaseDecisionForm(CaseStepForm):
         validators=[Optional(), Length(max=300)],
     )
     due_on = DateField(_l("Corrective action due on"), validators=[Optional()])
+
+    def __init__(self, kind, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [
+            SelectChoice(o.value, label) for o, label in CASE_OUTCOME_LABELS[kind].items()
+        ]
 
 
 class ComplaintForm(FlaskForm):

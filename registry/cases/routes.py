@@ -173,7 +173,7 @@ def _detail_page(case, status=200, decision_form=None, close_form=None):
         implied_rule=appeals.implied_rule(case),
         step_form=CaseStepForm(status=case.status.value),
         assign_form=assign_form,
-        decision_form=decision_form or CaseDecisionForm(status=case.status.value),
+        decision_form=decision_form or CaseDecisionForm(case.kind, status=case.status.value),
         finding=finding,
         finding_overdue=finding is not None and findings.is_overdue(finding, on),
         may_close_action=finding is not None and can_close_action(current_user, finding),
@@ -237,7 +237,7 @@ def assign(case_id):
 @login_required
 def decide(case_id):
     case = _load_case(case_id)
-    form = CaseDecisionForm()
+    form = CaseDecisionForm(case.kind)
     if not form.validate_on_submit():
         flash(_("Give the outcome and the reasons for the decision."), "error")
         return _detail_page(case, 422, decision_form=form)

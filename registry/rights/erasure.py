@@ -167,6 +167,23 @@ def carry_out(case, *, actor):
             _l("Personal data is erased only by the handler of an erasure request upheld.")
         )
     expert = case.expert
+    other = db.session.scalar(
+        sa.select(sa.func.min(Case.id)).where(
+            Case.expert_id == expert.id,
+            Case.id != case.id,
+            Case.confirmed_at.is_not(None),  # an unconfirmed complaint is no case yet
+            Case.status != CaseStatus.CLOSED,
+        )
+    )
+    if other is not None:
+        # Its answers would go to an address that no longer exists.
+        raise CaseError(
+            _l(
+                "Case #%(id)s about this person is still open: close it first, so that its "
+                "outcome reaches them, then close this request.",
+                id=other,
+            )
+        )
     _end_certification(expert, case, actor)
     return erase(expert, actor=actor, case=case)
 

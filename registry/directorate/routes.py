@@ -83,15 +83,11 @@ def _done_message(result):
     message = _(
         "Done: %(name)s is now %(status)s.",
         name=result.expert.full_name,
-        status=_status_label(result.expert.status),
+        status=str(STATUS_LABELS[result.expert.status]),
     )
     if result.certificate is not None:
         message += " " + _("Certificate %(number)s issued.", number=result.certificate.number)
     return message
-
-
-def _status_label(status):
-    return str(STATUS_LABELS[status])
 
 
 @bp.route("/experts/<int:expert_id>/decide/<to>", methods=["GET", "POST"])

@@ -37,6 +37,9 @@ from registry.permissions import can_apply
 from registry.text import clean_text
 
 S = ExpertStatus
+DUPLICATE_APPLICATION = _l(
+    "Another open application exists for the same person (same email, or same name and date of birth)."
+)
 
 
 class LifecycleError(Exception):
@@ -439,11 +442,7 @@ def conditional_write(expert, version, *, where_status=None, **values):
             rows = db.session.execute(statement).rowcount
     except IntegrityError as exc:
         # A partial unique index: another open application of the same person appeared.
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     if rows != 1:
         raise _conflict(expert)
     db.session.refresh(expert)
@@ -518,11 +517,7 @@ def apply(profile, *, actor, at=None):
             db.session.add(expert)
             db.session.flush()
     except IntegrityError as exc:
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     change = StatusChange(
         expert_id=expert.id,
         from_status=None,

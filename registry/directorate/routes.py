@@ -109,7 +109,7 @@ def decide(expert_id, to):
                 actor=current_user,
                 reason=form.reason.data if "reason" in form else None,
                 evidence=form.evidence(),
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
             )
         except Conflict as exc:
             return conflict_page(exc)
@@ -136,13 +136,6 @@ def decide(expert_id, to):
     ), status
 
 
-def _version(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/accreditation/<int:request_id>", methods=["GET", "POST"])
 def accreditation(request_id):
     accreditation_request = db.session.get(AccreditationRequest, request_id) or abort(404)
@@ -157,7 +150,7 @@ def accreditation(request_id):
                 approve=bool(form.approve.data),
                 actor=current_user,
                 reason=form.reason.data,
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
             )
         except Conflict as exc:
             return conflict_page(exc)

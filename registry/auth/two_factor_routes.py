@@ -10,8 +10,7 @@ from registry.admin.forms import ROLE_LABELS
 from registry.auth import throttle
 from registry.auth import two_factor as factor
 from registry.auth.forms import SecondFactorCodeForm, SecondFactorRequirementForm
-from registry.auth.models import User
-from registry.auth.routes import bp, safe_next
+from registry.auth.routes import bp, load_user, safe_next
 from registry.extensions import db
 from registry.navigation import home_endpoint
 from registry.permissions import can_administer, can_use_second_factor
@@ -29,7 +28,7 @@ def _pending_user():
     token, since = session.get(PENDING) or (None, 0)
     if token is None or time.time() - since > PENDING_SECONDS:
         return None
-    return db.session.scalar(db.select(User).where(User.session_token == token))
+    return load_user(token)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from registry.auth.forms import SecondFactorCodeForm, SecondFactorRequirementFor
 from registry.auth.routes import bp, load_user, safe_next
 from registry.extensions import db
 from registry.navigation import home_endpoint
-from registry.permissions import can_administer, can_use_second_factor
+from registry.permissions import can_administer, can_use_second_factor, permission_required
 
 PENDING = "second_factor_for"  # session: the account whose password was right, and when
 PENDING_SECONDS = 300
@@ -91,10 +91,8 @@ def second_factor():
 
 
 @bp.route("/admin/second-factor", methods=["GET", "POST"])
-@login_required
+@permission_required(can_administer)
 def second_factor_rule():
-    if not can_administer(current_user):
-        abort(403)
     form = SecondFactorRequirementForm()
     form.roles.choices = [(r.value, ROLE_LABELS[r]) for r in factor.STAFF_ROLES]
     if form.validate_on_submit():

@@ -34,6 +34,7 @@ from registry.permissions import (
     can_download_certificate,
     can_run_certificate_batch,
     can_view_batch_jobs,
+    permission_required,
 )
 from registry.tasks.jobs import run_batch_job
 
@@ -106,10 +107,8 @@ def download(number):
 
 
 @bp.route("/directorate/certificates", methods=["GET", "POST"])
-@login_required
+@permission_required(can_view_batch_jobs)
 def batch_jobs():
-    if not can_view_batch_jobs(current_user):
-        abort(403)
     form = BatchJobForm()
     if request.method == "POST":
         if not can_run_certificate_batch(current_user):

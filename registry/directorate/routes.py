@@ -90,15 +90,11 @@ def _done_message(result):
     message = _(
         "Done: %(name)s is now %(status)s.",
         name=result.expert.full_name,
-        status=_status_label(result.expert.status),
+        status=str(STATUS_LABELS[result.expert.status]),
     )
     if result.certificate is not None:
         message += " " + _("Certificate %(number)s issued.", number=result.certificate.number)
     return message
-
-
-def _status_label(status):
-    return str(STATUS_LABELS[status])
 
 
 @bp.route("/experts/<int:expert_id>/decide/<to>", methods=["GET", "POST"])
@@ -125,7 +121,7 @@ def decide(expert_id, to):
                 actor=current_user,
                 reason=form.reason.data if "reason" in form else None,
                 evidence=form.evidence(),
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
                 case=case,
             )
             if case is not None:
@@ -174,13 +170,6 @@ def _from_case(expert, to):
     return case, None
 
 
-def _version(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/accreditation/<int:request_id>", methods=["GET", "POST"])
 def accreditation(request_id):
     accreditation_request = db.session.get(AccreditationRequest, request_id) or abort(404)
@@ -195,7 +184,7 @@ def accreditation(request_id):
                 approve=bool(form.approve.data),
                 actor=current_user,
                 reason=form.reason.data,
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
             )
         except Conflict as exc:
             return conflict_page(exc)

@@ -37,6 +37,9 @@ from registry.permissions import can_apply
 from registry.text import clean_text
 
 S = ExpertStatus
+DUPLICATE_APPLICATION = _l(
+    "Another open application exists for the same person (same email, or same name and date of birth)."
+)
 
 
 class LifecycleError(Exception):
@@ -164,20 +167,27 @@ def refusal(evaluation):
         )
     if not evaluation.permitted:
         return NotAllowed(evaluation.row.refusal)
-    failed = [c for c in evaluation.checks if not c.ok]
-    error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
     message = (
         _l("%(name)s is %(current)s and cannot be renewed at %(target)s yet. Missing: %(missing)s.")
         if evaluation.rule == Rule.RENEW
         else _l("%(name)s is %(current)s and cannot become %(target)s yet. Missing: %(missing)s.")
     )
-    values = {
-        "name": expert.full_name,
-        "current": _state_name(current),
-        "target": STATUS_LABELS[target],
-        "missing": Joined(c.missing for c in failed),
-    }
-    return error(_Formatted(message, values), checks=evaluation.checks)
+    return failed_checks_refusal(
+        evaluation.checks,
+        message,
+        name=expert.full_name,
+        current=_state_name(current),
+        target=STATUS_LABELS[target],
+    )
+
+
+def failed_checks_refusal(checks, message, **values):
+    """The error of checks that failed, `message` naming what is missing: IncompleteRequest
+    when only what the decider gives is at fault, else TransitionRefused."""
+    failed = [c for c in checks if not c.ok]
+    error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
+    values["missing"] = Joined(c.missing for c in failed)
+    return error(_Formatted(message, values), checks=checks)
 
 
 def transition(
@@ -437,11 +447,7 @@ def conditional_write(expert, version, *, where_status=None, **values):
             rows = db.session.execute(statement).rowcount
     except IntegrityError as exc:
         # A partial unique index: another open application of the same person appeared.
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     if rows != 1:
         raise _conflict(expert)
     db.session.refresh(expert)
@@ -499,15 +505,9 @@ def apply(profile, *, actor, at=None):
         *profiles.profile_checks(data, invalid),
         profiles.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
     ]
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
-        raise error(
-            _l(
-                "The application cannot be accepted. Missing: %(missing)s.",
-                missing=Joined(c.missing for c in failed),
-            ),
-            checks=checks,
+    if not all(c.ok for c in checks):
+        raise failed_checks_refusal(
+            checks, _l("The application cannot be accepted. Missing: %(missing)s.")
         )
     expert = Expert(
         user=user,
@@ -522,11 +522,7 @@ def apply(profile, *, actor, at=None):
             db.session.add(expert)
             db.session.flush()
     except IntegrityError as exc:
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     change = StatusChange(
         expert_id=expert.id,
         from_status=None,

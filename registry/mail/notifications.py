@@ -28,23 +28,17 @@ def _expert_account(expert):
 
 
 def notify_transition(result, kind):
-    """Queue message `kind` (the row's notice) to the expert about a TransitionResult."""
-    return notify_change(
-        result.expert, result.change.id, result.change.to_status, kind, result.certificate
+    """Queue message `kind` (the row's notice) to the expert about a TransitionResult (once)."""
+    if kind is None:
+        return None
+    change = result.change
+    return queue_message(
+        **_change_message(result.expert, change.id, change.to_status, kind, result.certificate)
     )
 
 
-def notify_change(expert, change_id, to_status, kind, certificate=None):
-    """Queue message `kind` to the expert about status change `change_id` (once)."""
-    if kind is None:
-        return None
-    entry = _change_message(expert, change_id, to_status, kind, certificate)
-    key, kind = entry.pop("key"), entry.pop("kind")
-    return queue_message(key, kind, **entry)
-
-
 def notify_changes(changes, kind):
-    """notify_change for many (expert, change_id, to_status) at once (no certificates)."""
+    """notify_transition for many (expert, change_id, to_status) at once (no certificates)."""
     if kind is None:
         return 0
     return queue_messages(

@@ -100,10 +100,18 @@ def _read(outcome, row):
     return values if ok else None
 
 
-def import_enrolments(centre, rows, *, actor, today=None, source=None):
-    """Validate every row, then enrol, record hours and completions; all or nothing."""
+def _no_progress(phase, done):
+    pass
+
+
+def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
+    """Validate every row, then enrol, record hours and completions; all or nothing.
+
+    `on_progress(phase, rows done)` is told how far it is ("checking", then "writing")."""
     today = today or local_today()
+    on_progress = on_progress or _no_progress
     outcome = ImportOutcome(rows=len(rows))
+    on_progress("checking", 0)
     read = [(row, _read(outcome, row)) for row in rows]
     read = [(row, values) for row, values in read if values is not None]
 
@@ -128,7 +136,9 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None):
 
     seen = {}
     plan = []  # (row, course, expert, enrolment or None, values)
-    for row, values in read:
+    for checked, (row, values) in enumerate(read):
+        if checked % CHUNK == 0:
+            on_progress("checking", checked)
         course = courses.get(values["course_code"].upper())
         expert = experts.get(values["email"])
         if (
@@ -168,7 +178,7 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None):
             plan.append((row, course, expert, enrolment, values))
     if not outcome.ok:
         return outcome
-    _write(outcome, plan, actor)
+    _write(outcome, plan, actor, on_progress)
     record_event(
         "enrolments.imported",
         actor=actor,
@@ -230,9 +240,11 @@ def _check_row(outcome, row, course, enrolment, values, today):
     return ok
 
 
-def _write(outcome, plan, actor):
+def _write(outcome, plan, actor, on_progress):
+    """Enrolments first (ORM rows), then the moves to trained in chunks (in bulk)."""
     actor_id = actor.id  # read once: a lazy load here would flush half-made rows
     completions = []
+    on_progress("writing", 0)
     with db.session.no_autoflush:
         for _row, course, expert, enrolment, values in plan:
             if enrolment is None:
@@ -261,19 +273,21 @@ def _write(outcome, plan, actor):
     moving = [
         (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)
     ]
-    if not moving:
-        return
-    ids = [expert_id for expert_id, _e in moving]
-    loaded = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        loaded.update(
-            (e.id, e) for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(chunk)))
+    # The rows that move nobody are written; those that do are as many again to write.
+    on_progress("writing", len(plan) - len(moving))
+    for start in range(0, len(moving), CHUNK):
+        chunk = moving[start : start + CHUNK]
+        loaded = {
+            e.id: e
+            for e in db.session.scalars(
+                sa.select(Expert).where(Expert.id.in_([expert_id for expert_id, _e in chunk]))
+            )
+        }
+        # In bulk: the same guard per expert, one statement each for the writes.
+        outcome.trained += mark_many_trained(
+            [(loaded[expert_id], enrolment) for expert_id, enrolment in chunk], actor
         )
-    # In bulk: the same guard per expert, one statement each for the writes.
-    outcome.trained += mark_many_trained(
-        [(loaded[expert_id], enrolment) for expert_id, enrolment in moving], actor
-    )
+        on_progress("writing", len(plan) - len(moving) + start + len(chunk))
 
 
 def _unchanged(enrolment, values):

@@ -8,6 +8,7 @@ same file imported twice changes nothing. A blank cell keeps what is recorded.
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from registry.audit.service import record_event
 from registry.centres import rules
@@ -241,37 +242,50 @@ def _check_row(outcome, row, course, enrolment, values, today):
 
 
 def _write(outcome, plan, actor, on_progress):
-    """Enrolments first (ORM rows), then the moves to trained in chunks (in bulk)."""
+    """New enrolments in one INSERT and changed ones through the ORM, then the moves to
+    trained in chunks, each written in bulk."""
     actor_id = actor.id  # read once: a lazy load here would flush half-made rows
-    completions = []
+    new_rows, completing = [], []  # completing: (course id, expert id) of applicants
     on_progress("writing", 0)
     with db.session.no_autoflush:
         for _row, course, expert, enrolment, values in plan:
+            completed, hours = values["completed"], values["attended_hours"]
             if enrolment is None:
-                enrolment = Enrolment(
-                    course=course, expert_id=expert.id, attended_hours=0, completed=False
+                new_rows.append(
+                    {
+                        "course_id": course.id,
+                        "expert_id": expert.id,
+                        "attended_hours": 0 if hours is None else hours,
+                        "completed": bool(completed),
+                        "completed_on": values["completed_on"] if completed else None,
+                        "completion_recorded_by_id": actor_id if completed else None,
+                    }
                 )
-                db.session.add(enrolment)
                 outcome.created += 1
             elif _unchanged(enrolment, values):
                 outcome.unchanged += 1
                 continue
             else:
                 outcome.updated += 1
-            if values["attended_hours"] is not None:
-                enrolment.attended_hours = values["attended_hours"]
-            if values["completed"]:
-                enrolment.completed = True
-                enrolment.completed_on = values["completed_on"]
-                enrolment.completion_recorded_by_id = actor_id
-                if expert.status == ExpertStatus.APPLIED:
-                    completions.append((expert.id, enrolment))
-            elif values["completed"] is False and enrolment.completed:
-                enrolment.completed = False
-                enrolment.completed_on = None
+                if hours is not None:
+                    enrolment.attended_hours = hours
+                if completed:
+                    enrolment.completed = True
+                    enrolment.completed_on = values["completed_on"]
+                    enrolment.completion_recorded_by_id = actor_id
+                elif completed is False and enrolment.completed:
+                    enrolment.completed = False
+                    enrolment.completed_on = None
+            if completed and expert.status == ExpertStatus.APPLIED:
+                completing.append((course.id, expert.id))
+    if new_rows:
+        db.session.execute(sa.insert(Enrolment), new_rows)
     db.session.flush()
+    enrolments = _enrolments_of(completing)
     moving = [
-        (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)
+        (expert_id, enrolments[course_id, expert_id])
+        for course_id, expert_id in completing
+        if rules.completion_leads_to_trained(enrolments[course_id, expert_id])
     ]
     # The rows that move nobody are written; those that do are as many again to write.
     on_progress("writing", len(plan) - len(moving))
@@ -288,6 +302,27 @@ def _write(outcome, plan, actor, on_progress):
             [(loaded[expert_id], enrolment) for expert_id, enrolment in chunk], actor
         )
         on_progress("writing", len(plan) - len(moving) + start + len(chunk))
+
+
+def _enrolments_of(pairs):
+    """{(course id, expert id): Enrolment} for the given pairs, in a few queries."""
+    course_ids = sorted({course_id for course_id, _e in pairs})
+    expert_ids = sorted({expert_id for _c, expert_id in pairs})
+    found = {}
+    for start in range(0, len(expert_ids), CHUNK):
+        found.update(
+            ((e.course_id, e.expert_id), e)
+            for e in db.session.scalars(
+                sa.select(Enrolment)
+                .join(Enrolment.course)  # the rules and the guard read it: not row by row
+                .options(contains_eager(Enrolment.course))
+                .where(
+                    Enrolment.course_id.in_(course_ids),
+                    Enrolment.expert_id.in_(expert_ids[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
 
 
 def _unchanged(enrolment, values):

@@ -41,7 +41,14 @@ from registry.exams.imports import COLUMNS, import_results
 from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import Expert
 from registry.extensions import db
-from tests.factories import CentreFactory, bulk_experts, csv_file, staff_of, xlsx_file
+from tests.factories import (
+    CentreFactory,
+    CourseFactory,
+    bulk_experts,
+    csv_file,
+    staff_of,
+    xlsx_file,
+)
 
 ROWS = 10_000
 RUNS = 3
@@ -52,9 +59,11 @@ COMPLETIONS = 3_000
 
 
 def build(count):
+    """A centre, its examiner, and `count` experts on the roster of the course examined."""
     centre = CentreFactory(code="BENCH")
     examiner = staff_of(centre)
-    emails = bulk_experts(count, prefix="bench")
+    course = CourseFactory(centre=centre, code="EXAM", capacity=count)
+    emails = bulk_experts(count, prefix="bench", course=course)
     db.session.commit()
     return centre, examiner, emails
 
@@ -62,6 +71,7 @@ def build(count):
 def new_session(centre, examiner):
     exam_session = ExamSession(
         centre=centre,
+        course=db.session.scalar(sa.select(Course).where(Course.code == "EXAM")),
         held_on=date.today() - timedelta(days=30),
         examiner=examiner,
         pass_mark=50,

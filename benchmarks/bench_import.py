@@ -12,13 +12,16 @@ which a loaded machine moves less than the wall clock).
 
     make bench        # SQLite; PostgreSQL too when REGISTRY_BENCH_DATABASE_URL is set
     .venv/bin/python benchmarks/bench_import.py [--database-url URL-of-an-EMPTY-database]
+    .venv/bin/python benchmarks/bench_import.py --profile 5000   # cProfile, CPU time
 
 REGISTRY_BENCH_DATABASE_URL names a PostgreSQL database that is EMPTIED first.
 """
 
 import argparse
+import cProfile
 import logging
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -94,12 +97,13 @@ def timed_import(data, filename, exam_session, examiner, expect_created):
     return elapsed
 
 
-def time_completions(centre, staff, emails):
-    """Median of RUNS imports of COMPLETIONS completions, each of other applicants."""
+def time_completions(centre, staff, emails, *, count=COMPLETIONS, runs=RUNS, profiler=None):
+    """Median of `runs` imports of `count` completions, each of other applicants; under
+    `profiler` (a cProfile.Profile) when given."""
     header = [c.header for c in ENROLMENT_COLUMNS]
     programme = db.session.scalar(sa.select(Topic).where(Topic.code == "pq_expert_basic"))
     times, cpu = [], []
-    for run_number in range(RUNS):
+    for run_number in range(runs):
         course = Course(
             centre=centre,
             topic=programme,
@@ -109,12 +113,12 @@ def time_completions(centre, staff, emails):
             starts_on=date.today() - timedelta(days=60),
             ends_on=date.today() - timedelta(days=20),
             hours=120,
-            capacity=COMPLETIONS,
+            capacity=count,
         )
         db.session.add(course)
         db.session.commit()
         ends = course.ends_on.strftime("%d/%m/%Y")
-        chosen = emails[run_number * COMPLETIONS : (run_number + 1) * COMPLETIONS]
+        chosen = emails[run_number * count : (run_number + 1) * count]
         born = dict(
             db.session.execute(
                 sa.select(Expert.email, Expert.date_of_birth).where(Expert.email.in_(chosen))
@@ -126,15 +130,40 @@ def time_completions(centre, staff, emails):
         ]
         data = csv_file(header, rows, bom=True)
         started, started_cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         table, errors = read_table(data, "ghi-danh.csv", ENROLMENT_COLUMNS, max_rows=20_000)
         assert not errors, errors
         outcome = import_enrolments(centre, table, actor=staff)
-        assert outcome.ok and outcome.created == COMPLETIONS, outcome.errors[:5]
+        assert outcome.ok and outcome.created == count, outcome.errors[:5]
         db.session.commit()
+        if profiler:
+            profiler.disable()
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
-        assert outcome.trained == COMPLETIONS, outcome.trained
+        assert outcome.trained == count, outcome.trained
     return statistics.median(times), statistics.median(cpu)
+
+
+def profile(url, count):
+    """One completion import of `count` rows under cProfile, in CPU time: the functions
+    that take the most, cumulated."""
+    app = create_app(
+        {"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None}
+    )
+    with app.app_context():
+        logging.disable(logging.INFO)
+        flask_migrate.upgrade()
+        logging.disable(logging.NOTSET)
+        centre, staff, emails = build(count)
+        profiler = cProfile.Profile(time.process_time)
+        seconds, cpu = time_completions(
+            centre, staff, emails, count=count, runs=1, profiler=profiler
+        )
+        db.session.remove()
+        db.engine.dispose()
+    print(f"{count:,} completions under cProfile: {cpu:.2f} s CPU ({seconds:.2f} s wall)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 def run(url):
@@ -192,7 +221,14 @@ def empty_database(url):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
+    parser.add_argument(
+        "--profile", type=int, metavar="ROWS", help="profile one completion import of ROWS rows"
+    )
     args = parser.parse_args()
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            profile(args.database_url or f"sqlite:///{tmp}/bench.sqlite3", args.profile)
+        return
     if args.database_url:
         run(args.database_url)
         return

@@ -88,9 +88,9 @@ def run(url, directory, rows, certificates):
         f"bench_jobs on {backend}: {rows:,}-row completion import and {certificates:,}"
         " certificates, worker killed twice; nothing doubled"
     )
-    print(f"  queueing (test data, files)          {prepared:7.1f} s")
+    print(f"  {'queueing (test data, files)':<42}{prepared:7.1f} s")
     for stage, elapsed in timings.items():
-        print(f"  {stage:<37}{elapsed:7.1f} s")
+        print(f"  {stage:<42}{elapsed:7.1f} s")
     print(f"  progress shown: {jobs.seen}")
     print(
         f"  completion import in the worker: {seconds:.1f} s, {rows / seconds:,.0f} rows/s"

@@ -106,12 +106,13 @@ def seed_demo_command(if_empty):
 
 
 def _print_accounts(password):
-    from registry.demo import DEMO_ACCOUNTS
+    from registry.demo import DEMO_ACCOUNTS, DEMO_APPELLANT
 
     click.echo(f"Demo accounts (password: {password}):")
     for email, role, _name, centre in DEMO_ACCOUNTS:
         suffix = f" ({centre})" if centre else ""
         click.echo(f"  {role:<13} {email}{suffix}")
+    click.echo(f"  {'expert':<13} {DEMO_APPELLANT} (suspended, appealing)")
 
 
 @registry_cli.command("audit-verify")
@@ -147,6 +148,20 @@ def purge_checks_command():
 
     dropped = commit_with_retry(purge_check_addresses)
     click.echo(f"Dropped the client address of {dropped} verification checks older than 90 days.")
+
+
+@registry_cli.command("apply-retention")
+@with_appcontext
+def apply_retention_command():
+    """Remove what is past its retention period (docs/retention.md; daily, safe to re-run)."""
+    from registry.rights.retention import apply_retention
+
+    removed = apply_retention()
+    db.session.commit()
+    if not removed:
+        click.echo("Nothing is past its retention period.")
+    for rule, count in removed.items():
+        click.echo(f"{rule}: {count}")
 
 
 from registry.api import cli as _api_cli  # noqa: E402,F401  (create-token)

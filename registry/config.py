@@ -80,6 +80,12 @@ def load_config(instance_path, overrides=None):
         "REGISTRY_RESET_LINK_MINUTES": _int("REGISTRY_RESET_LINK_MINUTES", 60),
         "REGISTRY_INVITATION_DAYS": _int("REGISTRY_INVITATION_DAYS", 30),
         "REGISTRY_UNCONFIRMED_DAYS": _int("REGISTRY_UNCONFIRMED_DAYS", 7),
+        # Retention (docs/retention.md): days the text of a sent message is kept, days the
+        # document of a refused request is kept, years a person's certification records keep
+        # their identity once the certification ended.
+        "REGISTRY_RETENTION_MAIL_DAYS": _int("REGISTRY_RETENTION_MAIL_DAYS", 90),
+        "REGISTRY_RETENTION_DOCUMENT_DAYS": _int("REGISTRY_RETENTION_DOCUMENT_DAYS", 365),
+        "REGISTRY_RETENTION_RECORD_YEARS": _int("REGISTRY_RETENTION_RECORD_YEARS", 10),
         "REGISTRY_ISSUING_BODY": os.environ.get(
             "REGISTRY_ISSUING_BODY", "Tổng cục Tiêu chuẩn Đo lường Chất lượng"
         ),

@@ -5,27 +5,36 @@ import random
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from registry.audit.service import record_event
 from registry.auth.models import User
+from registry.cases import appeals, complaints
+from registry.centres import import_jobs
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
+from registry.certificates import jobs
 from registry.certificates.models import Certificate
-from registry.clock import LOCAL_TZ
+from registry.clock import LOCAL_TZ, today
 from registry.enums import CertificateLevel, CourseLevel, ExpertStatus, OrganisationType, Role
+from registry.exams.corrections import request_correction
+from registry.exams.imports import COLUMNS as RESULT_COLUMNS
 from registry.exams.models import ExamResult, ExamSession
+from registry.exams.service import decisions_relying_on
 from registry.experts import guards
-from registry.experts.accreditation import submit_accreditation
+from registry.experts.accreditation import decide_accreditation, submit_accreditation
 from registry.experts.applications import request_name_change
+from registry.experts.invitations import claim_record
 from registry.experts.lifecycle import apply, transition
 from registry.experts.models import Expert
 from registry.experts.renewal import decide_cpd, record_cpd
 from registry.extensions import db
+from registry.sectors import offered_sectors
 
 DEMO_PASSWORD = "demo-nscl-2026"  # noqa: S105  (published demo credentials, development only)
 
 CENTRES = [
     ("HN01", "Trung tâm Đào tạo Năng suất Chất lượng Hà Nội", "Hà Nội"),
-    ("HCM01", "Trung tâm Đào tạo Năng suất Chất lượng TP. Hồ Chí Minh", "TP. Hồ Chí Minh"),
+    ("HCM01", "Trung tâm Đào tạo Năng suất Chất lượng TP. Hồ Chí Minh", "Hồ Chí Minh"),
     ("DN01", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Đà Nẵng", "Đà Nẵng"),
     ("CT01", "Trung tâm Năng suất Chất lượng Cần Thơ", "Cần Thơ"),
 ]
@@ -66,18 +75,6 @@ MIDDLE_F = ["Thị", "Thị Thu", "Ngọc", "Thị Kim", "Thùy", "Thị Mỹ", 
 MIDDLE_M = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Công", "Thành"]
 GIVEN_F = ["Hương", "Lan", "Hằng", "Ngân", "Thảo", "Trang", "Yến", "Phương", "Nhung", "Loan"]
 GIVEN_M = ["Dũng", "Hùng", "Tuấn", "Khoa", "Long", "Sơn", "Thắng", "Việt", "Đạt", "Quý"]
-SECTORS = [
-    "Cơ khí chế tạo",
-    "Chế biến thực phẩm",
-    "Dệt may",
-    "Điện tử",
-    "Nông nghiệp",
-    "Xây dựng",
-    "Logistics",
-    "Y tế",
-    "Hành chính công",
-    "Năng lượng",
-]
 ORGANISATIONS = [
     ("Bộ Khoa học và Công nghệ", OrganisationType.MINISTRY),
     ("Bộ Công Thương", OrganisationType.MINISTRY),
@@ -91,7 +88,8 @@ ORGANISATIONS = [
     ("Trường Đại học Bách khoa", OrganisationType.UNIVERSITY),
 ]
 DEGREES = ["Cử nhân", "Kỹ sư", "Thạc sĩ", "Tiến sĩ"]
-EXTRA_PROVINCES = ["Hải Phòng", "Bắc Ninh", "Thừa Thiên Huế", "Bình Dương", "Đồng Nai", "Nghệ An"]
+# Units in force since the 2025 merger (registry/provinces.py), as the forms offer them.
+EXTRA_PROVINCES = ["Hải Phòng", "Bắc Ninh", "Huế", "Quảng Ninh", "Đồng Nai", "Nghệ An"]
 
 # How many demo experts end in each state.
 STATE_PLAN = [
@@ -116,6 +114,7 @@ class _Seeder:
         self.rng = random.Random(1322)  # noqa: S311  (reproducible demo data)
         self.users = {}
         self.centres = {}
+        self.sectors = [sector.name for sector in offered_sectors()]  # the migration's
         self.expert_programme = db.session.scalar(
             sa.select(Topic).where(Topic.code == "pq_expert_basic")
         )
@@ -228,7 +227,7 @@ class _Seeder:
             "organisation": organisation.format(province=province),
             "organisation_type": org_type,
             "province": province,
-            "sector": rng.choice(SECTORS),
+            "sector": rng.choice(self.sectors),
             "highest_degree": rng.choice(DEGREES),
             "years_experience": rng.randint(3, 25),
             "consent_scheme_rules": True,
@@ -400,6 +399,7 @@ class _Seeder:
                     recorded_at=_at(session.held_on, 17),
                 )
             )
+        self._result_correction()
         own = certified[0]
         for day, activity in zip(
             (date(2026, 6, 12), date(2026, 9, 15)), CPD_ACTIVITIES, strict=False
@@ -422,6 +422,25 @@ class _Seeder:
             actor=officer,
         )
 
+    def _result_correction(self):
+        """A frozen HN01 result whose examiner asks for a correction: waits for an officer
+        who did not take the decision that relied on it (canbo2)."""
+        staff = self.users["hn01@trungtam.vn"]
+        results = db.session.scalars(
+            sa.select(ExamResult)
+            .join(ExamSession, ExamSession.id == ExamResult.session_id)
+            .where(ExamSession.examiner_id == staff.id)
+            .order_by(ExamResult.id)
+        ).all()
+        relied = decisions_relying_on(results)
+        result = next(r for r in results if r.id in relied)
+        request_correction(
+            result,
+            result.score - 2,
+            "Chấm phúc khảo: câu 7 bị cộng nhầm 2 điểm",
+            actor=staff,
+        )
+
 
 CPD_ACTIVITIES = [
     "Hội thảo quốc gia về năng suất xanh",
@@ -436,12 +455,14 @@ DEMO_EVIDENCE_PDF = (
 
 
 def seed_demo():
-    """Fill an empty registry with demo data (flushed; the caller commits)."""
+    """Fill an empty registry with demo data (flushed; the caller commits). The background
+    jobs at the end commit as the worker does, with everything before them."""
     seeder = _Seeder()
     seeder.accounts()
     seeder.courses()
     experts = seeder.experts()
     seeder.requests()
+    seed_cases_and_jobs(seeder.users)
     db.session.flush()
     summary = {
         "centres": len(seeder.centres),
@@ -451,3 +472,151 @@ def seed_demo():
     }
     record_event("demo.seeded", object_type="registry", details=summary)
     return summary
+
+
+# The demo expert whose certification was suspended after a complaint and who appealed
+# (the third certified demo record; it is claimed through the invitation's public function).
+DEMO_APPELLANT = "chuyengia21@example.vn"
+
+
+def seed_cases_and_jobs(users):
+    """Cases and background jobs, so that their pages have something to show.
+
+    - a company's complaint about DEMO_APPELLANT, confirmed, acknowledged and assigned to
+      the first officer (who has yet to decide it);
+    - the second officer suspended them meanwhile, and they appealed (received): the
+      first officer, who took no part, acknowledges it; their refused accreditation request
+      is open to appeal (for the appeal period after seeding: these decisions are today's);
+    - HN01's examiner imported a results file in the background (done);
+    - one certification decided without rendering the certificate, which a batch job
+      then issued (finished).
+
+    The jobs run as the worker runs them, committing on the way."""
+    _complaint_suspension_and_appeal(users)
+    _background_results_import(users["hn01@trungtam.vn"])
+    _batch_issued_certificate(users["canbo@nscl.gov.vn"])
+
+
+def _complaint_suspension_and_appeal(users):
+    officer, second_officer = users["canbo@nscl.gov.vn"], users["canbo2@nscl.gov.vn"]
+    expert = db.session.scalar(sa.select(Expert).where(Expert.email == DEMO_APPELLANT))
+    assert expert is not None and expert.status == ExpertStatus.CERTIFIED, DEMO_APPELLANT
+    user = claim_record(expert, DEMO_PASSWORD)
+
+    request = submit_accreditation(
+        expert,
+        level=CertificateLevel.REGIONAL,
+        reference="APO-CPE-2026-131",
+        issuing_body="Asian Productivity Organization",
+        issued_on=date(2026, 9, 20),
+        document=io.BytesIO(DEMO_EVIDENCE_PDF),
+        filename="APO-CPE-2026-131.pdf",
+        actor=user,
+    )
+    decide_accreditation(
+        request,
+        approve=False,
+        actor=second_officer,
+        reason="Bản chụp giấy chứng nhận không đọc được số hiệu; đề nghị nộp bản rõ hơn.",
+    )
+
+    number = guards.level_certificate(expert, expert.status).number
+    complaint = complaints.file_complaint(
+        subject="expert",
+        reference=number,
+        contact_name="Ngô Thị Bích Liên",
+        contact_email="phongnhansu@maynamdinh.vn",
+        grounds=(
+            "Chuyên gia tư vấn 5S cho công ty chúng tôi từ tháng 7 đến tháng 9/2026 nhưng "
+            "không đến các buổi đánh giá đã hẹn.\nBáo cáo cuối kỳ sao chép báo cáo của "
+            "một doanh nghiệp khác."
+        ),
+    )
+    complaints.confirm(complaints.confirmation_token(complaint))
+    appeals.acknowledge(complaint, actor=officer)
+    appeals.assign(complaint, officer, actor=officer)
+
+    suspension = transition(
+        expert,
+        ExpertStatus.SUSPENDED,
+        actor=second_officer,
+        reason="Tạm đình chỉ trong thời gian xác minh khiếu nại của doanh nghiệp",
+        evidence={
+            "review_on": (today() + timedelta(days=90)).isoformat(),
+            "reason_code": "under_review_after_complaint",
+        },
+    ).change
+    appeals.file_appeal(
+        expert,
+        suspension,
+        actor=user,
+        grounds=(
+            "Tôi đã tham dự đủ các buổi đánh giá (có biên bản ký của công ty).\n"
+            "Đề nghị khôi phục chứng chỉ trong khi khiếu nại được xác minh."
+        ),
+    )
+
+
+def _background_results_import(examiner):
+    """A results file of HN01's latest session, imported by the worker."""
+    centre = examiner.centre
+    waiting = db.session.scalars(
+        sa.select(Expert)
+        .join(Enrolment, Enrolment.expert_id == Expert.id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(
+            Expert.status == ExpertStatus.TRAINED,
+            Course.centre_id == centre.id,
+            ~sa.exists().where(ExamResult.expert_id == Expert.id),
+        )
+        .order_by(Expert.id)
+    ).all()
+    assert waiting, "the demo has no HN01 candidate waiting for a result"
+    course = guards.training_enrolment(waiting[0]).course
+    session = db.session.scalar(sa.select(ExamSession).where(ExamSession.course_id == course.id))
+    lines = [",".join(column.header for column in RESULT_COLUMNS)]
+    lines += [
+        f"{e.email},{e.full_name},{score}" for e, score in zip(waiting, (84, 77, 90), strict=False)
+    ]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    job = import_jobs.start_job(
+        import_jobs.RESULTS,
+        centre=centre,
+        data=data,
+        filename=f"ket-qua-thi-{course.code}.csv",
+        rows=len(lines) - 1,
+        actor=examiner,
+        exam_session=session,
+    )
+    import_jobs.run_job(job.id)
+
+
+def _batch_issued_certificate(officer):
+    """The last candidate ready for a decision is certified with rendering deferred (as for
+    a large cohort); a batch job for their course then renders and archives the PDF."""
+    expert = db.session.scalar(
+        sa.select(Expert)
+        .join(ExamResult, ExamResult.expert_id == Expert.id)
+        .join(ExamSession, ExamSession.id == ExamResult.session_id)
+        .where(
+            Expert.status == ExpertStatus.TRAINED,
+            ExamResult.score >= ExamSession.pass_mark,
+        )
+        .order_by(Expert.id.desc())
+    )
+    assert expert is not None, "the demo has no candidate ready for a decision"
+    config = current_app.config
+    render_at_issue = config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"]
+    config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = False
+    try:
+        transition(
+            expert,
+            ExpertStatus.CERTIFIED,
+            actor=officer,
+            reason="Đạt kỳ thi đánh giá, đủ điều kiện chứng nhận",
+        )
+    finally:
+        config["REGISTRY_CERTIFICATES_RENDER_AT_ISSUE"] = render_at_issue
+    course_code = guards.training_enrolment(expert).course.code
+    job = jobs.create_job(actor=officer, course_code=course_code)
+    jobs.run_job(job.id, workers=1)

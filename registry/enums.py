@@ -121,11 +121,13 @@ class MessageStatus(StrEnum):
 
 
 class CaseKind(StrEnum):
-    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8), or
-    a complaint about a certified person, a training centre or the directorate (9.9)."""
+    """What a case is (registry/cases): an appeal against a decision (ISO/IEC 17024 9.8), a
+    complaint about a certified person, a training centre or the directorate (9.9), or a
+    person's request to erase their personal data (Law No. 91/2025/QH15; registry/rights)."""
 
     APPEAL = "appeal"
     COMPLAINT = "complaint"
+    ERASURE = "erasure"
 
 
 class ComplaintSubject(StrEnum):
@@ -151,7 +153,8 @@ OPEN_CASE_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACKNOWLEDGED, CaseStatus.A
 
 
 class CaseOutcome(StrEnum):
-    """An appeal upheld (the decision is set aside) or dismissed (it stands)."""
+    """An appeal upheld (the decision is set aside) or dismissed (it stands); an erasure
+    request upheld (carried out when the case is closed) or dismissed."""
 
     UPHELD = "upheld"
     DISMISSED = "dismissed"

@@ -66,7 +66,11 @@ PUBLIC_REASON_LABELS = {
     PublicReason.CODE_OF_CONDUCT_BREACH: _l("Breach of the code of conduct"),
 }
 
-CASE_KIND_LABELS = {CaseKind.APPEAL: _l("Appeal"), CaseKind.COMPLAINT: _l("Complaint")}
+CASE_KIND_LABELS = {
+    CaseKind.APPEAL: _l("Appeal"),
+    CaseKind.COMPLAINT: _l("Complaint"),
+    CaseKind.ERASURE: _l("Request for erasure of personal data"),
+}
 
 COMPLAINT_SUBJECT_LABELS = {
     ComplaintSubject.EXPERT: _l("A certified expert"),
@@ -82,9 +86,20 @@ CASE_STATUS_LABELS = {
     CaseStatus.CLOSED: _l("Closed"),
 }
 
+# What an outcome means depends on what the case asked for.
 CASE_OUTCOME_LABELS = {
-    CaseOutcome.UPHELD: _l("Upheld (the decision is set aside)"),
-    CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
+    CaseKind.APPEAL: {
+        CaseOutcome.UPHELD: _l("Upheld (the decision is set aside)"),
+        CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
+    },
+    CaseKind.COMPLAINT: {
+        CaseOutcome.UPHELD: _l("Upheld (the complaint is justified)"),
+        CaseOutcome.DISMISSED: _l("Dismissed (the complaint is not justified)"),
+    },
+    CaseKind.ERASURE: {
+        CaseOutcome.UPHELD: _l("Granted (the data is erased when the case is closed)"),
+        CaseOutcome.DISMISSED: _l("Refused (the data is kept)"),
+    },
 }
 
 # What each audit event records, in words; tests/test_audit_labels.py fails when an action
@@ -104,6 +119,8 @@ ACTION_LABELS = {
     "case.assigned": _l("Case assigned"),
     "case.decided": _l("Case decided"),
     "case.closed": _l("Case closed"),
+    "case.finding_recorded": _l("Audit finding recorded from the case"),
+    "case.measure_taken": _l("Change of status decided from the case"),
     "expert.contact_corrected": _l("Contact details corrected"),
     "imports.queued": _l("Import queued"),
     "account.reminders_changed": _l("Reminder settings changed"),
@@ -114,6 +131,12 @@ ACTION_LABELS = {
     "admin.second_factor_required": _l("Second factor made mandatory"),
     "admin.target_created": _l("Target created"),
     "admin.target_updated": _l("Target updated"),
+    "admin.province_value_fixed": _l("Stored province corrected"),
+    "admin.sector_created": _l("Sector added"),
+    "admin.sector_renamed": _l("Sector renamed"),
+    "admin.sector_restored": _l("Sector offered again"),
+    "admin.sector_retired": _l("Sector retired"),
+    "admin.sector_value_fixed": _l("Stored sector corrected"),
     "admin.topic_created": _l("Course topic added"),
     "admin.topic_renamed": _l("Course topic renamed"),
     "admin.topic_restored": _l("Course topic restored"),
@@ -153,6 +176,9 @@ ACTION_LABELS = {
     "enrolment.updated": _l("Enrolment updated"),
     "enrolments.imported": _l("Enrolments imported"),
     "exam_result.corrected": _l("Exam result corrected"),
+    "exam_result.correction_requested": _l("Correction of a frozen exam result requested"),
+    "exam_result.correction_approved": _l("Correction of a frozen exam result approved"),
+    "exam_result.correction_refused": _l("Correction of a frozen exam result refused"),
     "exam_result.recorded": _l("Exam result recorded"),
     "exam_results.imported": _l("Exam results imported"),
     "exam_session.created": _l("Exam session created"),
@@ -165,6 +191,8 @@ ACTION_LABELS = {
     "expert.transition": _l("Expert status changed"),
     "mail.retried": _l("Email sent again"),
     "report.exported": _l("Report exported"),
+    "rights.erased": _l("Personal data erased"),
+    "retention.applied": _l("Retention periods applied"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -183,7 +211,9 @@ OBJECT_TYPE_LABELS = {
     "expert": _l("Expert"),
     "outbox_message": _l("Email"),
     "registry": _l("Registry"),
+    "province": _l("Province"),
     "report": _l("Report"),
+    "sector": _l("Sector"),
     "settings": _l("Settings"),
     "target": _l("Target"),
     "topic": _l("Course topic"),

@@ -9,7 +9,7 @@ from registry.centres.import_jobs import ImportJob
 from registry.centres.models import Course, Enrolment, Topic, TrainingCentre
 from registry.certificates.models import BatchJob, Certificate, CertificateCounter
 from registry.credentials.models import CertificateCredential, IssuerKey, StatusList
-from registry.exams.models import ExamResult, ExamSession
+from registry.exams.models import ExamResult, ExamResultCorrection, ExamSession
 from registry.experts.models import (
     AccreditationRequest,
     CpdRecord,
@@ -18,6 +18,7 @@ from registry.experts.models import (
     StatusChange,
 )
 from registry.mail.models import OutboxMessage
+from registry.sectors import Sector
 from registry.targets.models import Target
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "CpdRecord",
     "Enrolment",
     "ExamResult",
+    "ExamResultCorrection",
     "ExamSession",
     "Expert",
     "ImportJob",
@@ -44,6 +46,7 @@ __all__ = [
     "NameChangeRequest",
     "OutboxMessage",
     "SecondFactorRequirement",
+    "Sector",
     "SignInThrottle",
     "StatusChange",
     "StatusList",

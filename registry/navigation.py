@@ -19,6 +19,7 @@ _BY_ROLE = {
         ("auth.second_factor_rule", _l("Second factor")),
         ("mail.outbox", _l("Outgoing mail")),
         ("admin.topics", _l("Course catalogue")),
+        ("admin.sectors", _l("Sectors")),
     ],
 }
 

@@ -265,6 +265,14 @@ def can_view_case(user, case):
     )
 
 
+def can_close_action(user, finding):
+    """Mark a corrective action done: the auditors for a finding of their samples; for a
+    finding from a complaint, an officer who may handle the case."""
+    if finding.case_id is not None:
+        return can_handle_case(user, finding.case)
+    return can_review_certifications(user)
+
+
 def can_view_cases(user):
     """The lists of cases: officers work them, auditors read them."""
     return has_role(user, Role.OFFICER, Role.AUDITOR)

@@ -5,7 +5,9 @@ Data, not configuration: the list changes only by law. `canonical_province` maps
 or current name (accents, case, "Tỉnh"/"Thành phố"/"TP." ignored) to the unit in force now.
 """
 
-from registry.text import search_key
+from flask_babel import lazy_gettext as _l
+
+from registry.text import search_key, vietnamese_order
 
 # Unit in force → the earlier provinces it absorbed (the unit's own old name included).
 MERGED_FROM = {
@@ -47,7 +49,7 @@ MERGED_FROM = {
     "An Giang": ("An Giang", "Kiên Giang"),
 }
 
-PROVINCES = tuple(sorted(MERGED_FROM, key=search_key))
+PROVINCES = tuple(sorted(MERGED_FROM, key=vietnamese_order))
 
 _PREFIXES = ("thanh pho ", "tp. ", "tp ", "tinh ")
 
@@ -67,3 +69,13 @@ _BY_KEY.update({"hcm": "Hồ Chí Minh", "tp hcm": "Hồ Chí Minh", "tphcm": "H
 def canonical_province(name):
     """The unit in force for a current or earlier province name; None when it names none."""
     return _BY_KEY.get(_key(name))
+
+
+def unknown_province(name):
+    """The message refusing `name`, which names no province (see `canonical_province`)."""
+    return _l(
+        "“%(name)s” is not one of the 34 provinces and centrally-run cities in force since"
+        " 1 July 2025; choose one from the list (an earlier name of a merged province is"
+        " accepted).",
+        name=name,
+    )

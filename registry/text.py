@@ -66,3 +66,26 @@ def search_key(value):
     value = unicodedata.normalize("NFD", value.replace("Đ", "D").replace("đ", "d"))
     value = "".join(ch for ch in value if not unicodedata.combining(ch))
     return _SPACES.sub(" ", value.casefold()).strip()
+
+
+# The Vietnamese alphabet (with f, j, w, z of foreign words): ă, â, đ, ê, ô, ơ, ư are
+# letters of their own, each after its base letter; tones only break ties.
+_ALPHABET = {letter: rank for rank, letter in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_order(value):
+    """A sort key for Vietnamese alphabetical order: 'Cao Bằng' before 'Cần Thơ',
+    'Lào Cai' before 'Lâm Đồng', a shorter word before a longer one."""
+    letters, tones = [], []
+    for ch in unicodedata.normalize("NFD", (value or "").casefold()):
+        if ch in _LETTER_MARKS and letters:
+            letters[-1] = unicodedata.normalize("NFC", letters[-1] + ch)
+        elif ch in _TONES and tones:
+            tones[-1] = _TONES[ch]
+        elif not unicodedata.combining(ch):
+            letters.append(ch)
+            tones.append(0)
+    ranks = tuple((1, _ALPHABET[ch]) if ch in _ALPHABET else (0, ord(ch)) for ch in letters)
+    return ranks, tuple(tones), value or ""

@@ -22,7 +22,7 @@ PG_MISSING = (
     "PostgreSQL NOT TESTED: set REGISTRY_TEST_DATABASE_URL "
     "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the suite on PostgreSQL"
 )
-REFERENCE_TABLES = ("topics", "targets")
+REFERENCE_TABLES = ("topics", "targets", "sectors")
 
 
 def make_app(url, tmp_path, **overrides):

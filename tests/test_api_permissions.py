@@ -38,7 +38,7 @@ APPLICATION = {
     "organisation": "Sở KH&CN Huế",
     "organisation_type": "province",
     "province": "Thừa Thiên Huế",
-    "sector": "Dịch vụ công",
+    "sector": "Hành chính công",
     "highest_degree": "Thạc sĩ",
     "years_experience": 9,
     "consent_scheme_rules": True,
@@ -53,7 +53,13 @@ COURSE = {
     "hours": 40,
     "capacity": 20,
 }
-SESSION = {"held_on": "2026-05-01", "examiner_id": "{me}", "pass_mark": 70, "max_score": 100}
+SESSION = {
+    "course_id": "{own_course}",
+    "held_on": "2026-05-01",
+    "examiner_id": "{me}",
+    "pass_mark": 70,
+    "max_score": 100,
+}
 
 # (method, path, expected status for each role in ROLES order, JSON body or None).
 # "ok" is 200, or 201 for a POST that creates. {own_*} objects belong to the caller (the

@@ -10,7 +10,7 @@ from registry.audit.models import AuditEvent
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment
 from registry.enums import ExpertStatus
-from registry.exams.models import ExamResult
+from registry.exams.models import ExamResult, ExamSession
 from registry.experts.models import Expert
 from registry.extensions import db
 from tests.factories import (
@@ -245,17 +245,45 @@ def test_only_the_examiner_records_results_and_bad_scores_write_nothing(app, cli
     assert response.json == [{"expert_id": expert_id, "score": 82, "passed": True}]
 
 
+def _course_of(app, account):
+    with app.app_context():
+        course = CourseFactory(centre=db.session.get(User, account.id).centre)
+        db.session.commit()
+        return course.id
+
+
 def test_exam_sessions_need_an_examiner_of_the_centre(app, client, api_as):
     account, staff = _staff(app, api_as)
     _, elsewhere = _staff(app, api_as)
     with app.app_context():
         stranger = db.session.scalar(sa.select(User.id).where(User.id != account.id))
-    body = {"held_on": "2026-05-01", "examiner_id": account.id, "pass_mark": 70, "max_score": 100}
-    assert client.post("/api/v1/exam-sessions", json=body, headers=staff).status_code == 201
+    body = {
+        "course_id": _course_of(app, account),
+        "held_on": "2026-05-01",
+        "examiner_id": account.id,
+        "pass_mark": 70,
+        "max_score": 100,
+    }
+    created = client.post("/api/v1/exam-sessions", json=body, headers=staff)
+    assert created.status_code == 201 and created.json["course_id"] == body["course_id"]
     body["examiner_id"] = stranger
     assert client.post("/api/v1/exam-sessions", json=body, headers=staff).status_code == 422
     body["examiner_id"] = account.id
     assert client.post("/api/v1/exam-sessions", json=body, headers=elsewhere).status_code == 422
+
+
+def test_an_exam_session_needs_a_course_of_the_callers_centre(app, client, api_as):
+    account, staff = _staff(app, api_as)
+    other_account, _other = _staff(app, api_as)
+    body = {"held_on": "2026-05-01", "examiner_id": account.id, "pass_mark": 70, "max_score": 100}
+    missing = client.post("/api/v1/exam-sessions", json=body, headers=staff)
+    assert missing.status_code == 422 and "course_id" in missing.json["error"]["fields"]
+    null = client.post("/api/v1/exam-sessions", json={**body, "course_id": None}, headers=staff)
+    assert null.status_code == 422 and "course_id" in null.json["error"]["fields"]
+    theirs = {**body, "course_id": _course_of(app, other_account)}
+    elsewhere = client.post("/api/v1/exam-sessions", json=theirs, headers=staff)
+    assert elsewhere.status_code == 422 and "course_id" in elsewhere.json["error"]["fields"]
+    assert _count(app, ExamSession) == 0
 
 
 # -- certificates and verification ----------------------------------------------------------

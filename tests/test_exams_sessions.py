@@ -19,9 +19,9 @@ from tests.factories import (
 )
 
 
-def session_form(examiner_id, **overrides):
+def session_form(examiner_id, course_id=0, **overrides):
     data = {
-        "course_id": "0",
+        "course_id": str(course_id),
         "held_on": "2026-05-20",
         "examiner_id": str(examiner_id),
         "pass_mark": "70",
@@ -58,7 +58,7 @@ def _refused(**overrides):
     centre = CentreFactory()
     staff = staff_of(centre)
     fields = {
-        "course": None,
+        "course": CourseFactory(centre=centre),
         "held_on": date(2026, 5, 20),
         "examiner": staff,
         "pass_mark": 70,
@@ -84,6 +84,25 @@ def test_the_course_must_be_of_the_same_centre(ctx_en):
     assert "another centre" in _refused(course=lambda centre, staff: CourseFactory())
 
 
+def test_a_session_always_belongs_to_a_course(ctx_en):
+    assert "every session belongs to one" in _refused(course=None)
+
+
+def test_the_session_form_requires_a_course_of_the_centre(app, client, login_as, english):
+    staff = login_as("centre_staff")
+    with app.app_context():
+        theirs = CourseFactory().id  # a course of another centre
+        db.session.commit()
+    url = f"/centres/{staff.centre_code}/exams/new"
+    page = client.get(url).text
+    assert "Every session belongs to a course of the centre" in page
+    without = client.post(url, data=session_form(staff.id))
+    assert without.status_code == 200 and "This field is required." in without.text
+    elsewhere = client.post(url, data=session_form(staff.id, course_id=theirs))
+    assert elsewhere.status_code == 200 and "Not a valid choice" in elsewhere.text
+    assert sessions(app) == []
+
+
 @pytest.mark.parametrize(
     ("pass_mark", "max_score"), [(101, 100), (-1, 100), (0, 0)], ids=["above", "negative", "zero"]
 )
@@ -98,7 +117,7 @@ def test_a_session_with_results_is_fixed(ctx_en):
         save_session(
             exam_session.centre,
             exam_session,
-            course=None,
+            course=exam_session.course,
             held_on=exam_session.held_on,
             examiner=exam_session.examiner,
             pass_mark=50,
@@ -148,10 +167,10 @@ def test_staff_edit_a_session_without_results(app, client, login_as):
         centre = db.session.get(TrainingCentre, staff.centre_id)
         exam_session = ExamSessionFactory(centre=centre, examiner=db.session.get(User, staff.id))
         db.session.commit()
-        session_id = exam_session.id
+        session_id, course_id = exam_session.id, exam_session.course_id
     response = client.post(
         f"/centres/{staff.centre_code}/exams/{session_id}/edit",
-        data=session_form(staff.id, pass_mark="60"),
+        data=session_form(staff.id, course_id=course_id, pass_mark="60"),
     )
     assert response.status_code == 302
     assert sessions(app)[0].pass_mark == 60

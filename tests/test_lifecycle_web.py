@@ -302,7 +302,7 @@ def test_a_certified_expert_keeps_contact_details_and_consent_current(app, clien
         "organisation_type": "agency",
         "phone": "024 3791 1234",
         "province": "Hà Nội",
-        "sector": "Tư vấn",
+        "sector": "Năng lượng",
         "full_name": "Tên Khác Hẳn",  # ignored: the name changes only by request
         "date_of_birth": "1990-01-01",
     }
@@ -314,7 +314,7 @@ def test_a_certified_expert_keeps_contact_details_and_consent_current(app, clien
             "Viện Năng suất Việt Nam",
             "024 3791 1234",
             "Hà Nội",
-            "Tư vấn",
+            "Năng lượng",
         )
         assert expert.consent_public_listing is False  # unticked: withdrawn
         assert expert.full_name != "Tên Khác Hẳn" and expert.date_of_birth != date(1990, 1, 1)

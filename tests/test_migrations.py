@@ -3,8 +3,10 @@ models exactly, on SQLite and on PostgreSQL."""
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from registry.extensions import db
@@ -86,3 +88,42 @@ def test_migration_seeds_the_catalogue_and_the_targets(ctx):
         "certified_2026_2030": 1000,
         "regional_international_2026_2030": 200,
     }
+
+
+def _sessions_without_a_course_stop_the_upgrade(url, tmp_path):
+    """Upgrading to 1301 never guesses a course nor deletes a session: it names the sessions
+    without a course and stops; once they are attached, it goes through."""
+    from tests.factories import CentreFactory, CourseFactory, ExamSessionFactory
+
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("20261129_1301").down_revision
+        upgrade(revision=before)
+        centre = CentreFactory(code="KHAC")
+        orphan = ExamSessionFactory(centre=centre, course=None)
+        db.session.commit()
+        # `flask db upgrade` prints the message and exits 1 (Flask-Migrate); here, alembic's
+        # own command shows the exception.
+        with pytest.raises(RuntimeError, match="belong to no course") as refused:
+            command.upgrade(config, "head")
+        assert f"session {orphan.id} (centre KHAC" in str(refused.value)
+        assert "docs/centres.md" in str(refused.value)
+        with db.engine.connect() as conn:
+            version = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        assert version == before
+        orphan.course = CourseFactory(centre=centre)
+        db.session.commit()
+        upgrade()
+        columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("exam_sessions")}
+        assert columns["course_id"]["nullable"] is False
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_upgrade_refuses_sessions_without_a_course(tmp_path):
+    _sessions_without_a_course_stop_the_upgrade(f"sqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
+
+
+def test_postgresql_upgrade_refuses_sessions_without_a_course(tmp_path, pg_scratch_url):
+    _sessions_without_a_course_stop_the_upgrade(pg_scratch_url, tmp_path)

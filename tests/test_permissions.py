@@ -15,12 +15,14 @@ from registry.certificates.service import issue_certificate
 from registry.enums import CertificateLevel, ExpertStatus, Role
 from registry.experts.models import AccreditationRequest
 from registry.extensions import db
+from registry.sectors import Sector
 from registry.targets.models import Target
 from tests.conftest import create_account, sign_in
 from tests.factories import (
     CentreFactory,
     CourseFactory,
     EnrolmentFactory,
+    ExamResultFactory,
     ExamSessionFactory,
     ExpertFactory,
     StatusChangeFactory,
@@ -61,6 +63,9 @@ TABLE = {
     "/admin/centres/{centre_id}": [L, 403, 403, 403, 403, 200],
     "/admin/topics": [L, 403, 403, 403, 403, 200],
     "/admin/topics/{topic_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/sectors": [L, 403, 403, 403, 403, 200],
+    "/admin/sectors/{sector_id}": [L, 403, 403, 403, 403, 200],
+    "/admin/values-to-fix": [L, 403, 403, 403, 403, 200],
     # training centres
     "/centres/mine": [L, 403, L, 403, 403, 403],
     "/centres/mine/courses": [L, 403, L, 403, 403, 403],
@@ -87,6 +92,23 @@ TABLE = {
     # only the session's examiner imports results; the signed-in staff member is not it
     "/centres/{code}/exams/{session_id}/import": [L, 404, 403, 403, 403, 403],
     "/centres/{code}/exams/{session_id}/template.{kind}": [L, 404, 200, 200, 200, 200],
+    # only the session's examiner asks for a correction of a frozen result
+    "/centres/{code}/exams/{session_id}/results/{result_id}/correction": [
+        L,
+        404,
+        403,
+        403,
+        403,
+        403,
+    ],
+    "/centres/{other}/exams/{other_session_id}/results/{other_result_id}/correction": [
+        L,
+        404,
+        404,
+        403,
+        403,
+        403,
+    ],
     # applications and the lifecycle ({expert_id} is someone else's record)
     "/signup": [200, L, L, L, L, L],
     "/me/apply": [L, 200, 403, 403, 403, 403],
@@ -103,6 +125,7 @@ TABLE = {
     "/directorate/experts/{expert_id}/decide/{to}": [L, 403, 403, 200, 403, 403],
     "/directorate/accreditation/{request_id}": [L, 403, 403, 200, 403, 403],
     "/directorate/apply": [L, 403, 403, 200, 403, 403],
+    "/directorate/result-corrections/{correction_id}": [L, 403, 403, 200, 403, 403],
     # targets, reports, audit sampling and anomalies
     "/targets/": [L, 403, 403, 200, 200, 200],
     "/targets/manage": [L, 403, 403, 403, 403, 200],
@@ -199,6 +222,29 @@ def _appeal():
     return case.id, f"change-{change.id}"
 
 
+def _frozen_results(own_session_id, other):
+    """A result of the own session and of another centre's, and a pending correction."""
+    from registry.exams.models import ExamResultCorrection, ExamSession
+
+    own = ExamResultFactory(session=db.session.get(ExamSession, own_session_id))
+    theirs = ExamResultFactory(session=ExamSessionFactory(centre=other))
+    correction = ExamResultCorrection(
+        result_id=own.id,
+        old_score=80,
+        new_score=78,
+        reason="Cộng nhầm điểm",
+        requested_by_id=UserFactory().id,
+    )
+    db.session.add(correction)
+    db.session.flush()
+    return {
+        "result_id": own.id,
+        "other_session_id": theirs.session_id,
+        "other_result_id": theirs.id,
+        "correction_id": correction.id,
+    }
+
+
 def _objects(app):
     with app.app_context():
         own, other = CentreFactory(), CentreFactory()
@@ -219,8 +265,10 @@ def _objects(app):
             "to": "rejected",
         }
         ids["request_id"] = _accreditation_request(ids["expert_id"])
+        ids.update(_frozen_results(ids["session_id"], other))
         ids["target_id"] = db.session.scalar(sa.select(sa.func.min(Target.id)))
         ids["topic_id"] = db.session.scalar(sa.select(sa.func.min(Topic.id)))
+        ids["sector_id"] = db.session.scalar(sa.select(sa.func.min(Sector.id)))
         ids["sample_id"], ids["certificate_id"] = _sampled_certificate()
         certificate = db.session.get(Certificate, ids["certificate_id"])
         ids["number"], ids["verification_code"] = certificate.number, certificate.verification_code

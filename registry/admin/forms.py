@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import Role
-from registry.forms import RegistryForm
+from registry.forms import RegistryForm, province_field
 
 ROLE_LABELS = {
     Role.EXPERT: _l("Expert"),
@@ -55,7 +55,7 @@ class CentreForm(RegistryForm):
         ],
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    province = province_field()
     approved_until = DateField(_l("Approved until"), validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
 
@@ -68,3 +68,7 @@ class TopicNamesForm(RegistryForm):
 class TopicForm(TopicNamesForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     leads_to_trained = BooleanField(_l("Completing it leads to trained (the PQ expert programme)"))
+
+
+class SectorForm(RegistryForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])

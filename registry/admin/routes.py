@@ -234,3 +234,6 @@ def retire_topic(topic_id):
     else:
         flash(_("Topic %(code)s offered again.", code=topic.code), "success")
     return redirect(url_for(".topics"))
+
+
+from registry.admin import sector_routes  # noqa: E402,F401  (sectors, values to fix)

@@ -14,6 +14,7 @@ from registry.clock import today as local_today
 from registry.enums import Role
 from registry.extensions import db
 from registry.mail.outbox import queue_message
+from registry.provinces import canonical_province, unknown_province
 from registry.text import clean_email
 
 
@@ -111,6 +112,9 @@ def save_centre(centre, *, code, name, province, approved_until, active, actor=N
     )
     if clash and (creating or clash != centre.id):
         raise AdminError(_l("Another training centre already has this code."))
+    unit = canonical_province(province)
+    if unit is None:
+        raise AdminError(unknown_province(province))
     today = local_today()
     if creating and approved_until is not None and approved_until < today:
         # A new centre approved only in the past could record nothing: a typo, surely.
@@ -126,7 +130,7 @@ def save_centre(centre, *, code, name, province, approved_until, active, actor=N
         db.session.add(centre)
     centre.code = code
     centre.name = name
-    centre.province = province
+    centre.province = unit
     centre.approved_until = approved_until
     centre.active = active
     db.session.flush()

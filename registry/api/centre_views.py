@@ -84,7 +84,11 @@ class AttendanceBody(Schema):
 
 
 class ExamSessionBody(Schema):
-    course_id = Integer(minimum=1, allow_none=True)
+    course_id = Integer(
+        minimum=1,
+        required=True,
+        metadata={"description": "A course of the caller's centre: its roster sits the exam."},
+    )
     held_on = Date(required=True)
     examiner_id = Integer(minimum=1, required=True)
     pass_mark = Integer(maximum=10_000, required=True)
@@ -231,9 +235,9 @@ def update_enrolment(data, enrolment):
 def create_exam_session(data):
     """An exam session of the caller's centre."""
     user = api_user()
-    course = None
-    if data.get("course_id") is not None:
-        course = _referenced(Course, data["course_id"], "course_id")
+    course = _referenced(Course, data["course_id"], "course_id")
+    if course.centre_id != user.centre_id:  # another centre's course is no course of ours
+        raise _invalid(_l("There is no such record."), "course_id")
     try:
         exam_session = save_session(
             user.centre,

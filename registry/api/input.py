@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from webargs.flaskparser import FlaskParser
 
 from registry.api.errors import ApiError
+from registry.provinces import PROVINCES, canonical_province, unknown_province
+from registry.sectors import offered_sector_named, unknown_sector
 from registry.text import clean_text
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
@@ -105,6 +107,40 @@ class Email(Text):
             return validate_email(value, check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:
             raise invalid(_l("must be an email address")) from exc
+
+
+class Province(Text):
+    """One of the 34 provincial-level units, or an earlier name of a merged province
+    (accents, case, "Tỉnh"/"TP." aside): loads as the unit in force."""
+
+    def __init__(self, **kwargs):
+        units = ", ".join(PROVINCES)
+        kwargs = documented(kwargs, description=f"One of: {units} (or an earlier name).")
+        super().__init__(max_length=100, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        unit = canonical_province(value)
+        if unit is None:
+            raise invalid(unknown_province(value))
+        return unit
+
+
+class Sector(Text):
+    """The name of a sector the admin offers (accents and case aside): loads as its name."""
+
+    def __init__(self, **kwargs):
+        kwargs = documented(
+            kwargs, description="The name of a sector offered (a list the admin keeps)."
+        )
+        super().__init__(max_length=100, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        sector = offered_sector_named(value)
+        if sector is None:
+            raise invalid(unknown_sector(value))
+        return sector.name
 
 
 class Choice(Strict, ma.fields.Enum):

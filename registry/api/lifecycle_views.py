@@ -17,7 +17,9 @@ from registry.api.input import (
     Email,
     Integer,
     Nested,
+    Province,
     Schema,
+    Sector,
     Text,
     documented,
 )
@@ -38,8 +40,8 @@ class ApplicationBody(Schema):
     )
     organisation = Text(required=True)
     organisation_type = Choice(OrganisationType, required=True)
-    province = Text(max_length=100, required=True)
-    sector = Text(max_length=100, required=True)
+    province = Province(required=True)
+    sector = Sector(required=True)
     highest_degree = Text(max_length=100, required=True)
     years_experience = Integer(maximum=80, required=True)
     consent_scheme_rules = Boolean(required=True)

@@ -192,7 +192,7 @@ class EnrolmentSchema(ma.Schema):
 class ExamSessionSchema(ma.Schema):
     id = f.Integer()
     centre = f.String(attribute="centre.code")
-    course_id = f.Integer(allow_none=True)
+    course_id = f.Integer()
     held_on = f.Date()
     examiner_id = f.Integer()
     pass_mark = f.Integer()

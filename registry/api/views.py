@@ -26,6 +26,7 @@ from registry.enums import ExpertStatus
 from registry.experts.models import Expert
 from registry.extensions import db, limiter
 from registry.permissions import can_list_experts, can_view_expert, experts_visible_to
+from registry.provinces import canonical_province
 from registry.targets.counting import progress
 from registry.text import search_key
 
@@ -34,7 +35,11 @@ PAGE_SIZE = 50
 
 class ExpertsQuery(Schema):
     status = Choice(ExpertStatus, metadata={"description": "Only experts in this state."})
-    province = Text(max_length=100, min_length=0, metadata={"description": "Exact province."})
+    province = Text(
+        max_length=100,
+        min_length=0,
+        metadata={"description": "A province in force, or an earlier name of one it absorbed."},
+    )
     q = Text(
         max_length=100,
         min_length=0,
@@ -113,7 +118,8 @@ def experts(args):
     if "status" in args:
         query = query.where(Expert.status == args["status"])
     if args.get("province"):
-        query = query.where(Expert.province == args["province"])
+        province = canonical_province(args["province"]) or args["province"]
+        query = query.where(Expert.province == province)
     if args.get("q"):
         query = query.where(
             sa.or_(

@@ -8,7 +8,9 @@
 - a centre whose pass rate or mean score is an outlier against the other centres
   (see `flag_outliers` for the rule);
 - a result of an exam held on or before the day of a certification decision but recorded
-  after the decision: the evidence was entered after the decision it supports.
+  after the decision: the evidence was entered after the decision it supports;
+- every correction asked of a result a decision relied on (pending, approved or refused):
+  the evidence of a decision changed, or was asked to change, after it.
 """
 
 import statistics
@@ -21,7 +23,7 @@ from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, TrainingCentre
 from registry.certificates.models import Certificate
 from registry.enums import CertificateLevel, ExpertStatus
-from registry.exams.models import ExamResult, ExamSession
+from registry.exams.models import ExamResult, ExamResultCorrection, ExamSession
 from registry.experts.models import Expert, StatusChange
 from registry.extensions import db
 from registry.targets.sqldates import local_date
@@ -147,6 +149,20 @@ def results_recorded_after_decision():
             ExamSession.held_on <= local_date(decided.c.decided_at),
         )
         .order_by(ExamResult.recorded_at.desc(), ExamResult.id)
+        .limit(LIMIT + 1)
+    )
+    return db.session.execute(query).all()
+
+
+def result_corrections():
+    """(correction, expert name, centre code, held_on) of every correction, newest first."""
+    query = (
+        sa.select(ExamResultCorrection, Expert.full_name, TrainingCentre.code, ExamSession.held_on)
+        .join(ExamResult, ExamResult.id == ExamResultCorrection.result_id)
+        .join(ExamSession, ExamSession.id == ExamResult.session_id)
+        .join(TrainingCentre, TrainingCentre.id == ExamSession.centre_id)
+        .join(Expert, Expert.id == ExamResult.expert_id)
+        .order_by(ExamResultCorrection.created_at.desc(), ExamResultCorrection.id.desc())
         .limit(LIMIT + 1)
     )
     return db.session.execute(query).all()

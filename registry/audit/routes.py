@@ -207,6 +207,7 @@ def anomalies():
         conflicts=flags.conflicted_decisions(),
         centres=flags.centre_statistics(),
         late_results=flags.results_recorded_after_decision(),
+        corrections=flags.result_corrections(),
         limit=flags.LIMIT,
         rule=flags,
     )

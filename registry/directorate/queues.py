@@ -12,6 +12,7 @@ from registry.enums import (
     ExpertStatus,
     RequestStatus,
 )
+from registry.exams.models import ExamResultCorrection
 from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
 from registry.experts.renewal import RENEWAL_WINDOW
@@ -25,6 +26,7 @@ QUEUES = {
     "renewals": _l("Renewals due and expired certificates"),
     "cpd": _l("CPD hours to confirm"),
     "name_changes": _l("Name corrections"),
+    "result_corrections": _l("Corrections of exam results a decision relied on"),
     "appeals": _l("Appeals and complaints to acknowledge, assign, decide or close"),
 }
 
@@ -76,6 +78,7 @@ def queue_query(name, on):
         "renewals": lambda: _renewals(on),
         "cpd": lambda: _pending(CpdRecord),
         "name_changes": lambda: _pending(NameChangeRequest),
+        "result_corrections": lambda: _pending(ExamResultCorrection),
         # Every case not closed: the ones past their due day first (flagged on the page).
         "appeals": lambda: (
             sa.select(Case)

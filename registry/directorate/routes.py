@@ -4,11 +4,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from registry.cases import complaints
 from registry.cases.appeals import is_overdue
+from registry.cases.models import Case
+from registry.cases.service import CaseError
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.directorate.queues import QUEUES, counts, queue_query
-from registry.enums import ExpertStatus, RequestStatus
+from registry.enums import ExpertStatus, PublicReason, RequestStatus
+from registry.exams.corrections import corrections_of, review_correction, review_problem
+from registry.exams.forms import CorrectionReviewForm
+from registry.exams.models import ExamResultCorrection
+from registry.exams.service import ExamError, decisions_relying_on
 from registry.experts.accreditation import decide_accreditation, evaluate_request
 from registry.experts.applications import decide_name_change
 from registry.experts.forms import ApplicationForm, RequestDecisionForm, decision_form
@@ -102,10 +109,15 @@ def decide(expert_id, to):
     to = ExpertStatus(to)
     row = row_for(expert, to)
     form = decision_form(row)
+    # A complaint's handler comes from the case (?case=): the decision is the table's, the
+    # change records the case and the case its change (registry/cases/complaints.py).
+    case, case_problem = _from_case(expert, to)
     if not form.is_submitted():
         form.version.data = expert.version
+        if case is not None and "reason_code" in form:
+            form.reason_code.data = PublicReason.UNDER_REVIEW_AFTER_COMPLAINT.value
     status = 200
-    if form.validate_on_submit():
+    if case_problem is None and form.validate_on_submit():
         try:
             result = transition(
                 expert,
@@ -114,19 +126,24 @@ def decide(expert_id, to):
                 reason=form.reason.data if "reason" in form else None,
                 evidence=form.evidence(),
                 expected_version=_version(form.version.data),
+                case=case,
             )
+            if case is not None:
+                complaints.record_measure(case, result.change, current_user)
         except Conflict as exc:
             return conflict_page(exc)
-        except LifecycleError as exc:
+        except (LifecycleError, CaseError) as exc:
             status = refused(exc)
         else:
             db.session.commit()
             flash(_done_message(result), "success")
+            if case is not None:
+                return redirect(url_for("cases.detail", case_id=case.id))
             return redirect(url_for("experts.detail", expert_id=expert.id))
     elif form.is_submitted():
-        status = 422
+        status = case_problem.http_status if case_problem else 422
     evaluation = evaluate(expert, to, actor=current_user)
-    problem = None
+    problem = case_problem
     if evaluation.row is None or not evaluation.permitted:
         problem = refusal(evaluation)
         status = problem.http_status
@@ -136,8 +153,25 @@ def decide(expert_id, to):
         evaluation=evaluation,
         problem=problem,
         form=form,
+        case=case,
         title=row.label if row else _("Decision"),
     ), status
+
+
+def _from_case(expert, to):
+    """(case named by ?case=, why it cannot lead to this decision or None); (None, None)
+    when the decision is not taken from a case."""
+    raw = request.args.get("case")
+    if raw is None:
+        return None, None
+    case = db.session.get(Case, int(raw)) if raw.isdigit() else None
+    if case is None:
+        abort(404)
+    try:
+        complaints.check_measure(case, expert, to, current_user)
+    except CaseError as exc:
+        return case, exc
+    return case, None
 
 
 def _version(value):
@@ -208,6 +242,47 @@ def cpd(record_id):
 def name_change(request_id):
     item = db.session.get(NameChangeRequest, request_id) or abort(404)
     return _decide_request(decide_name_change, item, "name_changes")
+
+
+@bp.route("/result-corrections/<int:correction_id>", methods=["GET", "POST"])
+def result_correction(correction_id):
+    """An officer reviews the correction of a result a decision relied on."""
+    correction = db.session.get(ExamResultCorrection, correction_id) or abort(404)
+    form = CorrectionReviewForm()
+    status = 200
+    problem = review_problem(correction, current_user)
+    if form.is_submitted() and problem:
+        status = 403  # the page says why; nothing is written
+    elif form.validate_on_submit():
+        try:
+            review_correction(
+                correction,
+                approve=bool(form.approve.data),
+                note=form.note.data,
+                actor=current_user,
+            )
+        except Conflict as exc:
+            return conflict_page(exc)
+        except ExamError as exc:
+            db.session.rollback()
+            form.note.errors.append(str(exc))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for(".queue", name="result_corrections"))
+    elif form.is_submitted():
+        status = 422
+    result = correction.result
+    return render_template(
+        "directorate/result_correction.html",
+        correction=correction,
+        result=result,
+        decisions=decisions_relying_on([result]).get(result.id, []),
+        history=corrections_of([result]).get(result.id, []),
+        problem=problem,
+        form=form,
+    ), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """Import of an exam session's results: one row per expert (by email) with a score.
 
 Upsert by (session, expert): importing the same file twice changes nothing; a different
-score corrects the one recorded. Written with two bulk statements, whatever the size.
+score corrects the one recorded, unless a decision relied on it (frozen: the row is refused
+and points to the correction request, registry/exams/corrections.py). Written with two bulk statements, whatever the size.
 """
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from registry.database import utcnow
 from registry.exams.models import ExamResult, ExamSession
 from registry.exams.service import (
     FROZEN,
-    decided_on,
+    decisions_relying_on,
     enrolled_ids,
     recording_problem,
     roster_problem,
@@ -77,13 +78,20 @@ def import_results(exam_session, rows, *, actor, today=None, source=None):
     read = [(row, _read(outcome, exam_session, row)) for row in rows]
     experts = experts_by_email(values["email"] for _row, values in read if values)
     existing = {
-        expert_id: (result_id, score)
-        for result_id, expert_id, score in db.session.execute(
+        row.expert_id: row
+        for row in db.session.execute(
             sa.select(ExamResult.id, ExamResult.expert_id, ExamResult.score).where(
                 ExamResult.session_id == exam_session.id
             )
         )
     }
+    changed = []
+    for _row, values in read:
+        expert = experts.get(values["email"]) if values else None
+        known = existing.get(expert.id) if expert is not None else None
+        if known is not None and known.score != values["score"]:
+            changed.append(known)
+    frozen = decisions_relying_on(changed)  # never a silent change of what a decision used
     enrolled = enrolled_ids(exam_session, {expert.id for expert in experts.values()})
     seen = {}
     inserts, updates = [], []
@@ -108,11 +116,11 @@ def import_results(exam_session, rows, *, actor, today=None, source=None):
         recorded = {"score": values["score"], "recorded_by_id": actor.id, "recorded_at": now}
         if expert.id not in existing:
             inserts.append({"session_id": exam_session.id, "expert_id": expert.id, **recorded})
-        elif existing[expert.id][1] != values["score"]:
-            if decided_on(existing[expert.id][0], expert.id):  # never a silent change
+        elif existing[expert.id].score != values["score"]:
+            if existing[expert.id].id in frozen:
                 outcome.error(row.number, SCORE, FROZEN)
                 continue
-            updates.append({"id": existing[expert.id][0], **recorded})
+            updates.append({"id": existing[expert.id].id, **recorded})
         else:
             outcome.unchanged += 1
     if not outcome.ok:

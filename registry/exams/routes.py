@@ -12,12 +12,14 @@ from registry.centres.import_routes import flash_outcome, run_import, send_templ
 from registry.centres.imports import experts_by_email
 from registry.centres.models import Course
 from registry.centres.routes import load_centre
-from registry.exams.forms import ExamSessionForm, ResultForm
+from registry.exams.corrections import corrections_of, request_correction
+from registry.exams.forms import CorrectionForm, ExamSessionForm, ResultForm
 from registry.exams.imports import COLUMNS as RESULT_COLUMNS
 from registry.exams.imports import import_results
 from registry.exams.models import ExamResult, ExamSession
 from registry.exams.service import (
     ExamError,
+    decisions_relying_on,
     examiner_candidates,
     has_results,
     record_result,
@@ -84,13 +86,13 @@ def _session_form(centre, exam_session=None):
     )
     form.examiner_id.choices = choices((u.id, u.full_name) for u in examiner_candidates(centre))
     if not form.is_submitted():
-        form.course_id.data = (exam_session.course_id or 0) if exam_session else 0
+        form.course_id.data = exam_session.course_id if exam_session else 0
         form.examiner_id.data = exam_session.examiner_id if exam_session else current_user.id
     return form
 
 
 def _save(centre, exam_session, form):
-    course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
+    course = db.session.get(Course, form.course_id.data)
     try:
         exam_session = save_session(
             centre,
@@ -185,11 +187,59 @@ def detail(code, session_id):
         centre=centre,
         exam_session=exam_session,
         results=results,
+        frozen=decisions_relying_on(results),
+        corrections=corrections_of(results),
         form=form,
         can_record=can_record_exam_results(current_user, exam_session),
         recording_problem=recording_problem(exam_session, current_user),
         can_manage=can_manage_centre_records(current_user, centre.id),
     )
+
+
+@bp.route(
+    "/<code>/exams/<int:session_id>/results/<int:result_id>/correction", methods=["GET", "POST"]
+)
+@login_required
+def correction(code, session_id, result_id):
+    """The examiner asks for a correction of a frozen result (an officer reviews it)."""
+    centre = load_centre(code)
+    exam_session = _session_of(centre, session_id)
+    result = db.session.get(ExamResult, result_id)
+    if result is None or result.session_id != exam_session.id:
+        abort(404)
+    if not can_view_exam_session(current_user, exam_session):
+        abort(404)
+    if not can_record_exam_results(current_user, exam_session):
+        abort(403)
+    decisions = decisions_relying_on([result]).get(result.id, [])
+    back = url_for(".detail", code=centre.code, session_id=exam_session.id)
+    if not decisions:
+        flash(_("No decision relied on this result: record the new score here."), "info")
+        return redirect(back)
+    form = CorrectionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            request_correction(result, form.score.data, form.reason.data, actor=current_user)
+        except ExamError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Correction sent: an officer reviews it before the score changes."), "success")
+            return redirect(back)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "exams/correction.html",
+        centre=centre,
+        exam_session=exam_session,
+        result=result,
+        decisions=decisions,
+        corrections=corrections_of([result]).get(result.id, []),
+        form=form,
+    ), status
 
 
 def _expert_by_email(email):

@@ -34,7 +34,11 @@ def examiner_candidates(centre):
 def save_session(centre, exam_session, *, course, held_on, examiner, pass_mark, max_score, actor):
     """Create (exam_session is None) or update an exam session of `centre`."""
     creating = exam_session is None
-    if course is not None and course.centre_id != centre.id:
+    if course is None:
+        raise ExamError(
+            _l("Choose the course whose roster sits this exam: every session belongs to one.")
+        )
+    if course.centre_id != centre.id:
         raise ExamError(_l("The course belongs to another centre."))
     if examiner is None or examiner not in examiner_candidates(centre):
         raise ExamError(_l("The examiner must be an active staff member of this centre."))
@@ -60,7 +64,7 @@ def save_session(centre, exam_session, *, course, held_on, examiner, pass_mark, 
         object_id=exam_session.id,
         details={
             "centre": centre.code,
-            "course": course.code if course else None,
+            "course": course.code,
             "held_on": held_on.isoformat(),
             "examiner_id": examiner.id,
             "pass_mark": pass_mark,
@@ -81,12 +85,11 @@ def session_roster(exam_session):
         ).all()
     )
     people = set(scores)
-    if exam_session.course_id is not None:
-        people.update(
-            db.session.scalars(
-                sa.select(Enrolment.expert_id).where(Enrolment.course_id == exam_session.course_id)
-            )
+    people.update(
+        db.session.scalars(
+            sa.select(Enrolment.expert_id).where(Enrolment.course_id == exam_session.course_id)
         )
+    )
     if not people:
         return []
     experts = db.session.execute(
@@ -127,8 +130,8 @@ def score_problem(exam_session, score):
 
 
 def enrolled_ids(exam_session, expert_ids):
-    """Which of `expert_ids` are enrolled in the session's course (none if it has no course)."""
-    if exam_session.course_id is None or not expert_ids:
+    """Which of `expert_ids` are enrolled in the session's course."""
+    if not expert_ids:
         return set()
     return set(
         db.session.scalars(
@@ -142,11 +145,6 @@ def enrolled_ids(exam_session, expert_ids):
 
 def roster_problem(exam_session, expert, enrolled):
     """Why `expert` cannot be examined in this session (not on its course's roster), or None."""
-    if exam_session.course_id is None:
-        return _l(
-            "This session belongs to no course: results are recorded only for the people "
-            "enrolled in the session's course."
-        )
     if expert.id not in enrolled:
         return _l(
             "%(name)s is not enrolled in the session's course %(course)s: a result is "
@@ -157,27 +155,49 @@ def roster_problem(exam_session, expert, enrolled):
     return None
 
 
-def _mentions(evidence, result_id):
+def mentions(evidence, result_id):
+    """Whether a status change's evidence names this exam result (at any depth)."""
     if isinstance(evidence, dict):
         if evidence.get("exam_result_id") == result_id:
             return True
-        return any(_mentions(value, result_id) for value in evidence.values())
+        return any(mentions(value, result_id) for value in evidence.values())
     if isinstance(evidence, list):
-        return any(_mentions(value, result_id) for value in evidence)
+        return any(mentions(value, result_id) for value in evidence)
     return False
 
 
-def decided_on(result_id, expert_id):
+def decisions_relying_on(results):
+    """{result id: [status changes whose evidence names it]} for these results, in one query."""
+    results = list(results)
+    if not results:
+        return {}
+    changes = db.session.scalars(
+        sa.select(StatusChange)
+        .where(StatusChange.expert_id.in_({result.expert_id for result in results}))
+        .order_by(StatusChange.id)
+    ).all()
+    return {
+        result.id: relied
+        for result in results
+        if (
+            relied := [
+                change
+                for change in changes
+                if change.expert_id == result.expert_id and mentions(change.evidence, result.id)
+            ]
+        )
+    }
+
+
+def decided_on(result):
     """Whether a status change of the expert relied on this result (its evidence names it)."""
-    evidences = db.session.scalars(
-        sa.select(StatusChange.evidence).where(StatusChange.expert_id == expert_id)
-    )
-    return any(_mentions(evidence, result_id) for evidence in evidences)
+    return bool(decisions_relying_on([result]))
 
 
 FROZEN = _l(
-    "This result was relied on by a certification decision and can no longer be changed "
-    "here. A correction takes a reason and an officer's review: ask the directorate."
+    "This result was relied on by a certification decision and is frozen: it is not changed "
+    "by recording or importing a new score. Ask for a correction with a reason on the "
+    'session page ("Request a correction"); an officer reviews it.'
 )
 
 
@@ -199,7 +219,7 @@ def record_result(exam_session, expert, score, *, actor, today=None):
             ExamResult.session_id == exam_session.id, ExamResult.expert_id == expert.id
         )
     )
-    if result is not None and result.score != score and decided_on(result.id, expert.id):
+    if result is not None and result.score != score and decided_on(result):
         raise ExamError(FROZEN)
     before = None
     if result is None:

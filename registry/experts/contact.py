@@ -9,7 +9,10 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.enums import OrganisationType
 from registry.experts.lifecycle import IncompleteRequest, NotAllowed, conditional_write
+from registry.experts.profile import listed_places
 from registry.permissions import can_edit_application
+from registry.provinces import unknown_province
+from registry.sectors import unknown_sector
 from registry.text import clean_text
 
 CONTACT_FIELDS = {
@@ -41,6 +44,12 @@ def update_contact_details(expert, details, *, actor, expected_version=None):
     missing = [key for key in CONTACT_FIELDS if key != "phone" and data[key] is None]
     if missing:
         raise IncompleteRequest(_l("Give the organisation, its type, the province and the sector."))
+    typed = data["province"], data["sector"]
+    data["province"], data["sector"] = listed_places(*typed)
+    if data["province"] is None:
+        raise IncompleteRequest(unknown_province(typed[0]))
+    if data["sector"] is None:
+        raise IncompleteRequest(unknown_sector(typed[1]))
     changed = sorted(key for key, value in data.items() if getattr(expert, key) != value)
     if not changed:
         return changed

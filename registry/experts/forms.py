@@ -28,7 +28,7 @@ from wtforms.validators import (
 from registry.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from registry.enums import CertificateLevel
 from registry.experts.transitions import INPUTS
-from registry.forms import RegistryForm
+from registry.forms import RegistryForm, offer_sectors, province_field, sector_field
 from registry.labels import LEVEL_LABELS, ORGANISATION_TYPE_LABELS
 
 
@@ -57,8 +57,8 @@ class ApplicationForm(RegistryForm):
         _l("Organisation type"),
         choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
     )
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
-    sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
+    province = province_field()
+    sector = sector_field()
     highest_degree = StringField(_l("Highest degree"), validators=[DataRequired(), Length(max=100)])
     years_experience = IntegerField(
         _l("Years of experience"), validators=[InputRequired(), NumberRange(min=0, max=80)]
@@ -69,6 +69,10 @@ class ApplicationForm(RegistryForm):
     consent_public_listing = BooleanField(
         _l("List me in the public register of experts once I am certified (optional).")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_sectors(self.sector)
 
     def profile(self):
         return {name: self[name].data for name in self._fields if name != "csrf_token"}
@@ -83,11 +87,15 @@ class ContactForm(RegistryForm):
         choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
     )
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)])
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
-    sector = StringField(_l("Sector"), validators=[DataRequired(), Length(max=100)])
+    province = province_field()
+    sector = sector_field()
     consent_public_listing = BooleanField(
         _l("List me in the public register of experts once I am certified (optional).")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_sectors(self.sector)
 
     def details(self):
         return {field.name: field.data for field in self if field.name != "csrf_token"}

@@ -189,11 +189,14 @@ def transition(
     evidence=None,
     expected_version=None,
     at=None,
+    case=None,
 ):
     """Move `expert` to `to_status` as `actor` (None: the system), or raise a LifecycleError.
 
     `expected_version` is the version the decider saw (a stale one is a Conflict); `at`
-    backdates the change for the demo seeder and must not lie in the future.
+    backdates the change for the demo seeder and must not lie in the future; `case` is the
+    appeal or complaint (registry/cases) that led to the change: the history row records it
+    with its evidence.
     """
     at = _moment(at)
     # A decision taken on a stale page is a conflict before anything else: the same
@@ -215,6 +218,8 @@ def transition(
         status_changed_at=at,
     )
     record = dict(evaluation.facts.get("record") or {})
+    if case is not None:
+        record["case"] = case.id
     # The public reason, for the rows that take one (suspend, withdraw); checked above.
     takes_code = "reason_code" in (*evaluation.row.required, *evaluation.row.optional)
     reason_code = (evidence or {}).get("reason_code") if takes_code else None

@@ -97,6 +97,9 @@ class Expert(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the person's data was erased (registry/rights/erasure.py): the row then holds a
+    # pseudonym and what certification records must keep.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", foreign_keys=[user_id])
     history = relationship(

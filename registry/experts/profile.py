@@ -9,6 +9,8 @@ from registry.enums import CLOSED_STATUSES, OrganisationType
 from registry.experts.checks import Check, Joined, parse_day
 from registry.experts.models import Expert
 from registry.extensions import db
+from registry.provinces import canonical_province
+from registry.sectors import offered_sector_named
 from registry.text import clean_text, search_key
 
 
@@ -53,12 +55,21 @@ PROFILE_FIELDS = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def listed_places(province, sector):
+    """The province in force and the offered sector that `province` and `sector` name
+    (an earlier province's name maps to the unit that absorbed it); None for either
+    when it names none."""
+    found = offered_sector_named(sector)
+    return canonical_province(province), found.name if found else None
+
+
 def clean_profile(profile, on):
     """The profile of SPEC §2, normalised; and the labels of the fields missing or invalid."""
     data = {key: profile.get(key) for key in (*PROFILE_FIELDS, "phone")}
     for key, (_label, length) in PROFILE_FIELDS.items():
         if length:
             data[key] = clean_text(data[key])
+    data["province"], data["sector"] = listed_places(data["province"], data["sector"])
     data["email"] = (data["email"] or "").lower() or None
     data["phone"] = clean_text(data["phone"])
     data["date_of_birth"] = parse_day(data["date_of_birth"])

@@ -22,6 +22,7 @@ from registry.cases.models import Case
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus, RequestStatus
+from registry.exams.corrections import corrections_by_decision
 from registry.experts import progress
 from registry.experts.accreditation import submit_accreditation
 from registry.experts.applications import request_name_change, sign_up, update_profile
@@ -123,6 +124,7 @@ def _record_context(expert):
         and can_submit_accreditation(current_user, expert),
         "rule_labels": RULE_LABELS,
         "evidence_items": progress.evidence_items,
+        "result_corrections": corrections_by_decision(expert),
         "is_self": expert.user_id is not None and expert.user_id == current_user.id,
         "confirm_form": ConfirmForm(),
         **_case_context(expert),

@@ -14,7 +14,7 @@ from registry.enums import CertificateLevel, ExpertStatus
 from registry.experts.models import PUBLIC_REGISTER_WHERE, Expert
 from registry.extensions import db
 from registry.public.routes import bp
-from registry.text import clean_text, search_key
+from registry.text import clean_text, search_key, vietnamese_order
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -114,7 +114,7 @@ def listed_values(column):
     of reading every listed expert; the same plan on both databases, statistics or not.
     """
     values = db.session.scalars(_distinct_listed(column))
-    return sorted(values, key=lambda value: (search_key(value), value))  # Đ among the Ds
+    return sorted(values, key=vietnamese_order)
 
 
 @bp.get("/register")

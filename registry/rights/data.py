@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from registry.audit.service import record_event
 from registry.cases.models import Case
+from registry.enums import CaseKind
 from registry.experts.models import (
     AccreditationRequest,
     CpdRecord,
@@ -120,10 +121,11 @@ def personal_data(expert):
                 "received_at": _iso(c.received_at),
                 "outcome": _value(c.outcome),
                 "outcome_reasons": c.outcome_reasons,
+                "due_on": _iso(c.due_on) if c.closed_at is None else None,
             }
-            # Their own appeals; a complaint about them is another person's file.
+            # Their own appeals and requests; a complaint about them is another person's file.
             for c in _of(Case, expert)
-            if c.kind.value == "appeal"
+            if c.kind in (CaseKind.APPEAL, CaseKind.ERASURE)
         ],
     }
 

@@ -8,12 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from registry.cases.appeals import CaseError
 from registry.experts.models import Expert
 from registry.extensions import db
 from registry.permissions import has_expert_account, permission_required
+from registry.rights import erasure
 from registry.rights.data import correct_contact, personal_data
 
 bp = Blueprint("rights", __name__)
@@ -24,7 +26,7 @@ SECTIONS = {
     "history": _l("History"),
     "certificates": _l("Certificates"),
     "requests": _l("Requests"),
-    "cases": _l("Appeals"),
+    "cases": _l("Appeals and requests"),
 }
 
 
@@ -34,6 +36,20 @@ class ContactForm(FlaskForm):
     consent_public_listing = BooleanField(
         _l("List me in the public register of experts once I am certified (optional).")
     )
+
+
+@bp.app_context_processor
+def erasure_terms():
+    """What erasure removes and keeps, for the data page and an erasure case's page."""
+    return {"erasure_erased": erasure.ERASED, "erasure_kept": erasure.KEPT}
+
+
+class ErasureForm(FlaskForm):
+    grounds = TextAreaField(
+        _l("Anything you want the officer to know (optional)"),
+        validators=[Optional(), Length(max=erasure.MAX_GROUNDS)],
+    )
+    accept_withdrawal = BooleanField(_l("I understand that my certificate is withdrawn first."))
 
 
 def _own_expert():
@@ -61,11 +77,51 @@ def my_data():
         return redirect(url_for("rights.my_data"))
     if form.is_submitted():
         status = 422
+    return _data_page(expert, form, ErasureForm(), status)
+
+
+def _data_page(expert, form, erasure_form, status=200):
     sections = [
         (SECTIONS[name], json.dumps(value, ensure_ascii=False, indent=2))
         for name, value in personal_data(expert).items()
     ]
-    return render_template("rights/data.html", expert=expert, form=form, sections=sections), status
+    return render_template(
+        "rights/data.html",
+        expert=expert,
+        form=form,
+        erasure_form=erasure_form,
+        erasure_case=erasure.open_request(expert),
+        holds_certificate=erasure.holds_certificate(expert),
+        withdrawal_notice=erasure.WITHDRAWAL_NOTICE,
+        sections=sections,
+    ), status
+
+
+@bp.post("/me/data/erasure")
+@permission_required(has_expert_account)
+def request_erasure():
+    """The person asks for erasure of their data: a case an officer decides."""
+    expert = _own_expert()
+    form = ErasureForm()
+    if form.validate_on_submit():
+        try:
+            case = erasure.request_erasure(
+                expert,
+                actor=current_user,
+                grounds=form.grounds.data,
+                accept_withdrawal=form.accept_withdrawal.data,
+            )
+        except CaseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _data_page(expert, ContactForm(obj=expert), form, exc.http_status)
+        db.session.commit()
+        flash(
+            _("Your request for erasure is received. You will be told when it is acknowledged."),
+            "success",
+        )
+        return redirect(url_for("cases.detail", case_id=case.id))
+    return _data_page(expert, ContactForm(obj=expert), form, 422)
 
 
 @bp.get("/me/data.json")

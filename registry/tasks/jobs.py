@@ -1,4 +1,5 @@
-"""The registry's tasks: batch issuance, daily expiry and reminders, mail each minute.
+"""The registry's tasks: batch issuance, daily expiry, reminders and retention, mail each
+minute.
 
 Each is safe to run again after being killed midway: batch issuance continues with what is
 pending, expiry moves only experts still lapsed, reminders are keyed in the outbox, and
@@ -15,7 +16,6 @@ from registry.auth.email_links import delete_unconfirmed
 from registry.centres import import_jobs
 from registry.certificates.batch import available_cpus
 from registry.certificates.jobs import BatchJobError, open_job_ids, run_job
-from registry.certificates.verification import purge_check_addresses
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import ExpertStatus
@@ -29,6 +29,7 @@ from registry.mail.notifications import (
     queue_weekly_digest,
 )
 from registry.mail.outbox import send_due
+from registry.rights.retention import apply_retention
 from registry.tasks import huey, periodic_task, task
 
 log = logging.getLogger(__name__)
@@ -130,14 +131,6 @@ def weekly_queue_digest():
     log.info("queued %s weekly digest(s)", queued)
 
 
-@periodic_task(crontab(minute="30", hour="17"))
-def daily_purge_of_check_addresses():
-    """Each night at 00:30 in Viet Nam: verification checks' client addresses after 90 days."""
-    purged = purge_check_addresses()
-    db.session.commit()
-    log.info("dropped the client address of %s verification check(s)", purged)
-
-
 def expire_unconfirmed_accounts(now):
     """Delete self-service accounts left unconfirmed for REGISTRY_UNCONFIRMED_DAYS; their ids."""
     deleted = delete_unconfirmed(now, current_app.config["REGISTRY_UNCONFIRMED_DAYS"])
@@ -145,11 +138,13 @@ def expire_unconfirmed_accounts(now):
     return deleted
 
 
-@periodic_task(crontab(minute="40", hour="17"))
-def daily_unconfirmed_expiry():
-    """Each night at 00:40 in Viet Nam: sign-ups whose email was never confirmed go."""
-    deleted = expire_unconfirmed_accounts(utcnow())
-    log.info("deleted %s unconfirmed account(s)", len(deleted))
+@periodic_task(crontab(minute="30", hour="17"))
+def daily_retention():
+    """Each night at 00:30 in Viet Nam: the retention table (docs/retention.md), with the
+    verification checks' addresses after 90 days and unconfirmed sign-ups among its rules."""
+    removed = apply_retention(utcnow())
+    db.session.commit()
+    log.info("retention: %s", removed or "nothing due")
 
 
 @periodic_task(crontab(minute="45", hour="17"))

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +109,19 @@ class LiveRegistry:
         return self.start(
             "worker", sys.executable, "-m", "flask", "--app", "wsgi", "registry", "worker"
         )
+
+    def mail_to(self, address, kind, timeout=120):
+        """The .eml message of `kind` (its template's name) the worker wrote for `address`,
+        waiting up to `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for path in sorted(self.mail_dir.glob(f"*-{kind}.eml")):
+                with path.open("rb") as eml:
+                    message = BytesParser(policy=policy.default).parse(eml)
+                if address in message["To"]:
+                    return message
+            time.sleep(1)
+        raise AssertionError(f"no {kind} mail to {address} in {self.mail_dir} after {timeout} s")
 
     def stop(self):
         """End every process started, newest first: SIGTERM, then SIGKILL after 10 s."""

@@ -8,13 +8,17 @@ nor in NOT_PAGES, so a new page cannot be forgotten.
 
 import sqlalchemy as sa
 
-# Demo accounts (registry/demo.py), one per role.
+from registry.demo import DEMO_APPELLANT
+
+# Demo accounts (registry/demo.py), one per role; an expert suspended after a complaint,
+# who appealed, sees pages a certified one does not.
 ACCOUNTS = {
     "admin": "admin@nscl.gov.vn",
     "officer": "canbo@nscl.gov.vn",
     "auditor": "kiemtoan@nscl.gov.vn",
     "centre_staff": "hn01@trungtam.vn",
     "expert": "chuyengia@example.vn",
+    "suspended_expert": DEMO_APPELLANT,
 }
 
 # GET rules that are not pages: files (JSON, exports) and redirects.
@@ -81,7 +85,28 @@ def demo_ids(database_url):
             "user_id": _one(conn, "SELECT min(id) FROM users"),
             "target_id": _one(conn, "SELECT min(id) FROM targets"),
             "topic_id": _one(conn, "SELECT min(id) FROM topics"),
+            "complaint_id": _one(conn, "SELECT min(id) FROM cases WHERE kind = 'complaint'"),
+            "appeal_id": _one(conn, "SELECT min(id) FROM cases WHERE kind = 'appeal'"),
+            "appealed_change_id": _one(
+                conn, "SELECT min(status_change_id) FROM cases WHERE kind = 'appeal'"
+            ),
+            "refused_request_id": _one(
+                conn, "SELECT min(id) FROM accreditation_requests WHERE status = 'refused'"
+            ),
+            "import_job_id": _one(
+                conn, "SELECT min(id) FROM import_jobs WHERE centre_id = :c", c=centre_id
+            ),
+            "batch_job_id": _one(conn, "SELECT min(id) FROM batch_jobs"),
+            "sector_id": _one(conn, "SELECT min(id) FROM sectors"),
         }
+        ids["correction_id"], ids["corrected_session_id"], ids["corrected_result_id"] = (
+            conn.execute(
+                sa.text(
+                    "SELECT c.id, r.session_id, r.id FROM exam_result_corrections c "
+                    "JOIN exam_results r ON r.id = c.result_id ORDER BY c.id LIMIT 1"
+                )
+            ).one()
+        )
         ids["enrolment_id"] = _one(
             conn, "SELECT min(id) FROM enrolments WHERE course_id = :c", c=ids["course_id"]
         )
@@ -101,6 +126,8 @@ def pages_by_role(ids):
     course = f"/centres/HN01/courses/{ids['course_id']}"
     session = f"/centres/HN01/exams/{ids['session_id']}"
     me = ids["own_expert_id"]
+    cases = [f"/cases/{ids['complaint_id']}", f"/cases/{ids['appeal_id']}"]
+    batch_job = f"/directorate/certificates/jobs/{ids['batch_job_id']}"
     queues = [
         f"/directorate/queue/{name}"
         for name in (
@@ -112,6 +139,7 @@ def pages_by_role(ids):
             "renewals",
             "suspended",
             "holders",
+            "result_corrections",
         )
     ]
     return {
@@ -138,6 +166,12 @@ def pages_by_role(ids):
             "/me/data",
             "/register",
         ],
+        "suspended_expert": [
+            "/me",
+            f"/me/appeals/accreditation-{ids['refused_request_id']}",
+            f"/me/appeals/change-{ids['appealed_change_id']}",  # appealed already
+            f"/cases/{ids['appeal_id']}",
+        ],
         "centre_staff": [
             "/centres/HN01",
             "/centres/HN01/courses",
@@ -146,11 +180,14 @@ def pages_by_role(ids):
             f"{course}/edit",
             f"{course}/enrolments/{ids['enrolment_id']}",
             "/centres/HN01/imports",
+            f"/centres/HN01/imports/jobs/{ids['import_job_id']}",
             "/centres/HN01/exams",
             "/centres/HN01/exams/new",
             session,
             f"{session}/edit",
             f"{session}/import",
+            f"/centres/HN01/exams/{ids['corrected_session_id']}/results/"
+            f"{ids['corrected_result_id']}/correction",
             "/account/password",
         ],
         "officer": [
@@ -163,8 +200,11 @@ def pages_by_role(ids):
             f"/directorate/experts/{ids['applied_id']}/decide/rejected",
             "/directorate/apply",
             f"/directorate/accreditation/{ids['accreditation_id']}",
+            f"/directorate/result-corrections/{ids['correction_id']}",
             "/targets/",
             "/directorate/certificates",
+            batch_job,
+            *cases,
             "/account/tokens",
             "/account/mail",
             "/account/second-factor",
@@ -180,6 +220,8 @@ def pages_by_role(ids):
             "/audit/?number=NSCL&person=Nguy%E1%BB%85n",
             "/targets/",
             "/directorate/certificates",
+            batch_job,
+            *cases,
             "/account/mail",
         ],
         "admin": [
@@ -193,6 +235,9 @@ def pages_by_role(ids):
             f"/targets/{ids['target_id']}/edit",
             "/admin/topics",
             f"/admin/topics/{ids['topic_id']}",
+            "/admin/sectors",
+            f"/admin/sectors/{ids['sector_id']}",
+            "/admin/values-to-fix",
             "/admin/outbox",
             "/admin/second-factor",
             "/account/second-factor",

@@ -8,9 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 import sqlalchemy as sa
@@ -33,7 +30,7 @@ def test_an_expert_signs_up_confirms_the_email_applies_and_follows_the_timeline(
     page.wait_for_url("**/account/confirm")
     page.goto("/me/apply")
     page.wait_for_url("**/account/confirm")
-    message = _mail_to(live.mail_dir, "pham.thu.trang@example.vn", "confirm_email")
+    message = live.mail_to("pham.thu.trang@example.vn", "confirm_email")
     assert message["Subject"] == "Xác nhận địa chỉ email của bạn"
     link = re.search(r"/account/confirm/\S+", message.get_body(("plain",)).get_content())
     page.goto(link.group(0))
@@ -44,8 +41,8 @@ def test_an_expert_signs_up_confirms_the_email_applies_and_follows_the_timeline(
     page.fill("input[name=date_of_birth]", "1988-04-12")
     page.fill("input[name=phone]", "0912 345 678")
     page.fill("input[name=organisation]", "Công ty CP Cơ khí Hà Nội")
-    page.fill("input[name=province]", "Hà Nội")
-    page.fill("input[name=sector]", "Cơ khí chế tạo")
+    page.select_option("select[name=province]", "Hà Nội")
+    page.select_option("select[name=sector]", "Cơ khí chế tạo")
     page.fill("input[name=highest_degree]", "Thạc sĩ Quản trị kinh doanh")
     page.fill("input[name=years_experience]", "9")
     page.check("input[name=consent_scheme_rules]")
@@ -117,19 +114,6 @@ def _decide(page, expert_id, to, reason):
     assert page.locator("main .flash-success").count() == 1, page.locator("main").inner_text()
 
 
-def _mail_to(folder, address, kind, timeout=120):
-    """The .eml message of `kind` the worker wrote for `address`, waiting up to `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted(folder.glob(f"*-{kind}.eml")):
-            with path.open("rb") as eml:
-                message = BytesParser(policy=policy.default).parse(eml)
-            if address in message["To"]:
-                return message
-        time.sleep(1)
-    raise AssertionError(f"no {kind} mail to {address} in {folder} after {timeout} s")
-
-
 def test_after_the_decisions_the_expert_gets_the_mail_and_the_signed_credential(
     page, live, tmp_path
 ):
@@ -177,6 +161,6 @@ def test_after_the_decisions_the_expert_gets_the_mail_and_the_signed_credential(
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     # The worker sends the decisions' mail: .eml files, no SMTP host in the session.
-    message = _mail_to(live.mail_dir, email, "reinstated")
+    message = live.mail_to(email, "reinstated")
     assert message["Subject"] == "Chứng chỉ chuyên gia của bạn đã được khôi phục"
     assert "Trần Minh Khoa" in message.get_body(preferencelist=("plain",)).get_content()

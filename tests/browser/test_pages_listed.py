@@ -1,30 +1,26 @@
 """The list of pages per role (pages.py) keeps up with the URL map: a GET page nobody lists
 would escape the phone and accessibility checks. Needs no browser."""
 
+from pathlib import Path
+
 from tests.browser.pages import NOT_PAGES, pages_by_role
 from tests.conftest import make_app
 
-# Pages that exist only once a flow creates their object; the flow test checks them.
+# Pages that exist only once a flow creates their object, or behind a mailed link or a
+# step of signing in: the flow test checks them as pages.py's pages are checked.
 CHECKED_IN_FLOWS = {
     "sampling.detail": "test_flow_auditor.py",
     "sampling.finding": "test_flow_auditor.py",
+    "auth.confirm_wait": "test_flow_accounts.py",
+    "auth.confirm_email": "test_flow_accounts.py",
+    "experts.apply_self": "test_flow_accounts.py",
+    "auth.reset_password": "test_flow_accounts.py",
+    "auth.claim_record": "test_flow_accounts.py",
+    "cases.confirm_complaint": "test_flow_accounts.py",
+    "auth.login_code": "test_flow_accounts.py",
 }
-# Pages the demo data cannot show to its accounts (no batch job yet; its expert accounts
-# have applied already; no account has a second factor, so sign-in never asks for the
-# code): not checked in a browser yet.
-NOT_REACHABLE_WITH_DEMO_DATA = {
-    "auth.login_code",
-    "auth.claim_record",  # mailed links: a token the demo data has not sent
-    "auth.confirm_email",
-    "auth.confirm_wait",  # every demo account is confirmed (the expert flow opens it)
-    "auth.reset_password",
-    "cases.appeal",  # the demo has no decision open to appeal, nor any case
-    "cases.confirm_complaint",
-    "cases.detail",
-    "centres.import_job",  # nor an import big enough to run in the background
-    "certificates.batch_job",
-    "experts.apply_self",
-}
+# Pages neither the demo data nor a flow shows, each with the reason: none today.
+NOT_REACHABLE_WITH_DEMO_DATA = {}
 
 
 def test_every_get_page_is_listed_for_some_role(tmp_path):
@@ -40,7 +36,17 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
             "user_id",
             "target_id",
             "topic_id",
+            "sector_id",
             "enrolment_id",
+            "complaint_id",
+            "appeal_id",
+            "appealed_change_id",
+            "refused_request_id",
+            "import_job_id",
+            "batch_job_id",
+            "correction_id",
+            "corrected_session_id",
+            "corrected_result_id",
         ),
         1,
     )
@@ -56,5 +62,10 @@ def test_every_get_page_is_listed_for_some_role(tmp_path):
         for rule in app.url_map.iter_rules()
         if "GET" in rule.methods and not rule.endpoint.startswith("api")
     }
-    excused = NOT_PAGES | CHECKED_IN_FLOWS.keys() | NOT_REACHABLE_WITH_DEMO_DATA
+    excused = NOT_PAGES | CHECKED_IN_FLOWS.keys() | NOT_REACHABLE_WITH_DEMO_DATA.keys()
     assert sorted(pages - listed - excused) == [], "add these pages to tests/browser/pages.py"
+
+
+def test_the_flows_named_for_pages_exist():
+    here = Path(__file__).parent
+    assert [name for name in CHECKED_IN_FLOWS.values() if not (here / name).is_file()] == []

@@ -325,20 +325,6 @@ def _write_many(bulk, actor, at):
     if not bulk:
         return
     table = Expert.__table__
-    statement = (
-        sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("b_id"),
-            table.c.version == sa.bindparam("b_version"),
-            table.c.status == sa.bindparam("b_from", type_=table.c.status.type),
-        )
-        .values(
-            version=table.c.version + 1,
-            status=sa.bindparam("b_to", type_=table.c.status.type),
-            held_level=sa.bindparam("b_held", type_=table.c.held_level.type),
-            status_changed_at=sa.bindparam("b_at", type_=table.c.status_changed_at.type),
-        )
-    )
     params = []
     for evaluation, _reason in bulk:
         paused = evaluation.to_status in (S.SUSPENDED, S.EXPIRED)
@@ -349,10 +335,39 @@ def _write_many(bulk, actor, at):
                 "b_from": evaluation.from_status,
                 "b_to": evaluation.to_status,
                 "b_held": evaluation.from_status if paused else None,
-                "b_at": at,
             }
         )
-    updated = db.session.execute(statement, params).rowcount
+    # One UPDATE … FROM (VALUES (id, version), …) per 500 experts who move from the same
+    # state to the same state: one statement for the database to run, not one per expert.
+    # Each row still changes only if its version and status are those the guard read.
+    groups = {}
+    for values in params:
+        key = (values["b_from"], values["b_to"], values["b_held"])
+        groups.setdefault(key, []).append((values["b_id"], values["b_version"]))
+    columns = (sa.column("b_id", table.c.id.type), sa.column("b_version", table.c.version.type))
+    updated = 0
+    for (from_status, to_status, held), experts in groups.items():
+        for start in range(0, len(experts), 500):
+            moves = (
+                sa.values(*columns, name="moves").data(experts[start : start + 500]).cte("moves")
+            )
+            statement = (
+                sa.update(table)
+                .where(
+                    table.c.id == moves.c.b_id,
+                    table.c.version == moves.c.b_version,
+                    table.c.status == from_status,
+                )
+                .values(
+                    version=table.c.version + 1,
+                    status=to_status,
+                    held_level=held,
+                    status_changed_at=at,
+                )
+                .returning(table.c.id)  # counted so: the rowcount of a WITH … is not kept
+                .execution_options(synchronize_session=False)
+            )
+            updated += len(db.session.execute(statement).all())
     if updated != len(params):  # someone changed one of them since it was read
         for evaluation, _reason in bulk:
             current = db.session.scalar(

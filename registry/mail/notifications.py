@@ -41,18 +41,26 @@ def notify_changes(changes, kind):
     """notify_transition for many (expert, change_id, to_status) at once (no certificates)."""
     if kind is None:
         return 0
+    changes = list(changes)
+    user_ids = sorted({expert.user_id for expert, _c, _s in changes if expert.user_id})
+    accounts = {}
+    for start in range(0, len(user_ids), 500):  # the recipients' languages, not one by one
+        chunk = user_ids[start : start + 500]
+        accounts.update(
+            (u.id, u) for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))
+        )
     return queue_messages(
-        _change_message(expert, change_id, to_status, kind)
+        _change_message(expert, change_id, to_status, kind, account=accounts.get(expert.user_id))
         for expert, change_id, to_status in changes
     )
 
 
-def _change_message(expert, change_id, to_status, kind, certificate=None):
+def _change_message(expert, change_id, to_status, kind, certificate=None, account=None):
     return {
         "key": f"{kind}:status_change:{change_id}",
         "kind": kind,
         "to_address": expert.email,
-        "recipient": _expert_account(expert),
+        "recipient": account or _expert_account(expert),
         "full_name": expert.full_name,
         "status": to_status.value,
         "certificate": certificate and _certificate_context(certificate),

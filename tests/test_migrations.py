@@ -1,6 +1,9 @@
 """Alembic is the only way the schema is made: upgrade, downgrade and upgrade again give the
 models exactly, on SQLite and on PostgreSQL."""
 
+import os
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -43,7 +46,10 @@ def pg_scratch_url():
     if not PG_URL:
         pytest.skip(PG_MISSING)
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = "registry_migration_check"
+    # Named after the suite's own database (one per xdist worker), so that two runs on
+    # different databases never share it.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{sa.make_url(PG_URL).database}_{worker}_migrations"
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
@@ -90,29 +96,62 @@ def test_migration_seeds_the_catalogue_and_the_targets(ctx):
     }
 
 
+def _row(table, **values):
+    """INSERT one row of `table` with these columns only; its id."""
+    table = db.metadata.tables[table]
+    return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar()
+
+
 def _sessions_without_a_course_stop_the_upgrade(url, tmp_path):
     """Upgrading to 1301 never guesses a course nor deletes a session: it names the sessions
     without a course and stops; once they are attached, it goes through."""
-    from tests.factories import CentreFactory, CourseFactory, ExamSessionFactory
-
     app = make_app(url, tmp_path)
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         before = ScriptDirectory.from_config(config).get_revision("20261129_1301").down_revision
         upgrade(revision=before)
-        centre = CentreFactory(code="KHAC")
-        orphan = ExamSessionFactory(centre=centre, course=None)
+        # Rows written as the schema stood then: Core inserts of the columns it had (the
+        # models and factories follow the latest schema).
+        centre = _row("training_centres", code="KHAC", name="Trung tâm khác", province="Huế")
+        examiner = _row(
+            "users",
+            email="gv@khac.vn",
+            full_name="Giám khảo",
+            role="centre_staff",
+            centre_id=centre,
+        )
+        orphan = _row(
+            "exam_sessions",
+            centre_id=centre,
+            examiner_id=examiner,
+            held_on=date(2026, 4, 20),
+            pass_mark=70,
+            max_score=100,
+        )
         db.session.commit()
         # `flask db upgrade` prints the message and exits 1 (Flask-Migrate); here, alembic's
         # own command shows the exception.
         with pytest.raises(RuntimeError, match="belong to no course") as refused:
             command.upgrade(config, "head")
-        assert f"session {orphan.id} (centre KHAC" in str(refused.value)
+        assert f"session {orphan} (centre KHAC" in str(refused.value)
         assert "docs/centres.md" in str(refused.value)
         with db.engine.connect() as conn:
             version = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
         assert version == before
-        orphan.course = CourseFactory(centre=centre)
+        topic = _row("topics", code="KHAC", name_vi="Chủ đề", name_en="Topic")
+        course = _row(
+            "courses",
+            centre_id=centre,
+            topic_id=topic,
+            code="KHAC-1",
+            title="Khóa học",
+            level="basic",
+            starts_on=date(2026, 3, 1),
+            ends_on=date(2026, 4, 1),
+            hours=120,
+            capacity=30,
+        )
+        db.session.execute(sa.update(db.metadata.tables["exam_sessions"]).values(course_id=course))
         db.session.commit()
         upgrade()
         columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("exam_sessions")}

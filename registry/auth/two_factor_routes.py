@@ -43,7 +43,7 @@ def login_code():
         if wait:
             flash(_("Too many wrong codes. Try again in %(seconds)s s.", seconds=wait), "error")
             return render_template("auth/login_code.html", form=form), 429
-        if factor.code_is_valid(user.totp_secret, form.code.data):
+        if factor.accept_code(user, form.code.data):
             session.pop(PENDING, None)
             session.permanent = True
             login_user(user)

@@ -132,37 +132,18 @@ def _register_error_handlers(app):
             return app_error_response(status)
         return render_template("error.html", status=status, title=title, message=message), status
 
-    @app.errorhandler(400)
-    def bad_request(_exc):
-        return page(400, _l("Bad request"), _l("The request could not be understood."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(_exc):
-        return page(
-            400,
-            _l("Form expired"),
-            _l(
-                "The form was missing its security token or it expired. Reload the page and try again."
-            ),
-        )
-
-    @app.errorhandler(403)
-    def forbidden(_exc):
-        return page(403, _l("Not allowed"), _l("Your account may not open this page."))
-
-    @app.errorhandler(404)
-    def not_found(_exc):
-        return page(404, _l("Not found"), _l("There is no such page."))
-
-    @app.errorhandler(405)
-    def method_not_allowed(_exc):
-        return page(405, _l("Not allowed"), _l("This page does not accept that request."))
-
-    @app.errorhandler(413)
-    def too_large(_exc):
-        return page(
-            413, _l("File too large"), _l("The upload is larger than the registry accepts.")
-        )
+    csrf_message = _l(
+        "The form was missing its security token or it expired. Reload the page and try again."
+    )
+    for error, status, title, message in (
+        (400, 400, _l("Bad request"), _l("The request could not be understood.")),
+        (CSRFError, 400, _l("Form expired"), csrf_message),
+        (403, 403, _l("Not allowed"), _l("Your account may not open this page.")),
+        (404, 404, _l("Not found"), _l("There is no such page.")),
+        (405, 405, _l("Not allowed"), _l("This page does not accept that request.")),
+        (413, 413, _l("File too large"), _l("The upload is larger than the registry accepts.")),
+    ):
+        app.register_error_handler(error, lambda _exc, args=(status, title, message): page(*args))
 
     from registry.experts.lifecycle import LifecycleError
 

@@ -86,9 +86,20 @@ CASE_STATUS_LABELS = {
     CaseStatus.CLOSED: _l("Closed"),
 }
 
+# What an outcome means depends on what the case asked for.
 CASE_OUTCOME_LABELS = {
-    CaseOutcome.UPHELD: _l("Upheld (the decision is set aside)"),
-    CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
+    CaseKind.APPEAL: {
+        CaseOutcome.UPHELD: _l("Upheld (the decision is set aside)"),
+        CaseOutcome.DISMISSED: _l("Dismissed (the decision stands)"),
+    },
+    CaseKind.COMPLAINT: {
+        CaseOutcome.UPHELD: _l("Upheld (the complaint is justified)"),
+        CaseOutcome.DISMISSED: _l("Dismissed (the complaint is not justified)"),
+    },
+    CaseKind.ERASURE: {
+        CaseOutcome.UPHELD: _l("Granted (the data is erased when the case is closed)"),
+        CaseOutcome.DISMISSED: _l("Refused (the data is kept)"),
+    },
 }
 
 # What each audit event records, in words; tests/test_audit_labels.py fails when an action
@@ -108,6 +119,8 @@ ACTION_LABELS = {
     "case.assigned": _l("Case assigned"),
     "case.decided": _l("Case decided"),
     "case.closed": _l("Case closed"),
+    "case.finding_recorded": _l("Audit finding recorded from the case"),
+    "case.measure_taken": _l("Change of status decided from the case"),
     "expert.contact_corrected": _l("Contact details corrected"),
     "imports.queued": _l("Import queued"),
     "account.reminders_changed": _l("Reminder settings changed"),

@@ -67,13 +67,7 @@ def can_administer(user):
 def can_view_expert(user, expert):
     """The expert's whole record: the expert and the directorate. Centre staff see only
     what their roster needs (see the end of this file)."""
-    if not (user and user.is_authenticated):
-        return False
-    if user.role in DIRECTORATE:
-        return True
-    if user.role == Role.EXPERT:
-        return expert.user_id == user.id
-    return False
+    return has_role(user, *DIRECTORATE) or is_the_expert(user, expert)
 
 
 def can_view_audit_log(user):
@@ -263,6 +257,14 @@ def can_view_case(user, case):
         and case.expert.user_id is not None
         and case.expert.user_id == user.id
     )
+
+
+def can_close_action(user, finding):
+    """Mark a corrective action done: the auditors for a finding of their samples; for a
+    finding from a complaint, an officer who may handle the case."""
+    if finding.case_id is not None:
+        return can_handle_case(user, finding.case)
+    return can_review_certifications(user)
 
 
 def can_view_cases(user):

@@ -1,6 +1,7 @@
 """A TOTP second factor for staff, and the admin's rule that requires it for a role."""
 
 import re
+import time
 
 import pyotp
 import sqlalchemy as sa
@@ -22,6 +23,12 @@ def _turn_on(client):
     return secret
 
 
+def _next_code(secret):
+    """The code of the next time step (accepted: one step of clock drift is allowed); the
+    current one was spent turning the factor on."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
+
+
 def test_an_officer_turns_it_on_and_then_signing_in_needs_a_code(app, client):
     officer = create_account(app, "officer")
     sign_in(client, officer.email)
@@ -38,9 +45,34 @@ def test_an_officer_turns_it_on_and_then_signing_in_needs_a_code(app, client):
     assert client.get("/experts").status_code == 302  # the password alone signs nobody in
     assert client.post("/login/code", data={"code": "123456"}).status_code == 200
     assert client.get("/experts").status_code == 302
-    response = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
+    # The code that turned the factor on is spent.
+    assert client.post("/login/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert client.get("/experts").status_code == 302
+    response = client.post("/login/code", data={"code": _next_code(secret)})
     assert response.status_code == 302
     assert client.get("/experts").status_code == 200
+
+
+def test_a_code_is_accepted_once(app, client):
+    """A code seen over a shoulder or in a log cannot be played again within its minute."""
+    officer = create_account(app, "officer")
+    sign_in(client, officer.email)
+    secret = _turn_on(client)
+    client.post("/logout")
+    code = _next_code(secret)
+    sign_in(client, officer.email)
+    assert client.post("/login/code", data={"code": code}).status_code == 302
+    assert client.get("/experts").status_code == 200
+
+    other = app.test_client()
+    sign_in(other, officer.email)
+    replayed = other.post("/login/code", data={"code": code})
+    assert replayed.status_code == 200 and "không đúng" in replayed.text
+    assert other.get("/experts").status_code == 302
+    # Nor does a spent code turn the factor off.
+    assert client.post("/account/second-factor", data={"code": code}).status_code == 200
+    with app.app_context():
+        assert db.session.get(User, officer.id).totp_secret == secret
 
 
 def test_wrong_codes_are_slowed_like_wrong_passwords(app, client):

@@ -7,16 +7,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from registry.audit.findings import AuditError, close_action, open_actions
 from registry.audit.models import AuditEvent, AuditFinding, AuditSample
-from registry.audit.sampling import (
-    AuditError,
-    close_action,
-    draw,
-    draw_sample,
-    open_actions,
-    record_finding,
-    sampled_certificates,
-)
+from registry.audit.sampling import draw, draw_sample, record_finding, sampled_certificates
 from registry.enums import CertificateLevel, FindingResult, Role
 from registry.extensions import db
 from registry.targets.counting import today
@@ -262,20 +255,20 @@ def test_open_corrective_actions_are_tracked_and_closed(sampled):
     record_finding(sample, drawn[2], auditor=auditor, result="conforming")
     assert open_actions() == [sooner, later]
     with pytest.raises(AuditError, match="how the nonconformity was corrected"):
-        close_action(sooner, auditor=auditor, closed_on=today(), note=" ")
+        close_action(sooner, actor=auditor, closed_on=today(), note=" ")
     with pytest.raises(AuditError, match="cannot be in the future"):
         close_action(
-            sooner, auditor=auditor, closed_on=today() + timedelta(days=1), note="Đã cấp lại"
+            sooner, actor=auditor, closed_on=today() + timedelta(days=1), note="Đã cấp lại"
         )
     with pytest.raises(AuditError, match="before the finding was recorded"):
         close_action(
-            sooner, auditor=auditor, closed_on=today() - timedelta(days=3), note="Đã cấp lại"
+            sooner, actor=auditor, closed_on=today() - timedelta(days=3), note="Đã cấp lại"
         )
-    close_action(sooner, auditor=auditor, closed_on=today(), note="Đã cấp lại chứng chỉ")
+    close_action(sooner, actor=auditor, closed_on=today(), note="Đã cấp lại chứng chỉ")
     assert sooner.closed_on == today()
     assert open_actions() == [later]
     with pytest.raises(AuditError, match="already closed"):
-        close_action(sooner, auditor=auditor, closed_on=today(), note="Lần nữa")
+        close_action(sooner, actor=auditor, closed_on=today(), note="Lần nữa")
     (event,) = _events("audit.action_closed")
     assert event.details["note"] == "Đã cấp lại chứng chỉ"
 
@@ -284,7 +277,7 @@ def test_a_conforming_finding_has_nothing_to_close(sampled):
     sample, drawn, auditor = sampled
     finding = record_finding(sample, drawn[0], auditor=auditor, result="conforming")
     with pytest.raises(AuditError, match="Only a nonconformity"):
-        close_action(finding, auditor=auditor, closed_on=today(), note="—")
+        close_action(finding, actor=auditor, closed_on=today(), note="—")
 
 
 def test_the_auditor_works_through_the_pages(app, client, login_as):

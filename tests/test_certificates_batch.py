@@ -274,3 +274,37 @@ def test_a_second_job_is_refused_while_one_runs(app, client, login_as):
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(BatchJob.id))) == 1
+
+
+def test_an_unexpected_error_ends_the_batch_as_failed_and_a_new_job_finishes_it(
+    app, client, login_as, monkeypatch
+):
+    _decide(app, 5)
+    login_as("officer")
+    app.config["REGISTRY_BATCH_PROCESSES"] = 1
+    import registry.certificates.batch as batch
+
+    def fail(directory):  # the chunk's files are written; recording them meets a fault
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(batch, "sync_directory", fail)
+    response = client.post("/directorate/certificates", data={"course": "", "expert_ids": ""})
+    job_url = response.headers["Location"]
+    page = client.get(job_url).text
+    assert "dừng lại vì một lỗi không lường trước" in page and "RuntimeError" in page
+    assert 'http-equiv="refresh"' not in page
+    with app.app_context():
+        job = db.session.scalar(sa.select(BatchJob))
+        assert (job.status, job.done) == (BatchJobStatus.FAILED, 0)
+        assert job.finished_at is not None and active_job() is None
+    assert _state(app)[:3] == (0, 5, 0)  # the broken chunk is not recorded
+
+    monkeypatch.undo()
+    response = client.post("/directorate/certificates", data={"course": "", "expert_ids": ""})
+    assert response.status_code == 302 and response.headers["Location"] != job_url
+    with app.app_context():
+        second = db.session.scalars(sa.select(BatchJob).order_by(BatchJob.id)).all()[-1]
+        assert (second.status, second.total, second.done) == (BatchJobStatus.FINISHED, 5, 5)
+    # Each issued once; the files the broken chunk wrote are left for verify-archive to
+    # report, as after a crash.
+    assert _state(app)[:3] == (5, 0, 5)

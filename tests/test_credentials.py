@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pyld import jsonld
 
 from registry.credentials import keys
 from registry.credentials.dataintegrity import ProofError, sign, verify
-from registry.credentials.jsonld import JsonLdFailure, canonicalize, dropped_terms
+from registry.credentials.jsonld import JsonLdFailure, canonicalize, load_document
 from registry.credentials.keys import write_key_file
 from registry.credentials.models import CertificateCredential, IssuerKey
-from registry.credentials.multibase import secret_key_bytes
+from registry.credentials.multibase import decode_base58btc
 from registry.credentials.service import backfill_credentials, credential_of
 from registry.credentials.verify import verify_credential
 from registry.enums import Role
@@ -28,6 +29,38 @@ VECTORS = Path(__file__).resolve().parent / "vectors" / "eddsa-rdfc-2022"
 def _vector(name):
     text = (VECTORS / name).read_text(encoding="utf-8")
     return json.loads(text) if name.endswith(".json") else text
+
+
+def secret_key_bytes(multikey):
+    """The 32-byte seed of an Ed25519 `secretKeyMultibase`."""
+    data = decode_base58btc(multikey)
+    assert data.startswith(b"\x80\x26") and len(data) == 34
+    return data[2:]
+
+
+def dropped_terms(document):
+    """Keys that JSON-LD expansion would drop (undefined terms, hence unsigned)."""
+    expanded = jsonld.expand(document, {"documentLoader": load_document})
+    compacted = jsonld.compact(expanded, document["@context"], {"documentLoader": load_document})
+    return _missing(document, compacted)
+
+
+def _missing(original, kept, path=""):
+    missing = []
+    if isinstance(original, dict):
+        for key, value in original.items():
+            if key == "@context":
+                continue
+            if not isinstance(kept, dict) or key not in kept:
+                missing.append(f"{path}{key}")
+            else:
+                missing += _missing(value, kept[key], f"{path}{key}.")
+    elif isinstance(original, list):
+        kept_list = kept if isinstance(kept, list) else [kept]
+        for index, item in enumerate(original):
+            if index < len(kept_list):
+                missing += _missing(item, kept_list[index], f"{path}{index}.")
+    return missing
 
 
 def test_the_w3c_vector_signs_to_its_exact_proof_value_and_verifies():

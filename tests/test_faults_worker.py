@@ -1,13 +1,6 @@
 """Faults: the real worker (`registry worker`, a Huey consumer) runs a batch job and sends
 mail; killed with SIGKILL midway and started again, it finishes the job with nothing doubled."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -17,31 +10,12 @@ from registry.certificates.models import BatchJob, Certificate
 from registry.enums import BatchJobStatus, ExpertStatus, Role
 from registry.experts.lifecycle import transition
 from registry.extensions import db
+from tests.big_jobs import kill, start_worker, stop, wait_for
 from tests.factories import ExpertFactory, UserFactory, Walk, issued_certificate
 from tests.mailserver import MailServer
 
-ROOT = Path(__file__).resolve().parent.parent
 PENDING = 150
 pytestmark = pytest.mark.slow
-
-
-def _worker(app, tmp_path, smtp_port):
-    env = {
-        **os.environ,
-        "REGISTRY_ENV": "development",
-        "REGISTRY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REGISTRY_CERTIFICATES_DIR": app.config["REGISTRY_CERTIFICATES_DIR"],
-        "REGISTRY_UPLOADS_DIR": app.config["REGISTRY_UPLOADS_DIR"],
-        "REGISTRY_TASKS_DATABASE": str(tmp_path / "tasks.sqlite3"),
-        "REGISTRY_BATCH_PROCESSES": "1",
-        "REGISTRY_PUBLIC_URL": "http://127.0.0.1:5000",  # the worker has no request to ask
-        "REGISTRY_SMTP_HOST": "127.0.0.1",
-        "REGISTRY_SMTP_PORT": str(smtp_port),
-        "SECRET_KEY": "fault-test",
-    }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "registry", "worker"]
-    with open(tmp_path / "worker.log", "ab") as log:  # the child keeps its own copy
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
 
 
 def _job(app):
@@ -50,15 +24,6 @@ def _job(app):
         values = job.status, job.total, job.done, job.failed
         db.session.remove()
         return values
-
-
-def _wait(predicate, seconds, worker, tmp_path):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        log = (tmp_path / "worker.log").read_text(errors="replace")
-        assert worker.poll() is None, log
-        assert time.monotonic() < deadline, log
-        time.sleep(0.2)
 
 
 def test_a_killed_worker_resumes_the_batch_and_sends_the_mail_once(app, backend, tmp_path):
@@ -77,23 +42,20 @@ def test_a_killed_worker_resumes_the_batch_and_sends_the_mail_once(app, backend,
         create_job(actor=officer)  # queued from the page while no worker ran
         db.session.commit()
     smtp = MailServer().start()
-    worker = _worker(app, tmp_path, smtp.port)
+    worker = start_worker(app, tmp_path, smtp_port=smtp.port)
     try:
-        _wait(lambda: _job(app)[2] >= PENDING // 4, 180, worker, tmp_path)
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait()
+        wait_for(lambda: _job(app)[2] >= PENDING // 4, 180, worker, tmp_path)
+        kill(worker)
         status, total, done, _failed = _job(app)
         assert status == BatchJobStatus.RUNNING, status
         assert 0 < done < total == PENDING + 1, (done, total)
 
-        worker = _worker(app, tmp_path, smtp.port)
-        _wait(lambda: _job(app)[0] == BatchJobStatus.FINISHED, 300, worker, tmp_path)
+        worker = start_worker(app, tmp_path, smtp_port=smtp.port)
+        wait_for(lambda: _job(app)[0] == BatchJobStatus.FINISHED, 300, worker, tmp_path)
         assert _job(app) == (BatchJobStatus.FINISHED, PENDING + 1, PENDING + 1, 0)
-        _wait(lambda: len(smtp.messages) >= 4, 60, worker, tmp_path)
+        wait_for(lambda: len(smtp.messages) >= 4, 60, worker, tmp_path)
     finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGINT)  # the consumer's graceful stop
-            worker.wait(timeout=60)
+        stop(worker)
         smtp.stop()
     with app.app_context():
         archived = db.session.scalars(

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from registry.centres.import_jobs import DONE, ENROLMENTS, FAILED, RUNNING, ImportJob, start_job
+from registry.centres.imports import enrolments
 from registry.centres.models import Enrolment, TrainingCentre
 from registry.enums import ExpertStatus
 from registry.experts.models import Expert, StatusChange
@@ -126,3 +127,73 @@ def test_a_job_is_not_found_by_other_centres(app, client, login_as):
     sign_in(client, other_email)
     assert client.get(location).status_code == 404
     assert client.get(location.replace(f"/{staff.centre_code}/", "/KHAC/")).status_code == 404
+
+
+def test_the_page_shows_the_phase_and_the_rows_done_while_the_job_runs(
+    app, client, login_as, english, monkeypatch
+):
+    staff = login_as("centre_staff")
+    _url, rows = _big_file(app, staff)
+    with app.app_context():
+        from registry.auth.models import User
+
+        job = start_job(
+            ENROLMENTS,
+            centre=db.session.get(TrainingCentre, staff.centre_id),
+            data=csv_file(HEADER, rows),
+            filename="lon.csv",
+            rows=len(rows),
+            actor=db.session.get(User, staff.id),
+        )
+        db.session.commit()
+        job_id = job.id
+    page_url = f"/centres/{staff.centre_code}/imports/jobs/{job_id}"
+    page = client.get(page_url).text
+    assert "waiting for its turn" in page and "<progress" not in page  # not started yet
+    seen = []
+    mark_many_trained = enrolments.mark_many_trained
+
+    def look_while_writing(pairs, actor):
+        seen.append(client.get(page_url).text)  # the person opens the page meanwhile
+        return mark_many_trained(pairs, actor)
+
+    monkeypatch.setattr(enrolments, "mark_many_trained", look_while_writing)
+    run_import_job.call_local(job_id)
+    (page,) = seen
+    assert "importing" in page and 'http-equiv="refresh"' in page
+    assert "Writing the rows" in page and "0 of 6 rows" in page
+    assert '<progress value="0" max="6"' in page
+    page = client.get(page_url).text  # when done: the result, and no more refreshing
+    assert "6 rows, 6 added" in page and "Writing the rows" not in page
+    assert 'http-equiv="refresh"' not in page
+
+
+def test_an_unexpected_error_ends_the_job_as_failed_with_nothing_written(
+    app, client, login_as, monkeypatch
+):
+    staff = login_as("centre_staff")
+    url, rows = _big_file(app, staff)
+
+    def broken(pairs, actor):
+        raise RuntimeError("a fault of the registry's")
+
+    monkeypatch.setattr(enrolments, "mark_many_trained", broken)  # after the enrolments
+    response = upload(client, url, csv_file(HEADER, rows), "lon.csv")
+    page = client.get(response.headers["Location"]).text
+    assert "Không có gì được nhập" in page and "lỗi không lường trước" in page
+    assert 'http-equiv="refresh"' not in page
+    with app.app_context():
+        job = db.session.scalar(sa.select(ImportJob))
+        assert job.status == FAILED and job.finished_at is not None
+        assert [e["row"] for e in job.errors] == [None]
+        assert count(Enrolment) == 0 and count(StatusChange) == 0
+        (message,) = _messages()  # the starter is told, with the error
+        assert "lỗi không lường trước" in message.body_text
+        assert "lỗi không lường trước" in message.body_html
+        run_import_job.call_local(job.id)  # the ended job stays ended
+        assert count(Enrolment) == 0
+    monkeypatch.undo()
+    response = upload(client, url, csv_file(HEADER, rows), "lon.csv")  # the file again
+    assert "6 người đã chuyển sang" in client.get(response.headers["Location"]).text
+    with app.app_context():
+        assert count(Enrolment) == 6 and count(StatusChange) == 6

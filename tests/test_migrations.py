@@ -1,11 +1,15 @@
 """Alembic is the only way the schema is made: upgrade, downgrade and upgrade again give the
 models exactly, on SQLite and on PostgreSQL."""
 
+import os
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from registry.extensions import db
@@ -42,7 +46,10 @@ def pg_scratch_url():
     if not PG_URL:
         pytest.skip(PG_MISSING)
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = "registry_migration_check"
+    # Named after the suite's own database (one per xdist worker), so that two runs on
+    # different databases never share it.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{sa.make_url(PG_URL).database}_{worker}_migrations"
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
@@ -89,6 +96,12 @@ def test_migration_seeds_the_catalogue_and_the_targets(ctx):
     }
 
 
+def _row(table, **values):
+    """INSERT one row of `table` with these columns only; its id."""
+    table = db.metadata.tables[table]
+    return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_register_finds_the_experts_from_before_its_name_index(backend, tmp_path, request):
     """Migration 20261129_1801 indexes the names already there, and its triggers the later
@@ -107,7 +120,22 @@ def test_the_register_finds_the_experts_from_before_its_name_index(backend, tmp_
         upgrade()
         downgrade(revision=before)
         assert "expert_name_tails" not in sa.inspect(db.engine).get_table_names()
-        ExpertFactory(full_name="Nguyễn Văn Hùng", status=ExpertStatus.CERTIFIED)
+        _row(
+            "experts",
+            full_name="Nguyễn Văn Hùng",
+            name_key="nguyen van hung",
+            date_of_birth=date(1980, 1, 1),
+            email="hung@example.vn",
+            organisation="Viện Năng suất Việt Nam",
+            organisation_type="agency",
+            province="Hà Nội",
+            sector="Cơ khí",
+            highest_degree="Kỹ sư",
+            years_experience=8,
+            consent_scheme_rules=True,
+            consent_public_listing=True,
+            status="certified",
+        )
         db.session.commit()
         db.session.remove()
         upgrade()
@@ -123,25 +151,53 @@ def test_the_register_finds_the_experts_from_before_its_name_index(backend, tmp_
 def _sessions_without_a_course_stop_the_upgrade(url, tmp_path):
     """Upgrading to 1301 never guesses a course nor deletes a session: it names the sessions
     without a course and stops; once they are attached, it goes through."""
-    from tests.factories import CentreFactory, CourseFactory, ExamSessionFactory
-
     app = make_app(url, tmp_path)
     with app.app_context():
-        upgrade(revision="20261129_1101")
-        centre = CentreFactory(code="KHAC")
-        orphan = ExamSessionFactory(centre=centre, course=None)
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("20261129_1301").down_revision
+        upgrade(revision=before)
+        # Rows written as the schema stood then: Core inserts of the columns it had (the
+        # models and factories follow the latest schema).
+        centre = _row("training_centres", code="KHAC", name="Trung tâm khác", province="Huế")
+        examiner = _row(
+            "users",
+            email="gv@khac.vn",
+            full_name="Giám khảo",
+            role="centre_staff",
+            centre_id=centre,
+        )
+        orphan = _row(
+            "exam_sessions",
+            centre_id=centre,
+            examiner_id=examiner,
+            held_on=date(2026, 4, 20),
+            pass_mark=70,
+            max_score=100,
+        )
         db.session.commit()
         # `flask db upgrade` prints the message and exits 1 (Flask-Migrate); here, alembic's
         # own command shows the exception.
-        config = app.extensions["migrate"].migrate.get_config()
         with pytest.raises(RuntimeError, match="belong to no course") as refused:
             command.upgrade(config, "head")
-        assert f"session {orphan.id} (centre KHAC" in str(refused.value)
+        assert f"session {orphan} (centre KHAC" in str(refused.value)
         assert "docs/centres.md" in str(refused.value)
         with db.engine.connect() as conn:
             version = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
-        assert version == "20261129_1101"
-        orphan.course = CourseFactory(centre=centre)
+        assert version == before
+        topic = _row("topics", code="KHAC", name_vi="Chủ đề", name_en="Topic")
+        course = _row(
+            "courses",
+            centre_id=centre,
+            topic_id=topic,
+            code="KHAC-1",
+            title="Khóa học",
+            level="basic",
+            starts_on=date(2026, 3, 1),
+            ends_on=date(2026, 4, 1),
+            hours=120,
+            capacity=30,
+        )
+        db.session.execute(sa.update(db.metadata.tables["exam_sessions"]).values(course_id=course))
         db.session.commit()
         upgrade()
         columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("exam_sessions")}

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent, VerificationCheck
 from registry.audit.service import verify_chain
+from registry.auth import throttle
+from registry.auth.models import SignInThrottle
 from registry.enums import ExpertStatus, MessageStatus, RequestStatus, Role
 from registry.experts.models import CpdRecord, Expert
 from registry.experts.uploads import evidence_path, store_evidence
@@ -200,4 +202,25 @@ def test_the_daily_task_applies_the_table(app):
         assert db.session.scalar(
             sa.select(AuditEvent.id).where(AuditEvent.action == "retention.applied")
         )
+        db.session.remove()
+
+
+def test_sign_in_counters_go_once_they_no_longer_slow_anyone(app):
+    with app.app_context():
+        long_ago = NOW - timedelta(days=40)
+        throttle.record_failure("cu@example.vn", "198.51.100.1", now=long_ago)
+        throttle.record_success("cu@example.vn", "198.51.100.2", now=long_ago)
+        for _ in range(5):  # a delay is running for this pair
+            throttle.record_failure("moi@example.vn", "198.51.100.3", now=NOW)
+        throttle.record_success("quen@example.vn", "198.51.100.4", now=NOW - timedelta(days=3))
+        db.session.commit()
+        before = throttle.seconds_to_wait("moi@example.vn", "198.51.100.3", now=NOW)
+        assert before > 0
+        removed = apply_retention(now=NOW)
+        db.session.commit()
+        # The two old rows of cu@ (its failure's three scopes, its success's pair) go; the
+        # running delay and the recently known address stay, and still count.
+        assert removed["sign_in_counters"] == 4
+        assert throttle.seconds_to_wait("moi@example.vn", "198.51.100.3", now=NOW) == before
+        assert db.session.scalar(sa.select(sa.func.count(SignInThrottle.key))) == 3 + 1
         db.session.remove()

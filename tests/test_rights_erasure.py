@@ -15,10 +15,12 @@ from registry.auth.models import ApiToken, User
 from registry.cases import appeals
 from registry.cases.models import Case
 from registry.certificates.models import Certificate
+from registry.database import utcnow
 from registry.enums import (
     CaseKind,
     CaseStatus,
     CertificateStatus,
+    ComplaintSubject,
     ExpertStatus,
     MessageStatus,
     RequestStatus,
@@ -258,12 +260,19 @@ def test_nothing_is_erased_without_a_decision_in_the_persons_favour(app, client)
 def test_a_dismissed_request_erases_nothing(app, client):
     ids = _certified_person(app)
     _ask(client, ids, accept_withdrawal="y")
-    _work_the_case(client, _case_id(app, ids["expert"]), _officer(app), outcome="dismissed")
+    case_id = _case_id(app, ids["expert"])
+    officer = _officer(app)
+    _work_the_case(client, case_id, officer, outcome="dismissed")
     with app.app_context():
         expert = db.session.get(Expert, ids["expert"])
         assert (expert.full_name, expert.phone, expert.erased_at) == (NAME, PHONE, None)
         assert expert.status == ExpertStatus.CERTIFIED
         db.session.remove()
+    # The outcome is said in the words of an erasure request, not of an appeal.
+    sign_in(client, officer.email)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Từ chối (dữ liệu được giữ lại)" in page
+    assert "quyết định được giữ nguyên" not in page.lower()
 
 
 def test_an_applicant_is_rejected_through_the_table_then_erased(app, client):
@@ -299,3 +308,45 @@ def test_expired_people_have_nothing_to_withdraw(ctx):
     walk = Walk()
     expert = walk.to(ExpertStatus.EXPIRED, certified_on=date.today() - timedelta(days=4 * 365))
     assert not erasure.holds_certificate(expert)
+
+
+def test_an_erasure_waits_for_the_persons_other_open_cases(app, client):
+    """Closing the request while a complaint about the person is open would send its
+    outcome to an address that no longer exists: refused, nothing erased, the case open."""
+    ids = _certified_person(app)
+    _ask(client, ids, accept_withdrawal="y")
+    case_id = _case_id(app, ids["expert"])
+    officer = _officer(app)
+    _work_the_case(client, case_id, officer, close=False)
+    with app.app_context():
+        now = utcnow()
+        complaint = Case(
+            kind=CaseKind.COMPLAINT,
+            status=CaseStatus.ACKNOWLEDGED,
+            subject=ComplaintSubject.EXPERT,
+            expert_id=ids["expert"],
+            contact_email="khach@example.vn",
+            grounds="Tư vấn không đúng cam kết.",
+            confirmed_at=now,
+            acknowledged_at=now,
+            due_on=date.today() + timedelta(days=30),
+        )
+        db.session.add(complaint)
+        db.session.commit()
+        complaint_id = complaint.id
+        db.session.remove()
+    sign_in(client, officer.email)
+    response = client.post(f"/cases/{case_id}/close", data={"status": "decided"})
+    assert response.status_code == 409
+    assert f"Hồ sơ số {complaint_id} liên quan đến người này vẫn đang mở" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        expert = db.session.get(Expert, ids["expert"])
+        assert (expert.full_name, expert.erased_at, expert.status) == (
+            NAME,
+            None,
+            ExpertStatus.CERTIFIED,
+        )
+        assert db.session.get(Case, case_id).status == CaseStatus.DECIDED
+        db.session.remove()

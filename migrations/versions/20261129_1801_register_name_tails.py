@@ -12,7 +12,7 @@ name made a JSON array, and each word's start is the running sum of the lengths 
 (`search_key` leaves single spaces between words).
 
 Revision ID: 20261129_1801
-Revises: 20261129_1401
+Revises: 20261129_1901
 Create Date: 2026-11-29 18:01:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261129_1801"
-down_revision = "20261129_1401"
+down_revision = "20261129_1901"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,6 @@ from functools import wraps
 from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from werkzeug.local import LocalProxy
 
 from registry.api import bp
 from registry.api.errors import ApiError, is_api_request
@@ -21,9 +20,6 @@ from registry.api.tokens import TokenError, authenticate_token
 def api_user():
     """The user of the request's bearer token, or None for an anonymous call."""
     return g.get("api_user")
-
-
-current_api_user = LocalProxy(api_user)
 
 
 def identify_caller():

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
-from registry.api.errors import ApiError
+from registry.api.errors import ApiError, rolled_back
 from registry.api.input import (
     Boolean,
     Choice,
@@ -110,20 +110,10 @@ class ResultRow(Schema):
         return data
 
 
-def _invalid(message, field=None):
-    db.session.rollback()
-    return ApiError(422, message, fields={field: message} if field else None)
-
-
-def _conflict(exc):
-    db.session.rollback()
-    return ApiError(409, str(exc))
-
-
 def _referenced(model, object_id, field):
     found = db.session.get(model, object_id)
     if found is None:
-        raise _invalid(_l("There is no such record."), field)
+        raise rolled_back(422, _l("There is no such record."), field)
     return found
 
 
@@ -175,12 +165,12 @@ def create_course(data):
     user = api_user()
     topic = db.session.scalar(sa.select(Topic).where(Topic.code == data.pop("topic")))
     if topic is None:
-        raise _invalid(_l("There is no such topic in the course catalogue."), "topic")
+        raise rolled_back(422, _l("There is no such topic in the course catalogue."), "topic")
     data.setdefault("trainers", "")
     try:
         course = save_course(user.centre, None, topic=topic, actor=user, **data)
     except CentreError as exc:
-        raise _invalid(str(exc)) from exc
+        raise rolled_back(422, str(exc)) from exc
     db.session.commit()
     return course
 
@@ -197,7 +187,7 @@ def create_enrolment(data, course):
     try:
         enrolment = enrol(course, expert, actor=api_user())
     except CentreError as exc:
-        raise _conflict(exc) from exc
+        raise rolled_back(409, str(exc)) from exc
     db.session.commit()
     return enrolment
 
@@ -222,7 +212,7 @@ def update_enrolment(data, enrolment):
             actor=api_user(),
         )
     except CentreError as exc:
-        raise _conflict(exc) from exc
+        raise rolled_back(409, str(exc)) from exc
     db.session.commit()
     return With(enrolment, moved_to_trained=trained)
 
@@ -237,7 +227,7 @@ def create_exam_session(data):
     user = api_user()
     course = _referenced(Course, data["course_id"], "course_id")
     if course.centre_id != user.centre_id:  # another centre's course is no course of ours
-        raise _invalid(_l("There is no such record."), "course_id")
+        raise rolled_back(422, _l("There is no such record."), "course_id")
     try:
         exam_session = save_session(
             user.centre,
@@ -250,7 +240,7 @@ def create_exam_session(data):
             actor=user,
         )
     except ExamError as exc:
-        raise _invalid(str(exc)) from exc
+        raise rolled_back(422, str(exc)) from exc
     db.session.commit()
     return exam_session
 
@@ -279,6 +269,6 @@ def record_results(rows, session):
             expert = db.session.get(Expert, row["expert_id"])
             results.append(record_result(session, expert, row["score"], actor=api_user()))
     except ExamError as exc:
-        raise _conflict(exc) from exc
+        raise rolled_back(409, str(exc)) from exc
     db.session.commit()
     return results

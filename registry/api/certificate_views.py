@@ -1,9 +1,6 @@
 """API endpoints over the certificates service: a certificate, its archived PDF, verification."""
 
-import io
-
-import sqlalchemy as sa
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
@@ -12,13 +9,15 @@ from registry.api.errors import ApiError
 from registry.api.input import Schema, Text
 from registry.api.output import CertificateSchema, VerificationSchema
 from registry.certificates.archive import ArchiveError
-from registry.certificates.downloads import download_certificate
-from registry.certificates.models import Certificate
+from registry.certificates.downloads import (
+    download_certificate,
+    downloadable_certificate,
+    pdf_response,
+)
 from registry.certificates.verification import check_certificate
 from registry.credentials.service import MEDIA_TYPE as CREDENTIAL_MEDIA_TYPE
 from registry.credentials.service import credential_of
 from registry.extensions import db, limiter
-from registry.permissions import can_download_certificate
 
 NOT_VERIFIED = _l("No certificate matches this number and code.")
 
@@ -43,8 +42,8 @@ class VerifyQuery(Schema):
 
 def visible_certificate_or_404(number):
     """The certificate with this number, if the caller may see it; else a 404."""
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None or not can_download_certificate(api_user(), certificate):
+    certificate = downloadable_certificate(number, api_user())
+    if certificate is None:
         raise ApiError(404)
     return certificate
 
@@ -78,13 +77,7 @@ def certificate_pdf(certificate):
             code="archive_failed",
         ) from exc
     db.session.commit()
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{certificate.number}.pdf",
-        etag=certificate.sha256,
-    )
+    return pdf_response(certificate, data)
 
 
 @bp.get("/certificates/<number>/credential", parameters=[NUMBER])

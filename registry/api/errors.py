@@ -54,6 +54,12 @@ class ApiError(Exception):
         self.fields = fields
 
 
+def rolled_back(status, message, field=None):
+    """The ApiError of a refused change (naming `field`, if given); nothing is kept."""
+    db.session.rollback()
+    return ApiError(status, message, fields={field: message} if field else None)
+
+
 def is_api_request():
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 

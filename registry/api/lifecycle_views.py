@@ -9,7 +9,7 @@ from marshmallow.validate import OneOf
 
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
-from registry.api.errors import ApiError
+from registry.api.errors import rolled_back
 from registry.api.input import (
     Boolean,
     Choice,
@@ -75,12 +75,6 @@ TransitionBody = Schema.from_dict(
 )
 
 
-def _refused(exc):
-    """A refusal of the lifecycle service as an API error; nothing it began is kept."""
-    db.session.rollback()
-    return ApiError(exc.http_status, exc.message)
-
-
 @bp.post("/experts")
 @bp.response(201, ExpertSchema)
 @allowed(can_apply)
@@ -93,7 +87,7 @@ def apply(data):
     try:
         result = lifecycle.apply(data, actor=api_user())
     except lifecycle.LifecycleError as exc:
-        raise _refused(exc) from exc
+        raise rolled_back(exc.http_status, exc.message) from exc
     db.session.commit()
     return result.expert
 
@@ -118,7 +112,7 @@ def transition(data, expert):
             evidence=data.get("evidence"),
         )
     except lifecycle.LifecycleError as exc:
-        raise _refused(exc) from exc
+        raise rolled_back(exc.http_status, exc.message) from exc
     db.session.commit()
     issued = {"certificate": result.certificate} if result.certificate is not None else {}
     return With(result.expert, **issued)

@@ -112,8 +112,11 @@ def insert_changes(session, rows):
             at=row["created_at"],
         )
         last[row["expert_id"]] = row["hash"]
-    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    # Each row's hash is its own (it covers the expert and the previous hash), so the ids
+    # come back by hash: a multi-row INSERT … RETURNING in any order, not row by row.
+    statement = sa.insert(table).returning(table.c.hash, table.c.id)
+    ids = dict(session.execute(statement, rows).all())
+    return [ids[row["hash"]] for row in rows]
 
 
 @dataclass

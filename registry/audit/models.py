@@ -86,12 +86,30 @@ class AuditSample(db.Model):
 
 
 class AuditFinding(db.Model):
+    """A finding, from an auditor's sample (sample and certificate) or from a complaint its
+    handler upheld (case, with the centre or the person who must act): a nonconformity
+    takes a corrective action due by a day, marked done later with a comment
+    (registry/audit/findings.py)."""
+
     __tablename__ = "audit_findings"
     __table_args__ = (
         sa.UniqueConstraint("sample_id", "certificate_id"),
+        # One finding per case: what the complaint showed, with its corrective action.
+        sa.UniqueConstraint("case_id"),
+        sa.CheckConstraint(
+            "(sample_id IS NOT NULL AND certificate_id IS NOT NULL AND case_id IS NULL) OR "
+            "(case_id IS NOT NULL AND sample_id IS NULL AND certificate_id IS NULL)",
+            name="one_origin",
+        ),
         sa.CheckConstraint(
             "result <> 'nonconforming' OR (corrective_action IS NOT NULL AND due_on IS NOT NULL)",
             name="nonconformity_has_action",
+        ),
+        # A complaint's finding says who must act: a training centre, or someone named.
+        sa.CheckConstraint(
+            "case_id IS NULL OR (result = 'nonconforming' AND "
+            "(centre_id IS NOT NULL OR action_owner IS NOT NULL))",
+            name="case_finding_has_owner",
         ),
         sa.CheckConstraint(
             "closed_on IS NULL OR result = 'nonconforming'", name="only_actions_close"
@@ -100,19 +118,31 @@ class AuditFinding(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audit_samples.id"), index=True)
-    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"), index=True)
+    certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    # Who recorded it: the auditor of a sample, the handler of a case.
     auditor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     result: Mapped[FindingResult] = mapped_column(enum_column_type(FindingResult, "result"))
     note: Mapped[str | None] = mapped_column(sa.Text)
     corrective_action: Mapped[str | None] = mapped_column(sa.Text)
+    # Who must carry out the corrective action: a training centre, or as written.
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_centres.id"))
+    action_owner: Mapped[str | None] = mapped_column(sa.String(300))
     due_on: Mapped[date | None]
     closed_on: Mapped[date | None]
+    # What was done, on what evidence, said by whoever marked the action done.
+    closed_note: Mapped[str | None] = mapped_column(sa.Text)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sample = relationship("AuditSample", back_populates="findings")
     certificate = relationship("Certificate")
-    auditor = relationship("User")
+    case = relationship("Case")
+    centre = relationship("TrainingCentre")
+    auditor = relationship("User", foreign_keys=[auditor_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
 
-    @validates("note", "corrective_action")
+    @validates("note", "corrective_action", "action_owner")
     def _clean(self, _key, value):
         return clean_text(value)

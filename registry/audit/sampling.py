@@ -1,4 +1,5 @@
-"""Auditors' random samples of certifications, their findings and corrective actions."""
+"""Auditors' random samples of certifications and their findings (registry/audit/findings.py
+records findings and tracks their corrective actions, whatever their origin)."""
 
 import random
 import secrets
@@ -6,21 +7,16 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from registry.audit.findings import AuditError, add_finding
 from registry.audit.models import AuditFinding, AuditSample
 from registry.audit.service import record_event
 from registry.certificates.models import Certificate
-from registry.clock import LOCAL_TZ, today
 from registry.database import utcnow
-from registry.enums import CertificateLevel, FindingResult
+from registry.enums import CertificateLevel
 from registry.extensions import db
-from registry.text import clean_text
 
 MAX_SAMPLE_SIZE = 500
 MAX_SEED = 2**31 - 1  # the column is a 32-bit integer
-
-
-class AuditError(ValueError):
-    """An audit step the registry refuses; the message says why."""
 
 
 def population(period_start, period_end, recorded_by=None):
@@ -104,8 +100,6 @@ def record_finding(
     sample, certificate, *, auditor, result, note=None, corrective_action=None, due_on=None
 ):
     """Record the auditor's finding on one sampled certificate (once per sample and certificate)."""
-    result = FindingResult(result)
-    note, corrective_action = clean_text(note), clean_text(corrective_action)
     if certificate.id not in {c.id for c in sampled_certificates(sample)}:
         raise AuditError(_l("This certificate is not in the sample."))
     existing = db.session.scalar(
@@ -115,69 +109,12 @@ def record_finding(
     )
     if existing:
         raise AuditError(_l("A finding is already recorded for this certificate in this sample."))
-    if result == FindingResult.NONCONFORMING:
-        if not corrective_action or due_on is None:
-            raise AuditError(
-                _l("A nonconformity needs a corrective action and the date it is due.")
-            )
-        if due_on < today():
-            raise AuditError(_l("The corrective action cannot be due in the past."))
-    elif corrective_action or due_on is not None:
-        raise AuditError(_l("A conforming finding takes no corrective action or due date."))
-    finding = AuditFinding(
-        sample=sample,
-        certificate_id=certificate.id,
-        auditor_id=auditor.id,
+    return add_finding(
+        recorded_by=auditor,
         result=result,
         note=note,
         corrective_action=corrective_action,
         due_on=due_on,
+        sample=sample,
+        certificate=certificate,
     )
-    db.session.add(finding)
-    db.session.flush()
-    record_event(
-        "audit.finding_recorded",
-        actor=auditor,
-        object_type="audit_finding",
-        object_id=finding.id,
-        details={
-            "sample_id": sample.id,
-            "certificate": certificate.number,
-            "result": result.value,
-            "due_on": due_on,
-        },
-    )
-    return finding
-
-
-def close_action(finding, *, auditor, closed_on, note):
-    """Close the corrective action of a nonconformity; `note` says how it was corrected."""
-    note = clean_text(note)
-    if finding.result != FindingResult.NONCONFORMING:
-        raise AuditError(_l("Only a nonconformity has a corrective action to close."))
-    if finding.closed_on is not None:
-        raise AuditError(_l("This corrective action is already closed."))
-    if not note:
-        raise AuditError(_l("Say how the nonconformity was corrected."))
-    if closed_on is None or closed_on > today():
-        raise AuditError(_l("The closing date cannot be in the future."))
-    if closed_on < finding.created_at.astimezone(LOCAL_TZ).date():
-        raise AuditError(_l("The closing date cannot be before the finding was recorded."))
-    finding.closed_on = closed_on
-    db.session.flush()
-    record_event(
-        "audit.action_closed",
-        actor=auditor,
-        object_type="audit_finding",
-        object_id=finding.id,
-        details={"closed_on": closed_on, "note": note},
-    )
-
-
-def open_actions():
-    """Nonconformities whose corrective action is not closed, the earliest due first."""
-    return db.session.scalars(
-        sa.select(AuditFinding)
-        .where(AuditFinding.result == FindingResult.NONCONFORMING, AuditFinding.closed_on.is_(None))
-        .order_by(AuditFinding.due_on, AuditFinding.id)
-    ).all()

@@ -5,16 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.audit.findings import AuditError, close_action, open_actions
 from registry.audit.forms import RESULT_LABELS, CloseActionForm, FindingForm, SampleForm
 from registry.audit.models import AuditFinding, AuditSample
-from registry.audit.sampling import (
-    AuditError,
-    close_action,
-    draw_sample,
-    open_actions,
-    record_finding,
-    sampled_certificates,
-)
+from registry.audit.sampling import draw_sample, record_finding, sampled_certificates
 from registry.certificates.models import Certificate
 from registry.clock import today
 from registry.extensions import db
@@ -117,6 +111,8 @@ def finding(sample_id, certificate_id):
 @bp.get("/actions")
 @permission_required(can_review_certifications)
 def actions():
+    """Every open corrective action, from samples and from complaints (these closed by the
+    case's officers: a link to the case), overdue ones flagged."""
     return render_template(
         "audit/actions.html",
         findings=open_actions(),
@@ -129,6 +125,8 @@ def actions():
 @permission_required(can_review_certifications)
 def close(finding_id):
     finding_row = db.session.get(AuditFinding, finding_id) or abort(404)
+    if finding_row.sample_id is None:
+        abort(404)  # a complaint's finding is closed from its case
     form = CloseActionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -137,7 +135,7 @@ def close(finding_id):
         return redirect(url_for(".actions"))
     try:
         close_action(
-            finding_row, auditor=current_user, closed_on=form.closed_on.data, note=form.note.data
+            finding_row, actor=current_user, closed_on=form.closed_on.data, note=form.note.data
         )
     except AuditError as exc:
         db.session.rollback()

@@ -36,19 +36,21 @@ def send_confirmation(user):
     )
 
 
+def _linked_account(purpose, token, state):
+    """The active account a genuine, unexpired link of `purpose` names, while `state(user)`
+    is as it was when the link was made; None otherwise."""
+    found = links.read_token(purpose, token)
+    user = found and db.session.get(User, found[0])
+    if user is None or not user.active or links.fingerprint(state(user)) != found[1]:
+        return None
+    return user
+
+
 def confirm_email(token):
     """Confirm the email of the account a genuine, unused, unexpired link names; the
     account, or None for any other link."""
-    found = links.read_token(links.CONFIRM, token)
-    if found is None:
-        return None
-    user = db.session.get(User, found[0])
-    if (
-        user is None
-        or user.email_confirmed
-        or links.fingerprint(user.email) != found[1]
-        or not user.active
-    ):
+    user = _linked_account(links.CONFIRM, token, lambda user: user.email)
+    if user is None or user.email_confirmed:
         return None
     user.email_confirmed_at = utcnow()
     record_event("auth.email_confirmed", actor=user, object_type="user", object_id=user.id)
@@ -95,13 +97,7 @@ def request_reset(email):
 
 def reset_holder(token):
     """The account a genuine, unused, unexpired reset link is for; None otherwise."""
-    found = links.read_token(links.RESET, token)
-    if found is None:
-        return None
-    user = db.session.get(User, found[0])
-    if user is None or not user.active or links.fingerprint(_reset_state(user)) != found[1]:
-        return None
-    return user
+    return _linked_account(links.RESET, token, _reset_state)
 
 
 def reset_password(user, new_password):

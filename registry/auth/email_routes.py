@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, user_logged_in
 
 from registry.auth import email_links
 from registry.auth.forms import NewPasswordForm, ResetRequestForm
-from registry.auth.routes import _fresh_session, bp
+from registry.auth.routes import bp, fresh_session
 from registry.auth.service import PasswordRefused
 from registry.experts.invitations import ClaimRefused, invited_record
 from registry.experts.invitations import claim_record as claim
@@ -72,16 +72,17 @@ def resend_confirmation():
     return redirect(url_for("auth.confirm_wait"))
 
 
+def _invalid_link():
+    flash(_("This link is not valid: it was used already, has expired or is incomplete."), "error")
+    return render_template("auth/link_invalid.html"), 404
+
+
 @bp.get("/account/confirm/<token>")
 def confirm_email(token):
     user = email_links.confirm_email(token)
     if user is None:
         db.session.rollback()
-        flash(
-            _("This link is not valid: it was used already, has expired or is incomplete."),
-            "error",
-        )
-        return render_template("auth/link_invalid.html"), 404
+        return _invalid_link()
     db.session.commit()
     flash(_("Your email is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
@@ -109,45 +110,13 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token):
-    user = email_links.reset_holder(token)
-    if user is None:
-        flash(
-            _("This link is not valid: it was used already, has expired or is incomplete."),
-            "error",
-        )
-        return render_template("auth/link_invalid.html"), 404
+def _new_password_page(save, done, template, **context):
+    """A mailed link's form for a new password: `save(password)`, then sign in afresh."""
     form = NewPasswordForm()
     status = 200
     if form.validate_on_submit():
         try:
-            email_links.reset_password(user, form.new_password.data)
-        except PasswordRefused as exc:
-            form.new_password.errors.append(str(exc.args[0]))
-            status = 422
-        else:
-            db.session.commit()
-            _fresh_session()
-            flash(_("Your password was set. Sign in with it."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form), status
-
-
-@bp.route("/claim/<token>", methods=["GET", "POST"])
-def claim_record(token):
-    expert = invited_record(token)
-    if expert is None:
-        flash(
-            _("This link is not valid: it was used already, has expired or is incomplete."),
-            "error",
-        )
-        return render_template("auth/link_invalid.html"), 404
-    form = NewPasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            claim(expert, form.new_password.data)
+            save(form.new_password.data)
         except PasswordRefused as exc:
             form.new_password.errors.append(str(exc.args[0]))
             status = 422
@@ -157,7 +126,32 @@ def claim_record(token):
             status = 409
         else:
             db.session.commit()
-            _fresh_session()
-            flash(_("Your account is ready. Sign in with your email and this password."), "success")
+            fresh_session()
+            flash(done, "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/claim.html", form=form, expert=expert), status
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = email_links.reset_holder(token)
+    if user is None:
+        return _invalid_link()
+    return _new_password_page(
+        lambda password: email_links.reset_password(user, password),
+        _("Your password was set. Sign in with it."),
+        "auth/reset.html",
+    )
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+def claim_record(token):
+    expert = invited_record(token)
+    if expert is None:
+        return _invalid_link()
+    return _new_password_page(
+        lambda password: claim(expert, password),
+        _("Your account is ready. Sign in with your email and this password."),
+        "auth/claim.html",
+        expert=expert,
+    )

@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     )
     # A second factor (TOTP), when the holder turned it on: the base32 secret.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The time step of the last code accepted: a code is accepted once (RFC 6238, 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the holder proved the email is theirs. Accounts made by an administrator, the
     # seeder or a claimed invitation are confirmed at creation; a self-service sign-up

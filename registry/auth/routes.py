@@ -47,12 +47,19 @@ def safe_next(target):
     return target
 
 
-def _fresh_session():
+def fresh_session():
     """Clear the browser session (no fixation), keeping only the chosen language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def sign_in(user):
+    """Sign `user` in, in a fresh session kept for PERMANENT_SESSION_LIFETIME."""
+    fresh_session()
+    session.permanent = True
+    login_user(user)
 
 
 # Only a flood guard per address: failed sign-ins are slowed per account and address by
@@ -67,13 +74,11 @@ def login():
         result = authenticate(form.email.data, form.password.data, request.remote_addr)
         db.session.commit()
         if result.ok and result.user.totp_secret:  # the password alone signs nobody in
-            _fresh_session()
+            fresh_session()
             two_factor_routes.await_code(result.user)
             return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         if result.ok:
-            _fresh_session()
-            session.permanent = True
-            login_user(result.user)
+            sign_in(result.user)
             return redirect(
                 safe_next(request.args.get("next")) or url_for(home_endpoint(result.user))
             )
@@ -96,7 +101,7 @@ def logout():
     sign_out(current_user._get_current_object())
     db.session.commit()
     logout_user()
-    _fresh_session()
+    fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.home"))
 
@@ -144,7 +149,7 @@ def end_idle_session():
     seen_at = session.get(_SEEN_AT, 0)
     if now - seen_at > current_app.config["REGISTRY_SESSION_IDLE_MINUTES"] * 60:
         logout_user()
-        _fresh_session()
+        fresh_session()
         flash(_("You were signed out after a period without activity."), "info")
         return None
     if now - seen_at >= 60:  # rewrite the cookie at most once a minute

@@ -31,6 +31,7 @@ from registry.text import clean_email
 
 FIRST_DELAY_SECONDS = 5  # doubled at each further failure, up to the scope's longest delay
 KNOWN_ADDRESS_DAYS = 30
+QUIET = timedelta(hours=1)  # a quiet hour starts the count of failures again
 DEFAULT_SCOPES = {  # scope: (failures that cost nothing, longest delay in seconds)
     "account_address": (3, 15 * 60),
     "account": (10, 60),
@@ -106,7 +107,7 @@ def record_failure(email, address, now=None):
 
 
 def _count_failure(email, address, now):
-    forget_before = now - timedelta(hours=1)  # a quiet hour starts the count again
+    forget_before = now - QUIET
     keys = _keys(email, address)
     rows = _rows(keys)
     started = set()
@@ -149,3 +150,20 @@ def _count_success(email, address, now):
     if rows["account"] is not None:
         rows["account"].failures, rows["account"].retry_at = 0, None
     db.session.flush()
+
+
+def forget_stale_counters(now):
+    """Delete the counters that no longer change anything: no delay running, failures older
+    than a quiet hour (counted from zero again anyway), no success within the days that
+    make an address known. Returns how many went (the retention table applies this)."""
+    row = SignInThrottle
+    return db.session.execute(
+        sa.delete(row).where(
+            sa.or_(row.retry_at.is_(None), row.retry_at <= now),
+            sa.or_(row.last_failure_at.is_(None), row.last_failure_at < now - QUIET),
+            sa.or_(
+                row.last_success_at.is_(None),
+                row.last_success_at <= now - timedelta(days=KNOWN_ADDRESS_DAYS),
+            ),
+        )
+    ).rowcount

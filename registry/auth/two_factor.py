@@ -4,6 +4,9 @@ Officers, auditors, centre staff and admins may turn it on for themselves; the a
 require it for whole roles, whose accounts then must enrol before anything else.
 """
 
+import hmac
+from datetime import UTC, datetime
+
 import pyotp
 import segno
 import sqlalchemy as sa
@@ -27,15 +30,35 @@ def enrolment_qr(user, secret):
     return segno.make(uri, error="m").svg_data_uri(scale=4)
 
 
-def code_is_valid(secret, code):
-    """Whether `code` is the current code of `secret` (one step of clock drift allowed)."""
+def code_step(secret, code, now=None):
+    """The time step whose code of `secret` is `code`, allowing one step of clock drift
+    either way; None when it is no current code."""
     code = "".join((code or "").split())
-    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not (secret and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now or datetime.now(UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def accept_code(user, code, secret=None):
+    """Whether `code` is a current code of the user's secret (or of `secret`, being
+    enrolled) not accepted before: a code seen over a shoulder or in a proxy's log cannot
+    be played again. Remembers its step."""
+    step = code_step(secret or user.totp_secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def turn_on(user, secret, code):
     """Record the secret once the holder proved their app shows its codes; False otherwise."""
-    if not code_is_valid(secret, code):
+    user.totp_last_step = None  # a new secret: no code of it was used yet
+    if not accept_code(user, code, secret):
         return False
     user.totp_secret = secret
     record_event("auth.second_factor_on", actor=user, object_type="user", object_id=user.id)
@@ -44,9 +67,9 @@ def turn_on(user, secret, code):
 
 def turn_off(user, code):
     """Remove the second factor, with a current code; False otherwise (or if required)."""
-    if is_required_for(user) or not code_is_valid(user.totp_secret, code):
+    if is_required_for(user) or not accept_code(user, code):
         return False
-    user.totp_secret = None
+    user.totp_secret = user.totp_last_step = None
     user.rotate_session_token()
     record_event("auth.second_factor_off", actor=user, object_type="user", object_id=user.id)
     return True

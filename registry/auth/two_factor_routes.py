@@ -10,11 +10,10 @@ from registry.admin.forms import ROLE_LABELS
 from registry.auth import throttle
 from registry.auth import two_factor as factor
 from registry.auth.forms import SecondFactorCodeForm, SecondFactorRequirementForm
-from registry.auth.models import User
-from registry.auth.routes import bp, safe_next
+from registry.auth.routes import bp, load_user, safe_next
 from registry.extensions import db
 from registry.navigation import home_endpoint
-from registry.permissions import can_administer, can_use_second_factor
+from registry.permissions import can_administer, can_use_second_factor, permission_required
 
 PENDING = "second_factor_for"  # session: the account whose password was right, and when
 PENDING_SECONDS = 300
@@ -29,7 +28,7 @@ def _pending_user():
     token, since = session.get(PENDING) or (None, 0)
     if token is None or time.time() - since > PENDING_SECONDS:
         return None
-    return db.session.scalar(db.select(User).where(User.session_token == token))
+    return load_user(token)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -44,7 +43,7 @@ def login_code():
         if wait:
             flash(_("Too many wrong codes. Try again in %(seconds)s s.", seconds=wait), "error")
             return render_template("auth/login_code.html", form=form), 429
-        if factor.code_is_valid(user.totp_secret, form.code.data):
+        if factor.accept_code(user, form.code.data):
             session.pop(PENDING, None)
             session.permanent = True
             login_user(user)
@@ -92,10 +91,8 @@ def second_factor():
 
 
 @bp.route("/admin/second-factor", methods=["GET", "POST"])
-@login_required
+@permission_required(can_administer)
 def second_factor_rule():
-    if not can_administer(current_user):
-        abort(403)
     form = SecondFactorRequirementForm()
     form.roles.choices = [(r.value, ROLE_LABELS[r]) for r in factor.STAFF_ROLES]
     if form.validate_on_submit():

@@ -4,10 +4,11 @@ an officer who took no part in it acknowledges, takes, decides and closes the ca
 Each step is a conditional write on the case's status (a stale page is a CaseConflict), an
 audit event `case.<step>` and a mail to the person, in the caller's transaction (flushed,
 never committed). An upheld appeal takes the transition it implies through the transition
-table (registry/experts/lifecycle.py), or says that the table has none.
+table (registry/experts/lifecycle.py), or says that the table has none; an upheld appeal
+against refused CPD hours confirms them. What appeals and complaints share is in
+registry/cases/service.py.
 """
 
-import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -17,6 +18,16 @@ from flask_babel import lazy_gettext as _l
 from registry.audit.service import record_event
 from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
+from registry.cases.service import (
+    FINDING_REQUIRED,
+    CaseConflict,
+    CaseError,
+    CaseNotAllowed,
+    days,
+    move,
+    paragraphs,
+    record_step,
+)
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import (
@@ -28,58 +39,63 @@ from registry.enums import (
     RequestStatus,
 )
 from registry.experts import lifecycle
-from registry.experts.models import AccreditationRequest, StatusChange
+from registry.experts.models import AccreditationRequest, CpdRecord, StatusChange
 from registry.experts.uploads import store_evidence
 from registry.extensions import db
 from registry.permissions import can_appeal, can_handle_case
 
-# The decisions a person may appeal: these status changes, and refused accreditation.
+# The decisions a person may appeal: these status changes, refused accreditation, and
+# refused CPD hours (the one refusal on the way to a renewal: a renewal itself is never
+# refused in the table, it waits in the renewal window for the hours it needs).
 APPEALABLE = (ExpertStatus.REJECTED, ExpertStatus.SUSPENDED, ExpertStatus.WITHDRAWN)
 # What an upheld appeal against a decision leading to this state takes through the table
 # (None: the table has no way back; the outcome is recorded and the person told).
 IMPLIED = {ExpertStatus.SUSPENDED: "reinstate"}
-MAX_GROUNDS = 5000
-
-
-class CaseError(Exception):
-    """A refused step; `message` is translated when shown."""
-
-    http_status = 409
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return str(self.message)
-
-
-class CaseNotAllowed(CaseError):
-    http_status = 403
-
-
-class CaseConflict(CaseError):
-    """The case moved on since the page was read."""
+# How a page names a refused request: "accreditation-3", "cpd-7" (a change is "change-12").
+REQUESTS = {"accreditation": AccreditationRequest, "cpd": CpdRecord}
 
 
 def appeal_period():
     return timedelta(days=current_app.config["REGISTRY_APPEAL_PERIOD_DAYS"])
 
 
-def _days(name):
-    return timedelta(days=current_app.config[name])
+def _prefix(decision):
+    if isinstance(decision, StatusChange):
+        return "change"
+    return next(name for name, model in REQUESTS.items() if isinstance(decision, model))
 
 
 def decision_ref(decision):
-    """'change-12' or 'accreditation-3': how a page names a decision."""
-    prefix = "change" if isinstance(decision, StatusChange) else "accreditation"
-    return f"{prefix}-{decision.id}"
+    """'change-12', 'accreditation-3' or 'cpd-7': how a page names a decision."""
+    return f"{_prefix(decision)}-{decision.id}"
 
 
 def decision_day(decision):
     """The Viet Nam day the decision was taken (the period counts from it)."""
     moment = decision.created_at if isinstance(decision, StatusChange) else decision.decided_at
     return local_day(moment)
+
+
+def decision_column(decision):
+    """The column of Case that names a decision of this kind."""
+    return {
+        "change": Case.status_change_id,
+        "accreditation": Case.accreditation_request_id,
+        "cpd": Case.cpd_record_id,
+    }[_prefix(decision)]
+
+
+def _refused_requests(model, column, expert):
+    appealed = sa.select(column).where(column.is_not(None))
+    return db.session.scalars(
+        sa.select(model)
+        .where(
+            model.expert_id == expert.id,
+            model.status == RequestStatus.REFUSED,
+            model.id.not_in(appealed),
+        )
+        .order_by(model.id)
+    ).all()
 
 
 def appealable_decisions(expert, on):
@@ -95,18 +111,10 @@ def appealable_decisions(expert, on):
         )
         .order_by(StatusChange.id)
     ).all()
-    appealed = sa.select(Case.accreditation_request_id).where(
-        Case.accreditation_request_id.is_not(None)
-    )
-    refused = db.session.scalars(
-        sa.select(AccreditationRequest)
-        .where(
-            AccreditationRequest.expert_id == expert.id,
-            AccreditationRequest.status == RequestStatus.REFUSED,
-            AccreditationRequest.id.not_in(appealed),
-        )
-        .order_by(AccreditationRequest.id)
-    ).all()
+    refused = [
+        *_refused_requests(AccreditationRequest, Case.accreditation_request_id, expert),
+        *_refused_requests(CpdRecord, Case.cpd_record_id, expert),
+    ]
     period = appeal_period()
     return [
         (decision, decision_day(decision) + period)
@@ -118,7 +126,7 @@ def appealable_decisions(expert, on):
 def find_decision(expert, ref):
     """The decision of `expert` named by `ref` (decision_ref), or None."""
     prefix, _sep, raw = (ref or "").partition("-")
-    model = {"change": StatusChange, "accreditation": AccreditationRequest}.get(prefix)
+    model = {"change": StatusChange, **REQUESTS}.get(prefix)
     if model is None or not raw.isdigit():
         return None
     decision = db.session.get(model, int(raw))
@@ -135,8 +143,8 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
     open_to_appeal = {decision_ref(d): last for d, last in appealable_decisions(expert, today)}
     ref = decision_ref(decision)
     if ref not in open_to_appeal:
-        raise CaseError(_appeal_closed_message(expert, decision, today))
-    grounds = _paragraphs(grounds)
+        raise CaseError(_appeal_closed_message(decision))
+    grounds = paragraphs(grounds)
     if not grounds:
         raise CaseError(_l("Say on what grounds you appeal."))
     stored = [store_evidence(f.stream, f.filename) for f in files if f and f.filename]
@@ -148,9 +156,9 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
         filed_by_id=actor.id,
         received_at=now,
         confirmed_at=now,  # filed from the person's own account
-        due_on=today + _days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+        due_on=today + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
-    setattr(case, _decision_column(decision).key, decision.id)
+    setattr(case, decision_column(decision).key, decision.id)
     db.session.add(case)
     db.session.flush()
     for document in stored:
@@ -160,30 +168,25 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
             )
         )
     db.session.flush()
-    _record(case, "received", actor, decision=ref, documents=[d.sha256 for d in stored])
+    record_step(case, "received", actor, decision=ref, documents=[d.sha256 for d in stored])
     notices.tell(case, "received")
     return case
 
 
-def _appeal_closed_message(expert, decision, today):
+def _appeal_closed_message(decision):
     """Why `decision` is not open to appeal, in the person's words."""
-    if db.session.scalar(sa.select(Case.id).where(_decision_column(decision) == decision.id)):
+    column = decision_column(decision)
+    if db.session.scalar(sa.select(Case.id).where(column == decision.id)):
         return _l("This decision has already been appealed.")
     if isinstance(decision, StatusChange) and decision.to_status not in APPEALABLE:
         return _l("This decision cannot be appealed.")
-    if isinstance(decision, AccreditationRequest) and decision.status != RequestStatus.REFUSED:
+    if not isinstance(decision, StatusChange) and decision.status != RequestStatus.REFUSED:
         return _l("This decision cannot be appealed.")
     return _l(
         "The period to appeal this decision (%(days)s days from %(day)s) has ended.",
         days=current_app.config["REGISTRY_APPEAL_PERIOD_DAYS"],
         day=decision_day(decision).strftime("%d/%m/%Y"),
     )
-
-
-def _decision_column(decision):
-    if isinstance(decision, StatusChange):
-        return Case.status_change_id
-    return Case.accreditation_request_id
 
 
 def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
@@ -194,8 +197,8 @@ def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
             _l("Case #%(id)s waits for its contact address to be confirmed.", id=case.id)
         )
     now = utcnow()
-    due_on = local_day(now) + _days("REGISTRY_CASE_DECISION_DAYS")
-    _move(
+    due_on = local_day(now) + days("REGISTRY_CASE_DECISION_DAYS")
+    move(
         case,
         expected_status,
         CaseStatus.RECEIVED,
@@ -203,7 +206,7 @@ def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
         acknowledged_at=now,
         due_on=due_on,
     )
-    _record(case, "acknowledged", actor, due_on=due_on.isoformat())
+    record_step(case, "acknowledged", actor, due_on=due_on.isoformat())
     notices.tell(case, "acknowledged")
     return case
 
@@ -213,7 +216,7 @@ def assign(case, handler, *, actor, expected_status=CaseStatus.ACKNOWLEDGED):
     _may_handle(case, actor)
     if not can_handle_case(handler, case):
         raise CaseNotAllowed(_not_involved(case))
-    _move(
+    move(
         case,
         expected_status,
         CaseStatus.ACKNOWLEDGED,
@@ -221,25 +224,47 @@ def assign(case, handler, *, actor, expected_status=CaseStatus.ACKNOWLEDGED):
         handler_id=handler.id,
         assigned_at=utcnow(),
     )
-    _record(case, "assigned", actor, handler=handler.email)
+    record_step(case, "assigned", actor, handler=handler.email)
     notices.tell(case, "assigned")
     return case
 
 
-def decide(case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED):
-    """assigned → decided by its handler: upheld or dismissed, with reasons. An upheld
-    appeal takes the transition it implies through the table (a refusal there refuses the
-    decision: the caller rolls back)."""
+def check_decision(case, outcome, *, actor, reasons):
+    """The decision `actor` would take, checked before anything is written: returns
+    (outcome, reasons) or raises a CaseError."""
     _may_handle(case, actor)
     if case.handler_id != actor.id:
         raise CaseNotAllowed(_l("Only the officer to whom the case is assigned decides it."))
     if outcome not in {o.value for o in CaseOutcome}:
         raise CaseError(_l("Choose whether the appeal is upheld or dismissed."))
-    outcome = CaseOutcome(outcome)
-    reasons = _paragraphs(reasons)
+    reasons = paragraphs(reasons)
     if not reasons:
         raise CaseError(_l("Give the reasons for the decision."))
-    _move(
+    return CaseOutcome(outcome), reasons
+
+
+def decide(
+    case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED, with_finding=False
+):
+    """assigned → decided by its handler: upheld or dismissed, with reasons. An upheld
+    appeal takes what it implies: the transition through the table (a refusal there refuses
+    the decision: the caller rolls back), or the refused CPD hours confirmed. An upheld
+    complaint about a centre or the directorate is decided `with_finding` only
+    (complaints.decide records it)."""
+    outcome, reasons = check_decision(case, outcome, actor=actor, reasons=reasons)
+    if (
+        outcome == CaseOutcome.UPHELD
+        and case.kind == CaseKind.COMPLAINT
+        and case.subject in FINDING_REQUIRED
+        and not with_finding
+    ):
+        raise CaseError(
+            _l(
+                "An upheld complaint about a training centre or the directorate needs an audit "
+                "finding: give the corrective action, who carries it out and by when."
+            )
+        )
+    move(
         case,
         expected_status,
         CaseStatus.ASSIGNED,
@@ -249,13 +274,16 @@ def decide(case, outcome, *, actor, reasons, expected_status=CaseStatus.ASSIGNED
         decided_at=utcnow(),
     )
     details = {"outcome": outcome.value}
-    if outcome == CaseOutcome.UPHELD:
+    if outcome == CaseOutcome.UPHELD and case.kind == CaseKind.APPEAL:
         change = _implied_transition(case, actor, reasons)
         if change is not None:
             case.resulting_change_id = change.id
             db.session.flush()
             details["status_change_id"] = change.id
-    _record(case, "decided", actor, **details)
+        if case.cpd_record is not None:
+            _confirm_hours(case, actor)
+            details["cpd_confirmed"] = case.cpd_record_id
+    record_step(case, "decided", actor, **details)
     notices.tell(case, "decided")
     return case
 
@@ -277,8 +305,33 @@ def _implied_transition(case, actor, reasons):
         expert.held_level,
         actor=actor,
         reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
+        case=case,
     )
     return result.change
+
+
+def _confirm_hours(case, actor):
+    """The refused CPD hours the appeal was about count after all: refused → approved, once
+    (a conditional write, like every decision on a request)."""
+    record = case.cpd_record
+    rows = db.session.execute(
+        sa.update(CpdRecord)
+        .where(CpdRecord.id == record.id, CpdRecord.status == RequestStatus.REFUSED)
+        .values(status=RequestStatus.APPROVED, decided_by_id=actor.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if rows != 1:
+        raise CaseConflict(
+            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+        )
+    db.session.refresh(record)
+    record_event(
+        "cpd.confirmed",
+        actor=actor,
+        object_type="expert",
+        object_id=record.expert_id,
+        details={"cpd_id": record.id, "hours": record.hours, "case_id": case.id},
+    )
 
 
 def close(case, *, actor, expected_status=CaseStatus.DECIDED):
@@ -287,19 +340,14 @@ def close(case, *, actor, expected_status=CaseStatus.DECIDED):
     _may_handle(case, actor)
     if case.handler_id != actor.id:
         raise CaseNotAllowed(_l("Only the officer to whom the case is assigned closes it."))
-    _move(case, expected_status, CaseStatus.DECIDED, CaseStatus.CLOSED, closed_at=utcnow())
-    _record(case, "closed", actor)
+    move(case, expected_status, CaseStatus.DECIDED, CaseStatus.CLOSED, closed_at=utcnow())
+    record_step(case, "closed", actor)
     notices.tell(case, "closed")
     if case.kind == CaseKind.ERASURE and case.outcome == CaseOutcome.UPHELD:
         from registry.rights.erasure import carry_out  # registry.rights builds on the cases
 
         carry_out(case, actor=actor)
     return case
-
-
-def _paragraphs(value):
-    """Text as typed, NFC, with its line breaks (grounds and reasons run to paragraphs)."""
-    return unicodedata.normalize("NFC", value or "").strip()[:MAX_GROUNDS] or None
 
 
 def is_overdue(case, on):
@@ -316,44 +364,4 @@ def _not_involved(case):
     return _l(
         "Case #%(id)s must be handled by an officer who took no part in the decision appealed.",
         id=case.id,
-    )
-
-
-def _move(case, expected, source, target, **values):
-    """UPDATE the case from `source` to `target` only if it is still as the page showed."""
-    if expected != source or case.status != source:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
-    table = Case.__table__
-    rows = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == case.id, table.c.status == source)
-        .values(status=target, **values)
-    ).rowcount
-    if rows != 1:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
-    db.session.refresh(case)
-
-
-# The audit action of each step of a case.
-CASE_ACTIONS = {
-    "filed": "case.filed",
-    "received": "case.received",
-    "acknowledged": "case.acknowledged",
-    "assigned": "case.assigned",
-    "decided": "case.decided",
-    "closed": "case.closed",
-}
-
-
-def _record(case, step, actor, **details):
-    record_event(
-        CASE_ACTIONS[step],
-        actor=actor,
-        object_type="case",
-        object_id=case.id,
-        details={"kind": case.kind.value, "expert_id": case.expert_id, **details},
     )

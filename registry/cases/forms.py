@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
     HiddenField,
     MultipleFileField,
@@ -13,8 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from registry.cases.appeals import MAX_GROUNDS
-from registry.enums import CaseOutcome
+from registry.cases.service import MAX_GROUNDS
 from registry.labels import CASE_OUTCOME_LABELS, COMPLAINT_SUBJECT_LABELS
 
 
@@ -43,9 +43,26 @@ class AssignForm(CaseStepForm):
 class CaseDecisionForm(CaseStepForm):
     outcome = SelectField(
         _l("Outcome"),
-        choices=[SelectChoice(o.value, CASE_OUTCOME_LABELS[o]) for o in CaseOutcome],
+        choices=[],  # the case's own words: see __init__
     )
     reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=MAX_GROUNDS)])
+    # A complaint upheld leads to an audit finding: its corrective action, who carries it
+    # out (the centre complained about, or as written) and by when. Whether they are
+    # required is the service's rule (registry/cases/complaints.py), with its own words.
+    corrective_action = TextAreaField(
+        _l("Corrective action (audit finding)"), validators=[Optional(), Length(max=5000)]
+    )
+    action_owner = StringField(
+        _l("Carried out by (unit or person; a training centre complained about is named)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    due_on = DateField(_l("Corrective action due on"), validators=[Optional()])
+
+    def __init__(self, kind, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [
+            SelectChoice(o.value, label) for o, label in CASE_OUTCOME_LABELS[kind].items()
+        ]
 
 
 class ComplaintForm(FlaskForm):

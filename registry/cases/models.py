@@ -15,10 +15,13 @@ class Case(db.Model):
 
     __tablename__ = "cases"
     __table_args__ = (
-        # An appeal is against exactly one decision: a status change or a refused request.
+        # An appeal is against exactly one decision: a status change or a refused request
+        # (accreditation, CPD hours).
         sa.CheckConstraint(
             "kind <> 'appeal' OR (expert_id IS NOT NULL AND "
-            "(status_change_id IS NULL) <> (accreditation_request_id IS NULL))",
+            "(CASE WHEN status_change_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN accreditation_request_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN cpd_record_id IS NULL THEN 0 ELSE 1 END) = 1)",
             name="appeal_names_one_decision",
         ),
         # A complaint names whom it is about and an address to answer.
@@ -31,7 +34,7 @@ class Case(db.Model):
         # An erasure request is the person's own, about no decision.
         sa.CheckConstraint(
             "kind <> 'erasure' OR (expert_id IS NOT NULL AND status_change_id IS NULL "
-            "AND accreditation_request_id IS NULL)",
+            "AND accreditation_request_id IS NULL AND cpd_record_id IS NULL)",
             name="erasure_names_its_person",
         ),
         # Nothing is acknowledged before its address is confirmed.
@@ -53,6 +56,7 @@ class Case(db.Model):
         # A decision is appealed once.
         sa.UniqueConstraint("status_change_id"),
         sa.UniqueConstraint("accreditation_request_id"),
+        sa.UniqueConstraint("cpd_record_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +69,7 @@ class Case(db.Model):
     accreditation_request_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("accreditation_requests.id")
     )
+    cpd_record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cpd_records.id"))
     subject: Mapped[ComplaintSubject | None] = mapped_column(
         enum_column_type(ComplaintSubject, "subject")
     )
@@ -86,7 +91,8 @@ class Case(db.Model):
     outcome: Mapped[CaseOutcome | None] = mapped_column(enum_column_type(CaseOutcome, "outcome"))
     outcome_reasons: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The transition an upheld appeal led to, taken through the transition table.
+    # The transition the case led to, taken through the transition table: the one an upheld
+    # appeal implies, or the suspension a complaint about an expert led its handler to.
     resulting_change_id: Mapped[int | None] = mapped_column(sa.ForeignKey("status_changes.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -94,10 +100,12 @@ class Case(db.Model):
     centre = relationship("TrainingCentre")
     status_change = relationship("StatusChange", foreign_keys=[status_change_id])
     accreditation_request = relationship("AccreditationRequest")
+    cpd_record = relationship("CpdRecord")
     resulting_change = relationship("StatusChange", foreign_keys=[resulting_change_id])
     filed_by = relationship("User", foreign_keys=[filed_by_id])
     handler = relationship("User", foreign_keys=[handler_id])
     documents = relationship("CaseDocument", order_by="CaseDocument.id", viewonly=True)
+    finding = relationship("AuditFinding", uselist=False, viewonly=True)
 
     @property
     def decided_by_id(self):
@@ -106,6 +114,8 @@ class Case(db.Model):
             return self.status_change.actor_id
         if self.accreditation_request is not None:
             return self.accreditation_request.decided_by_id
+        if self.cpd_record is not None:
+            return self.cpd_record.decided_by_id
         return None
 
     def __repr__(self):

@@ -8,6 +8,7 @@ are templates/mail/<locale>/<kind>.txt, first line the subject.
 
 from dataclasses import dataclass, field
 
+from registry.clock import local_day
 from registry.enums import CaseKind
 from registry.mail.outbox import queue_message
 
@@ -68,6 +69,26 @@ def subject_notice(case):
             "case_id": case.id,
             "full_name": expert.full_name,
             "outcome": case.outcome.value if case.outcome else None,
+        },
+    )
+
+
+def measure_notice(case, change, appeal_period):
+    """What the expert complained about is told when the complaint led to a suspension or a
+    withdrawal: that it follows complaint #id, that they may answer it, and until when they
+    may appeal the decision (the decision's own notice comes from the table's row)."""
+    expert = case.expert
+    return Notice(
+        kind="complaint_measure",
+        key=f"case-{case.id}-measure",
+        to_address=expert.email,
+        recipient=expert.user,
+        context={
+            "case_id": case.id,
+            "full_name": expert.full_name,
+            "to_status": change.to_status.value,
+            "appeal_days": appeal_period.days,
+            "last_day": local_day(change.created_at) + appeal_period,
         },
     )
 

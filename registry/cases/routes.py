@@ -17,7 +17,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from registry.audit.models import AuditEvent
+from registry.audit import findings
+from registry.audit.forms import CloseActionForm
+from registry.audit.models import AuditEvent, AuditFinding
 from registry.auth.models import User
 from registry.cases import appeals, complaints
 from registry.cases.forms import (
@@ -29,16 +31,20 @@ from registry.cases.forms import (
     ConfirmComplaintForm,
 )
 from registry.cases.models import Case, CaseDocument
+from registry.cases.service import FINDING_REQUIRED, CaseError
 from registry.cases.statistics import case_figures
 from registry.clock import local_day
 from registry.database import utcnow
-from registry.enums import CaseStatus, Role
+from registry.enums import CaseKind, CaseStatus, Role
 from registry.experts.lifecycle import LifecycleError
 from registry.experts.models import Expert
+from registry.experts.transitions import rows_from
 from registry.experts.uploads import MIMETYPES, UploadRefused, evidence_path
 from registry.extensions import db, limiter
 from registry.permissions import (
     can_appeal,
+    can_close_action,
+    can_decide_certification,
     can_handle_case,
     can_view_case,
     can_view_cases,
@@ -78,7 +84,7 @@ def appeal(ref):
                 grounds=form.grounds.data,
                 files=request.files.getlist(form.documents.name),
             )
-        except (appeals.CaseError, UploadRefused) as exc:
+        except (CaseError, UploadRefused) as exc:
             status = _refused(exc)
         else:
             db.session.commit()
@@ -131,20 +137,49 @@ def detail(case_id):
     return _detail_page(_load_case(case_id))
 
 
-def _detail_page(case, status=200):
+def _measures(case):
+    """The decisions of the table the handler of a complaint about a certified person may
+    be led to now (suspend, withdraw), as (status, rule label)."""
+    if (
+        case.kind != CaseKind.COMPLAINT
+        or case.expert is None
+        or case.handler_id != current_user.id
+        or not can_decide_certification(current_user)
+    ):
+        return []
+    try:
+        complaints.check_measure(case, case.expert, complaints.MEASURES[0], current_user)
+    except CaseError:
+        return []
+    return [
+        (target, row.label)
+        for row, target in rows_from(case.expert)
+        if target in complaints.MEASURES and row.by_officer
+    ]
+
+
+def _detail_page(case, status=200, decision_form=None, close_form=None):
     """The case, its steps and (for an officer who may handle it) the next step's form."""
     assign_form = AssignForm(status=case.status.value)
     assign_form.handler.choices = [(o.id, o.full_name) for o in _handlers(case)]
+    on = local_day(utcnow())
+    finding = case.finding
     return render_template(
         "cases/detail.html",
         case=case,
         steps=_steps(case),
         may_handle=can_handle_case(current_user, case),
-        overdue=appeals.is_overdue(case, local_day(utcnow())),
+        overdue=appeals.is_overdue(case, on),
         implied_rule=appeals.implied_rule(case),
         step_form=CaseStepForm(status=case.status.value),
         assign_form=assign_form,
-        decision_form=CaseDecisionForm(status=case.status.value),
+        decision_form=decision_form or CaseDecisionForm(case.kind, status=case.status.value),
+        finding=finding,
+        finding_overdue=finding is not None and findings.is_overdue(finding, on),
+        may_close_action=finding is not None and can_close_action(current_user, finding),
+        close_form=close_form or CloseActionForm(),
+        measures=_measures(case),
+        finding_required=FINDING_REQUIRED,
     ), status
 
 
@@ -170,7 +205,7 @@ def acknowledge(case_id):
         abort(400)
     try:
         appeals.acknowledge(case, actor=current_user, expected_status=form.status.data)
-    except appeals.CaseError as exc:
+    except CaseError as exc:
         return _step_failed(case, exc)
     return _after_step(
         case,
@@ -193,7 +228,7 @@ def assign(case_id):
     handler = db.session.get(User, form.handler.data) or abort(400)
     try:
         appeals.assign(case, handler, actor=current_user, expected_status=form.status.data)
-    except appeals.CaseError as exc:
+    except CaseError as exc:
         return _step_failed(case, exc)
     return _after_step(case, _("Assigned to %(name)s.", name=handler.full_name))
 
@@ -202,20 +237,34 @@ def assign(case_id):
 @login_required
 def decide(case_id):
     case = _load_case(case_id)
-    form = CaseDecisionForm()
+    form = CaseDecisionForm(case.kind)
     if not form.validate_on_submit():
         flash(_("Give the outcome and the reasons for the decision."), "error")
-        return _detail_page(case, 422)
+        return _detail_page(case, 422, decision_form=form)
     try:
-        appeals.decide(
-            case,
-            form.outcome.data,
-            actor=current_user,
-            reasons=form.reasons.data,
-            expected_status=form.status.data,
-        )
-    except (appeals.CaseError, LifecycleError) as exc:
-        return _step_failed(case, exc)
+        if case.kind == CaseKind.COMPLAINT:
+            complaints.decide(
+                case,
+                form.outcome.data,
+                actor=current_user,
+                reasons=form.reasons.data,
+                expected_status=form.status.data,
+                corrective_action=form.corrective_action.data,
+                action_owner=form.action_owner.data,
+                due_on=form.due_on.data,
+            )
+        else:
+            appeals.decide(
+                case,
+                form.outcome.data,
+                actor=current_user,
+                reasons=form.reasons.data,
+                expected_status=form.status.data,
+            )
+    except (CaseError, LifecycleError) as exc:
+        status = _refused(exc)
+        db.session.refresh(case)
+        return _detail_page(case, status, decision_form=form)
     return _after_step(case, _("Decided."))
 
 
@@ -228,9 +277,33 @@ def close(case_id):
         abort(400)
     try:
         appeals.close(case, actor=current_user, expected_status=form.status.data)
-    except appeals.CaseError as exc:
+    except CaseError as exc:
         return _step_failed(case, exc)
     return _after_step(case, _("Closed."))
+
+
+@bp.post("/cases/<int:case_id>/finding/close")
+@login_required
+def close_action(case_id):
+    """Mark the corrective action of the case's finding done, with what was done."""
+    case = _load_case(case_id)
+    finding = db.session.scalar(sa.select(AuditFinding).where(AuditFinding.case_id == case.id))
+    if finding is None:
+        abort(404)
+    permitted = can_close_action(current_user, finding)
+    form = CloseActionForm()
+    if not form.validate_on_submit():
+        flash(_("Say how the nonconformity was corrected."), "error")
+        return _detail_page(case, 422, close_form=form)
+    try:
+        findings.close_action(
+            finding, actor=current_user, closed_on=form.closed_on.data, note=form.note.data
+        )
+    except findings.AuditError as exc:
+        _refused(exc)
+        db.session.refresh(case)
+        return _detail_page(case, 422 if permitted else 403)
+    return _after_step(case, _("Corrective action closed."))
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
@@ -266,11 +339,13 @@ def index():
     )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     on = local_day(utcnow())
+    actions = [f for f in findings.open_actions() if f.case_id is not None]
     return render_template(
         "cases/index.html",
         pagination=pagination,
         rows=[(c, appeals.is_overdue(c, on)) for c in pagination.items],
-        figures=case_figures(on, appeals.is_overdue),
+        figures=case_figures(on),
+        actions=[(f, findings.is_overdue(f, on)) for f in actions],
     )
 
 
@@ -296,7 +371,7 @@ def complain():
                 grounds=form.grounds.data,
                 actor=actor,
             )
-        except appeals.CaseError as exc:
+        except CaseError as exc:
             status = _refused(exc)
         else:
             db.session.commit()
@@ -314,7 +389,7 @@ def confirm_complaint(token):
     if form.validate_on_submit():
         try:
             case = complaints.confirm(token)
-        except appeals.CaseError as exc:
+        except CaseError as exc:
             status = _refused(exc)
         else:
             db.session.commit()

@@ -5,10 +5,18 @@ kept under instance/imports/ and the worker imports it with the same importer as
 file (all or nothing, the same file twice changes nothing). The job row is what the job's
 page reads: queued, running, then done with the counts or failed with the errors by row
 and column. A worker killed midway rolled its import back with it; the job is still
-`running`, is put back on the queue at the worker's restart and starts again. When the
-job ends, its starter is told through the outbox, keyed by the job: once.
+`running`, is put back on the queue at the worker's restart and starts again. An
+unexpected error in the importer rolls the import back too and ends the job as failed,
+with a message that says so (the same file may be imported again). When the job ends,
+its starter is told through the outbox, keyed by the job: once.
+
+Progress (the phase, and rows done in it) cannot live in the job's row: the import is one
+transaction, which on SQLite holds the only write lock until it commits. It is kept in the
+task queue's own storage instead (`progress`), which the page reads while the job runs.
 """
 
+import logging
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.service import record_event
@@ -30,6 +39,9 @@ from registry.centres.imports.files import (
 from registry.database import UTCDateTime, utcnow
 from registry.extensions import db
 from registry.mail.outbox import queue_message, recipient_locale
+from registry.tasks import huey
+
+log = logging.getLogger(__name__)
 
 ENROLMENTS = "enrolments"
 RESULTS = "results"
@@ -37,6 +49,10 @@ KINDS = (ENROLMENTS, RESULTS)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 OPEN = (QUEUED, RUNNING)
 DEFAULT_BACKGROUND_ROWS = 300
+# The phases of a running job: reading the file, then the enrolment importer reports
+# "checking" and "writing" with the rows done; the results importer does both at once.
+READING, CHECKING, WRITING, IMPORTING = "reading", "checking", "writing", "importing"
+PROGRESS_EVERY = 1.0  # seconds between two writes of a running job's progress
 
 
 class ImportJob(db.Model):
@@ -121,23 +137,60 @@ def open_import_job_ids():
     return list(db.session.scalars(sa.select(ImportJob.id).where(ImportJob.status.in_(OPEN))))
 
 
-def _importer(job, actor):
+def unexpected_error(job_id):
+    return _l(
+        "The import stopped on an unexpected error, so nothing was imported. Import the file"
+        " again; if the error comes back, tell the registry's administrators (background"
+        " import %(id)s).",
+        id=job_id,
+    )
+
+
+def _progress_key(job_id):
+    return f"import-job-{job_id}-progress"
+
+
+def progress(job):
+    """{"phase", "done"} of a running job: the phase it is in and the rows done in it."""
+    if job.status != RUNNING:
+        return None
+    return huey.get(_progress_key(job.id), peek=True) or {"phase": READING, "done": None}
+
+
+class _Progress:
+    """The importer's `on_progress(phase, done)`: written at most every PROGRESS_EVERY
+    seconds, and at each new phase."""
+
+    def __init__(self, job_id):
+        self.key, self.phase, self.written = _progress_key(job_id), None, 0.0
+
+    def __call__(self, phase, done):
+        now = time.monotonic()
+        if phase != self.phase or now - self.written >= PROGRESS_EVERY:
+            huey.put(self.key, {"phase": phase, "done": done})
+            self.phase, self.written = phase, now
+
+
+def _importer(job, actor, on_progress):
     """(columns, rows -> outcome) of the job's kind, the same as for a small file."""
     if job.kind == RESULTS:
         from registry.exams.imports import COLUMNS, import_results
 
-        return COLUMNS, lambda rows: import_results(
-            job.exam_session, rows, actor=actor, source=job.filename
-        )
+        def import_session_results(rows):
+            on_progress(IMPORTING, None)  # checked and written in one step: no count
+            return import_results(job.exam_session, rows, actor=actor, source=job.filename)
+
+        return COLUMNS, import_session_results
     from registry.centres.imports.enrolments import COLUMNS, import_enrolments
 
     return COLUMNS, lambda rows: import_enrolments(
-        job.centre, rows, actor=actor, source=job.filename
+        job.centre, rows, actor=actor, source=job.filename, on_progress=on_progress
     )
 
 
-def _import(job, actor):
-    columns, importer = _importer(job, actor)
+def _import(job, actor, on_progress):
+    columns, importer = _importer(job, actor, on_progress)
+    on_progress(READING, None)
     config = current_app.config
     try:
         data = (_directory() / job.stored_name).read_bytes()
@@ -178,7 +231,12 @@ def run_job(job_id):
     db.session.commit()  # the page shows it running
 
     actor = db.session.get(User, job.started_by_id)
-    outcome = _import(job, actor)
+    try:
+        outcome = _import(job, actor, _Progress(job_id))
+    except Exception:  # a fault of the registry's, not of the file: the job must still end
+        log.exception("background import %s stopped on an unexpected error", job_id)
+        outcome = ImportOutcome()
+        outcome.error(None, None, unexpected_error(job_id))
     if outcome.ok:
         job.status = DONE
         for name in ("rows", "created", "updated", "unchanged", "trained"):
@@ -194,6 +252,7 @@ def run_job(job_id):
     _tell_starter(job, actor)
     db.session.commit()  # the import, the job's result and the message together
     (_directory() / job.stored_name).unlink(missing_ok=True)
+    huey.delete(_progress_key(job_id))
     return job
 
 

@@ -8,7 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from registry.centres.forms import ImportForm
-from registry.centres.import_jobs import ENROLMENTS, ImportJob, background_rows, start_job
+from registry.centres.import_jobs import (
+    ENROLMENTS,
+    ImportJob,
+    background_rows,
+    progress,
+    start_job,
+)
 from registry.centres.imports import ImportOutcome
 from registry.centres.imports.enrolments import COLUMNS as ENROLMENT_COLUMNS
 from registry.centres.imports.enrolments import import_enrolments
@@ -161,4 +167,6 @@ def import_job(code, import_job_id):
         )
     ):
         abort(404)
-    return render_template("centres/import_job.html", centre=centre, job=job)
+    return render_template(
+        "centres/import_job.html", centre=centre, job=job, progress=progress(job)
+    )

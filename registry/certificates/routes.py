@@ -1,6 +1,5 @@
 """Certificate pages: public verification, downloads, and batch issuance for the directorate."""
 
-import io
 from functools import partial
 
 import sqlalchemy as sa
@@ -12,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale
@@ -22,7 +20,11 @@ from flask_login import current_user, login_required
 
 from registry.certificates import wording
 from registry.certificates.archive import ArchiveError
-from registry.certificates.downloads import download_certificate
+from registry.certificates.downloads import (
+    download_certificate,
+    downloadable_certificate,
+    pdf_response,
+)
 from registry.certificates.forms import BatchJobForm, VerifyForm
 from registry.certificates.jobs import BatchJobError, active_job, create_job
 from registry.certificates.models import BatchJob, Certificate
@@ -32,6 +34,7 @@ from registry.permissions import (
     can_download_certificate,
     can_run_certificate_batch,
     can_view_batch_jobs,
+    permission_required,
 )
 from registry.tasks.jobs import run_batch_job
 
@@ -84,13 +87,9 @@ def verify(number):
 @bp.get("/certificates/<number>.pdf")
 @login_required
 def download(number):
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None:
-        abort(404)
-    if not can_download_certificate(current_user, certificate):
-        abort(404)
-    if certificate.archive_path is None:
-        abort(404)  # decided, not yet issued: there is no PDF yet
+    certificate = downloadable_certificate(number, current_user)
+    if certificate is None or certificate.archive_path is None:
+        abort(404)  # unknown, not the caller's, or decided but not issued yet (no PDF)
     try:
         data = download_certificate(certificate, actor=current_user)
     except ArchiveError:
@@ -102,22 +101,14 @@ def download(number):
         )
         return render_template("error.html", status=500, title=title, message=message), 500
     db.session.commit()
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{certificate.number}.pdf",
-        etag=certificate.sha256,
-    )
+    response = pdf_response(certificate, data)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 @bp.route("/directorate/certificates", methods=["GET", "POST"])
-@login_required
+@permission_required(can_view_batch_jobs)
 def batch_jobs():
-    if not can_view_batch_jobs(current_user):
-        abort(403)
     form = BatchJobForm()
     if request.method == "POST":
         if not can_run_certificate_batch(current_user):

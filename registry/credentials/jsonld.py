@@ -62,28 +62,3 @@ def canonicalize(document):
         )
     except jsonld.JsonLdError as exc:
         raise JsonLdFailure(f"not processable as JSON-LD: {exc.type}") from exc
-
-
-def dropped_terms(document):
-    """Keys that JSON-LD expansion would drop (undefined terms, hence unsigned)."""
-    expanded = jsonld.expand(document, {"documentLoader": load_document})
-    compacted = jsonld.compact(expanded, document["@context"], {"documentLoader": load_document})
-    return _missing(document, compacted)
-
-
-def _missing(original, kept, path=""):
-    missing = []
-    if isinstance(original, dict):
-        for key, value in original.items():
-            if key == "@context":
-                continue
-            if not isinstance(kept, dict) or key not in kept:
-                missing.append(f"{path}{key}")
-            else:
-                missing += _missing(value, kept[key], f"{path}{key}.")
-    elif isinstance(original, list):
-        kept_list = kept if isinstance(kept, list) else [kept]
-        for index, item in enumerate(original):
-            if index < len(kept_list):
-                missing += _missing(item, kept_list[index], f"{path}{index}.")
-    return missing

@@ -6,6 +6,7 @@ the file. Every key used is recorded in `issuer_keys` and published in the DID d
 so a rotation (a new file) leaves old credentials verifiable.
 """
 
+import json
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from registry.credentials.dataintegrity import sign
 from registry.credentials.models import IssuerKey
 from registry.credentials.multibase import public_multikey
 from registry.extensions import db
@@ -103,6 +105,12 @@ def register_current_key():
         except IntegrityError:  # a concurrent issuer recorded it first
             pass
     return multikey
+
+
+def signed_json(document, created):
+    """`document` signed with the current key (recorded first), as stored: JSON text."""
+    method = method_id(register_current_key())
+    return json.dumps(sign(document, signing_key(), method, created), ensure_ascii=False, indent=2)
 
 
 def published_keys():

@@ -10,7 +10,6 @@ import base64
 import base58
 
 ED25519_PUBLIC_HEADER = b"\xed\x01"
-ED25519_SECRET_HEADER = b"\x80\x26"
 
 
 class MultibaseError(ValueError):
@@ -58,12 +57,4 @@ def public_key_bytes(multikey):
     data = decode_base58btc(multikey)
     if not data.startswith(ED25519_PUBLIC_HEADER) or len(data) != 34:
         raise MultibaseError("not an Ed25519 public Multikey")
-    return data[2:]
-
-
-def secret_key_bytes(multikey):
-    """The 32-byte seed of an Ed25519 `secretKeyMultibase`."""
-    data = decode_base58btc(multikey)
-    if not data.startswith(ED25519_SECRET_HEADER) or len(data) != 34:
-        raise MultibaseError("not an Ed25519 secret Multikey")
     return data[2:]

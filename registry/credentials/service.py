@@ -1,19 +1,16 @@
 """Issuing a certificate's signed credential, reading it back, backfilling older ones."""
 
-import json
-
 import sqlalchemy as sa
 from flask import current_app
 
 from registry.audit.service import record_event
+from registry.certificates.downloads import downloadable_certificate
 from registry.certificates.models import Certificate
 from registry.credentials import keys, status
 from registry.credentials.badge import build_credential
-from registry.credentials.dataintegrity import sign
 from registry.credentials.models import CertificateCredential
 from registry.database import utcnow
 from registry.extensions import db
-from registry.permissions import can_download_certificate
 
 MEDIA_TYPE = "application/ld+json"
 
@@ -27,19 +24,15 @@ def issue_credential(certificate):
 
     number, revocation_index, suspension_index = status.allocate()
     entries = status.status_entries(number, revocation_index, suspension_index)
-    issuer = keys.issuer_did()
     unsigned = build_credential(
         printed_fields(certificate),
-        issuer_did=issuer,
+        issuer_did=keys.issuer_did(),
         base_url=current_app.config["REGISTRY_PUBLIC_URL"],
         status_entries=entries,
     )
-    multikey = keys.register_current_key()
-    created = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    signed = sign(unsigned, keys.signing_key(), keys.method_id(multikey, issuer), created)
     credential = CertificateCredential(
         certificate_id=certificate.id,
-        document=json.dumps(signed, ensure_ascii=False, indent=2),
+        document=keys.signed_json(unsigned, utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")),
         status_list=number,
         revocation_index=revocation_index,
         suspension_index=suspension_index,
@@ -62,11 +55,9 @@ def credential_of(certificate):
 def credential_for(number, user):
     """The credential text of certificate `number` for `user`, or None when the
     certificate does not exist, has no credential, or `user` may not see it."""
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None or not can_download_certificate(user, certificate):
-        return None
-    credential = credential_of(certificate)
-    return None if credential is None else credential.document
+    certificate = downloadable_certificate(number, user)
+    credential = certificate and credential_of(certificate)
+    return credential.document if credential else None
 
 
 def backfill_credentials(*, actor=None):

@@ -10,7 +10,6 @@ changed them; serving it is reading one row.
 
 import gzip
 import hashlib
-import json
 import secrets
 
 import sqlalchemy as sa
@@ -18,7 +17,6 @@ from flask import current_app
 
 from registry.certificates.models import Certificate
 from registry.credentials import keys
-from registry.credentials.dataintegrity import sign
 from registry.credentials.jsonld import VC_V2
 from registry.credentials.models import CertificateCredential, StatusList
 from registry.credentials.multibase import decode_base64url, encode_base64url
@@ -128,12 +126,11 @@ def rebuild(purpose, number):
     url = list_url(purpose, number)
     now = utcnow().replace(microsecond=0)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    issuer = keys.issuer_did()
     document = {
         "@context": [VC_V2],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer,
+        "issuer": keys.issuer_did(),
         "validFrom": stamp,
         "credentialSubject": {
             "id": f"{url}#list",
@@ -142,9 +139,7 @@ def rebuild(purpose, number):
             "encodedList": encode_bits(set_indices(purpose, number)),
         },
     }
-    multikey = keys.register_current_key()
-    signed = sign(document, keys.signing_key(), keys.method_id(multikey, issuer), stamp)
-    text = json.dumps(signed, ensure_ascii=False, indent=2)
+    text = keys.signed_json(document, stamp)
     etag = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if row is None:
         row = StatusList(purpose=purpose, number=number)

@@ -4,11 +4,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from registry.cases import complaints
 from registry.cases.appeals import is_overdue
+from registry.cases.models import Case
+from registry.cases.service import CaseError
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.directorate.queues import QUEUES, counts, queue_query
-from registry.enums import ExpertStatus, RequestStatus
+from registry.enums import ExpertStatus, PublicReason, RequestStatus
 from registry.exams.corrections import corrections_of, review_correction, review_problem
 from registry.exams.forms import CorrectionReviewForm
 from registry.exams.models import ExamResultCorrection
@@ -87,15 +90,11 @@ def _done_message(result):
     message = _(
         "Done: %(name)s is now %(status)s.",
         name=result.expert.full_name,
-        status=_status_label(result.expert.status),
+        status=str(STATUS_LABELS[result.expert.status]),
     )
     if result.certificate is not None:
         message += " " + _("Certificate %(number)s issued.", number=result.certificate.number)
     return message
-
-
-def _status_label(status):
-    return str(STATUS_LABELS[status])
 
 
 @bp.route("/experts/<int:expert_id>/decide/<to>", methods=["GET", "POST"])
@@ -106,10 +105,15 @@ def decide(expert_id, to):
     to = ExpertStatus(to)
     row = row_for(expert, to)
     form = decision_form(row)
+    # A complaint's handler comes from the case (?case=): the decision is the table's, the
+    # change records the case and the case its change (registry/cases/complaints.py).
+    case, case_problem = _from_case(expert, to)
     if not form.is_submitted():
         form.version.data = expert.version
+        if case is not None and "reason_code" in form:
+            form.reason_code.data = PublicReason.UNDER_REVIEW_AFTER_COMPLAINT.value
     status = 200
-    if form.validate_on_submit():
+    if case_problem is None and form.validate_on_submit():
         try:
             result = transition(
                 expert,
@@ -117,20 +121,25 @@ def decide(expert_id, to):
                 actor=current_user,
                 reason=form.reason.data if "reason" in form else None,
                 evidence=form.evidence(),
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
+                case=case,
             )
+            if case is not None:
+                complaints.record_measure(case, result.change, current_user)
         except Conflict as exc:
             return conflict_page(exc)
-        except LifecycleError as exc:
+        except (LifecycleError, CaseError) as exc:
             status = refused(exc)
         else:
             db.session.commit()
             flash(_done_message(result), "success")
+            if case is not None:
+                return redirect(url_for("cases.detail", case_id=case.id))
             return redirect(url_for("experts.detail", expert_id=expert.id))
     elif form.is_submitted():
-        status = 422
+        status = case_problem.http_status if case_problem else 422
     evaluation = evaluate(expert, to, actor=current_user)
-    problem = None
+    problem = case_problem
     if evaluation.row is None or not evaluation.permitted:
         problem = refusal(evaluation)
         status = problem.http_status
@@ -140,15 +149,25 @@ def decide(expert_id, to):
         evaluation=evaluation,
         problem=problem,
         form=form,
+        case=case,
         title=row.label if row else _("Decision"),
     ), status
 
 
-def _version(value):
+def _from_case(expert, to):
+    """(case named by ?case=, why it cannot lead to this decision or None); (None, None)
+    when the decision is not taken from a case."""
+    raw = request.args.get("case")
+    if raw is None:
+        return None, None
+    case = db.session.get(Case, int(raw)) if raw.isdigit() else None
+    if case is None:
+        abort(404)
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+        complaints.check_measure(case, expert, to, current_user)
+    except CaseError as exc:
+        return case, exc
+    return case, None
 
 
 @bp.route("/accreditation/<int:request_id>", methods=["GET", "POST"])
@@ -165,7 +184,7 @@ def accreditation(request_id):
                 approve=bool(form.approve.data),
                 actor=current_user,
                 reason=form.reason.data,
-                expected_version=_version(form.version.data),
+                expected_version=request.form.get("version", type=int),
             )
         except Conflict as exc:
             return conflict_page(exc)

@@ -14,13 +14,13 @@ from registry.database import utcnow
 from registry.enums import CertificateStatus, ExpertStatus, RequestStatus, Role
 from registry.experts import guards
 from registry.experts import profile as profiles
-from registry.experts.checks import Joined
 from registry.experts.lifecycle import (
     Conflict,
     IncompleteRequest,
     NotAllowed,
     TransitionRefused,
     conditional_write,
+    failed_checks_refusal,
 )
 from registry.experts.models import NameChangeRequest
 from registry.experts.uploads import UploadRefused, attach_document
@@ -76,16 +76,8 @@ def update_profile(expert, profile, *, actor, expected_version=None):
             data["email"], data["full_name"], data["date_of_birth"], expert.id
         ),
     ]
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
-        raise error(
-            _l(
-                "The profile was not saved. Missing: %(missing)s.",
-                missing=Joined(c.missing for c in failed),
-            ),
-            checks=checks,
-        )
+    if not all(c.ok for c in checks):
+        raise failed_checks_refusal(checks, _l("The profile was not saved. Missing: %(missing)s."))
     changed = sorted(
         key for key, value in data.items() if getattr(expert, key) != value and key != "status"
     )

@@ -37,6 +37,9 @@ from registry.permissions import can_apply
 from registry.text import clean_text
 
 S = ExpertStatus
+DUPLICATE_APPLICATION = _l(
+    "Another open application exists for the same person (same email, or same name and date of birth)."
+)
 
 
 class LifecycleError(Exception):
@@ -164,20 +167,27 @@ def refusal(evaluation):
         )
     if not evaluation.permitted:
         return NotAllowed(evaluation.row.refusal)
-    failed = [c for c in evaluation.checks if not c.ok]
-    error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
     message = (
         _l("%(name)s is %(current)s and cannot be renewed at %(target)s yet. Missing: %(missing)s.")
         if evaluation.rule == Rule.RENEW
         else _l("%(name)s is %(current)s and cannot become %(target)s yet. Missing: %(missing)s.")
     )
-    values = {
-        "name": expert.full_name,
-        "current": _state_name(current),
-        "target": STATUS_LABELS[target],
-        "missing": Joined(c.missing for c in failed),
-    }
-    return error(_Formatted(message, values), checks=evaluation.checks)
+    return failed_checks_refusal(
+        evaluation.checks,
+        message,
+        name=expert.full_name,
+        current=_state_name(current),
+        target=STATUS_LABELS[target],
+    )
+
+
+def failed_checks_refusal(checks, message, **values):
+    """The error of checks that failed, `message` naming what is missing: IncompleteRequest
+    when only what the decider gives is at fault, else TransitionRefused."""
+    failed = [c for c in checks if not c.ok]
+    error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
+    values["missing"] = Joined(c.missing for c in failed)
+    return error(_Formatted(message, values), checks=checks)
 
 
 def transition(
@@ -189,11 +199,14 @@ def transition(
     evidence=None,
     expected_version=None,
     at=None,
+    case=None,
 ):
     """Move `expert` to `to_status` as `actor` (None: the system), or raise a LifecycleError.
 
     `expected_version` is the version the decider saw (a stale one is a Conflict); `at`
-    backdates the change for the demo seeder and must not lie in the future.
+    backdates the change for the demo seeder and must not lie in the future; `case` is the
+    appeal or complaint (registry/cases) that led to the change: the history row records it
+    with its evidence.
     """
     at = _moment(at)
     # A decision taken on a stale page is a conflict before anything else: the same
@@ -215,6 +228,8 @@ def transition(
         status_changed_at=at,
     )
     record = dict(evaluation.facts.get("record") or {})
+    if case is not None:
+        record["case"] = case.id
     # The public reason, for the rows that take one (suspend, withdraw); checked above.
     takes_code = "reason_code" in (*evaluation.row.required, *evaluation.row.optional)
     reason_code = (evidence or {}).get("reason_code") if takes_code else None
@@ -310,20 +325,6 @@ def _write_many(bulk, actor, at):
     if not bulk:
         return
     table = Expert.__table__
-    statement = (
-        sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("b_id"),
-            table.c.version == sa.bindparam("b_version"),
-            table.c.status == sa.bindparam("b_from", type_=table.c.status.type),
-        )
-        .values(
-            version=table.c.version + 1,
-            status=sa.bindparam("b_to", type_=table.c.status.type),
-            held_level=sa.bindparam("b_held", type_=table.c.held_level.type),
-            status_changed_at=sa.bindparam("b_at", type_=table.c.status_changed_at.type),
-        )
-    )
     params = []
     for evaluation, _reason in bulk:
         paused = evaluation.to_status in (S.SUSPENDED, S.EXPIRED)
@@ -334,10 +335,39 @@ def _write_many(bulk, actor, at):
                 "b_from": evaluation.from_status,
                 "b_to": evaluation.to_status,
                 "b_held": evaluation.from_status if paused else None,
-                "b_at": at,
             }
         )
-    updated = db.session.execute(statement, params).rowcount
+    # One UPDATE … FROM (VALUES (id, version), …) per 500 experts who move from the same
+    # state to the same state: one statement for the database to run, not one per expert.
+    # Each row still changes only if its version and status are those the guard read.
+    groups = {}
+    for values in params:
+        key = (values["b_from"], values["b_to"], values["b_held"])
+        groups.setdefault(key, []).append((values["b_id"], values["b_version"]))
+    columns = (sa.column("b_id", table.c.id.type), sa.column("b_version", table.c.version.type))
+    updated = 0
+    for (from_status, to_status, held), experts in groups.items():
+        for start in range(0, len(experts), 500):
+            moves = (
+                sa.values(*columns, name="moves").data(experts[start : start + 500]).cte("moves")
+            )
+            statement = (
+                sa.update(table)
+                .where(
+                    table.c.id == moves.c.b_id,
+                    table.c.version == moves.c.b_version,
+                    table.c.status == from_status,
+                )
+                .values(
+                    version=table.c.version + 1,
+                    status=to_status,
+                    held_level=held,
+                    status_changed_at=at,
+                )
+                .returning(table.c.id)  # counted so: the rowcount of a WITH … is not kept
+                .execution_options(synchronize_session=False)
+            )
+            updated += len(db.session.execute(statement).all())
     if updated != len(params):  # someone changed one of them since it was read
         for evaluation, _reason in bulk:
             current = db.session.scalar(
@@ -432,11 +462,7 @@ def conditional_write(expert, version, *, where_status=None, **values):
             rows = db.session.execute(statement).rowcount
     except IntegrityError as exc:
         # A partial unique index: another open application of the same person appeared.
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     if rows != 1:
         raise _conflict(expert)
     db.session.refresh(expert)
@@ -494,15 +520,9 @@ def apply(profile, *, actor, at=None):
         *profiles.profile_checks(data, invalid),
         profiles.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
     ]
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        error = IncompleteRequest if all(c.input for c in failed) else TransitionRefused
-        raise error(
-            _l(
-                "The application cannot be accepted. Missing: %(missing)s.",
-                missing=Joined(c.missing for c in failed),
-            ),
-            checks=checks,
+    if not all(c.ok for c in checks):
+        raise failed_checks_refusal(
+            checks, _l("The application cannot be accepted. Missing: %(missing)s.")
         )
     expert = Expert(
         user=user,
@@ -517,11 +537,7 @@ def apply(profile, *, actor, at=None):
             db.session.add(expert)
             db.session.flush()
     except IntegrityError as exc:
-        raise TransitionRefused(
-            _l(
-                "Another open application exists for the same person (same email, or same name and date of birth)."
-            )
-        ) from exc
+        raise TransitionRefused(DUPLICATE_APPLICATION) from exc
     change = StatusChange(
         expert_id=expert.id,
         from_status=None,

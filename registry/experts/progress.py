@@ -123,6 +123,7 @@ EVIDENCE_LABELS = {
     "valid_until": _l("Valid until"),
     "renews": _l("Renews certificate"),
     "cpd_hours": _l("CPD hours confirmed"),
+    "case": _l("Case (appeal or complaint) no."),
 }
 
 

@@ -11,12 +11,12 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from registry.auth.routes import sign_in
 from registry.cases import appeals
 from registry.cases.models import Case
 from registry.clock import local_day
@@ -112,11 +112,7 @@ def _record_context(expert):
         if can_decide_certification(current_user)
         else [],
         "requests": _open_requests(expert),
-        "cpd_records": db.session.scalars(
-            sa.select(CpdRecord)
-            .where(CpdRecord.expert_id == expert.id)
-            .order_by(CpdRecord.completed_on.desc())
-        ).all(),
+        "cpd_records": _requests_of(expert, CpdRecord, CpdRecord.completed_on.desc()),
         "can_edit": can_edit_application(current_user, expert),
         "can_rename": expert.status not in (ExpertStatus.APPLIED, ExpertStatus.WITHDRAWN)
         and can_request_name_change(current_user, expert),
@@ -149,18 +145,19 @@ def _case_context(expert):
     }
 
 
+def _requests_of(expert, model, order):
+    return db.session.scalars(
+        sa.select(model).where(model.expert_id == expert.id).order_by(order)
+    ).all()
+
+
 def _open_requests(expert):
-    name_changes = db.session.scalars(
-        sa.select(NameChangeRequest)
-        .where(NameChangeRequest.expert_id == expert.id)
-        .order_by(NameChangeRequest.id.desc())
-    ).all()
-    accreditations = db.session.scalars(
-        sa.select(AccreditationRequest)
-        .where(AccreditationRequest.expert_id == expert.id)
-        .order_by(AccreditationRequest.id.desc())
-    ).all()
-    return {"name_changes": name_changes, "accreditations": accreditations}
+    return {
+        "name_changes": _requests_of(expert, NameChangeRequest, NameChangeRequest.id.desc()),
+        "accreditations": _requests_of(
+            expert, AccreditationRequest, AccreditationRequest.id.desc()
+        ),
+    }
 
 
 def visible_expert(expert_id):
@@ -205,12 +202,7 @@ def signup():
             status = refused(exc)
         else:
             db.session.commit()
-            lang = session.get("lang")
-            session.clear()  # a fresh session on sign-in (no fixation), as at /login
-            if lang:
-                session["lang"] = lang
-            session.permanent = True
-            login_user(user)
+            sign_in(user)  # a fresh session, as at /login
             flash(_("Your account was created. Confirm your email to go on."), "success")
             return redirect(url_for("auth.confirm_wait"))
     return render_template("experts/signup.html", form=form), status
@@ -224,19 +216,14 @@ def apply_self():
     form = ApplicationForm()
     if not form.is_submitted():
         form.full_name.data = current_user.full_name
-    status = 200
-    if form.validate_on_submit():
-        try:
-            apply(form.profile(), actor=current_user)
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("Your application was received."), "success")
-            return redirect(url_for(".me"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("experts/apply.html", form=form, on_behalf=False), status
+    return form_page(
+        form,
+        lambda: apply(form.profile(), actor=current_user),
+        _("Your application was received."),
+        url_for(".me"),
+        "experts/apply.html",
+        on_behalf=False,
+    )
 
 
 @bp.post("/me/reapply")
@@ -254,65 +241,75 @@ def reapply():
     return redirect(url_for(".me"))
 
 
-@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(expert_id):
+def form_page(form, act, done, next_url, template, *, invalid_status=422, **context):
+    """A form's page: a valid submission runs `act()`, then commits, flashes `done` and goes
+    to `next_url`; a refusal is flashed and the page shown again with its status, as is an
+    invalid form (`invalid_status`)."""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            act()
+        except LifecycleError as exc:
+            status = refused(exc)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(next_url)
+    elif form.is_submitted():
+        status = invalid_status
+    return render_template(template, form=form, **context), status
+
+
+def _editable_expert(expert_id):
     expert = visible_expert(expert_id)
     if not can_edit_application(current_user, expert):
         abort(403)
+    return expert
+
+
+def _expected_version():
+    return request.form.get("version", type=int)
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(expert_id):
+    expert = _editable_expert(expert_id)
     if expert.status != ExpertStatus.APPLIED and request.method == "GET":
         # Past the application only contact details change; the name by a request.
         return redirect(url_for(".contact", expert_id=expert.id))
     form = ApplicationForm(obj=expert)
     if not form.is_submitted():
         form.organisation_type.data = expert.organisation_type.value
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_profile(
-                expert,
-                form.profile(),
-                actor=current_user,
-                expected_version=request.form.get("version", type=int),
-            )
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("The profile was saved."), "success")
-            return redirect(_record_url(expert))
-    elif form.is_submitted():
-        status = 422
-    return render_template("experts/edit.html", form=form, expert=expert), status
+    return form_page(
+        form,
+        lambda: update_profile(
+            expert, form.profile(), actor=current_user, expected_version=_expected_version()
+        ),
+        _("The profile was saved."),
+        _record_url(expert),
+        "experts/edit.html",
+        expert=expert,
+    )
 
 
 @bp.route("/experts/<int:expert_id>/contact", methods=["GET", "POST"])
 @login_required
 def contact(expert_id):
-    expert = visible_expert(expert_id)
-    if not can_edit_application(current_user, expert):
-        abort(403)
+    expert = _editable_expert(expert_id)
     form = ContactForm(obj=expert)
     if not form.is_submitted():
         form.organisation_type.data = expert.organisation_type.value
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_contact_details(
-                expert,
-                form.details(),
-                actor=current_user,
-                expected_version=request.form.get("version", type=int),
-            )
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("Your details were saved."), "success")
-            return redirect(_record_url(expert))
-    elif form.is_submitted():
-        status = 422
-    return render_template("experts/contact.html", form=form, expert=expert), status
+    return form_page(
+        form,
+        lambda: update_contact_details(
+            expert, form.details(), actor=current_user, expected_version=_expected_version()
+        ),
+        _("Your details were saved."),
+        _record_url(expert),
+        "experts/contact.html",
+        expert=expert,
+    )
 
 
 def _record_url(expert):
@@ -328,23 +325,21 @@ def name_change(expert_id):
     if not can_request_name_change(current_user, expert):
         abort(403)
     form = NameChangeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            request_name_change(
-                expert,
-                new_name=form.new_name.data,
-                reason=form.reason.data,
-                actor=current_user,
-                **_upload(form.document.data),
-            )
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("Your request was sent to the directorate."), "success")
-            return redirect(_record_url(expert))
-    return render_template("experts/name_change.html", form=form, expert=expert), status
+    return form_page(
+        form,
+        lambda: request_name_change(
+            expert,
+            new_name=form.new_name.data,
+            reason=form.reason.data,
+            actor=current_user,
+            **_upload(form.document.data),
+        ),
+        _("Your request was sent to the directorate."),
+        _record_url(expert),
+        "experts/name_change.html",
+        invalid_status=200,
+        expert=expert,
+    )
 
 
 @bp.route("/me/cpd", methods=["GET", "POST"])
@@ -352,37 +347,26 @@ def name_change(expert_id):
 def cpd():
     expert = _own_record() or abort(404)
     form = CpdForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            record_cpd(
-                expert,
-                activity=form.activity.data,
-                hours=form.hours.data,
-                completed_on=form.completed_on.data,
-                actor=current_user,
-                **_upload(form.document.data),
-            )
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("Recorded. An officer will confirm the hours."), "success")
-            return redirect(url_for(".cpd"))
-    records = db.session.scalars(
-        sa.select(CpdRecord)
-        .where(CpdRecord.expert_id == expert.id)
-        .order_by(CpdRecord.completed_on.desc())
-    ).all()
-    confirmed = sum(r.hours for r in records if r.status == RequestStatus.APPROVED)
-    return render_template(
+    records = _requests_of(expert, CpdRecord, CpdRecord.completed_on.desc())
+    return form_page(
+        form,
+        lambda: record_cpd(
+            expert,
+            activity=form.activity.data,
+            hours=form.hours.data,
+            completed_on=form.completed_on.data,
+            actor=current_user,
+            **_upload(form.document.data),
+        ),
+        _("Recorded. An officer will confirm the hours."),
+        url_for(".cpd"),
         "experts/cpd.html",
-        form=form,
+        invalid_status=200,
         expert=expert,
         records=records,
-        confirmed=confirmed,
+        confirmed=sum(r.hours for r in records if r.status == RequestStatus.APPROVED),
         open_to_cpd=expert.status in (*CERTIFIED_LEVELS, ExpertStatus.EXPIRED),
-    ), status
+    )
 
 
 @bp.route("/experts/<int:expert_id>/accreditation", methods=["GET", "POST"])
@@ -392,29 +376,23 @@ def accreditation(expert_id):
     if not can_submit_accreditation(current_user, expert):
         abort(403)
     form = AccreditationForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.document.data
-        try:
-            submit_accreditation(
-                expert,
-                level=form.level.data,
-                reference=form.reference.data,
-                issuing_body=form.issuing_body.data,
-                issued_on=form.issued_on.data,
-                document=upload.stream,
-                filename=upload.filename,
-                actor=current_user,
-            )
-        except LifecycleError as exc:
-            status = refused(exc)
-        else:
-            db.session.commit()
-            flash(_("The evidence was sent to the directorate."), "success")
-            return redirect(_record_url(expert))
-    elif form.is_submitted():
-        status = 422
-    return render_template("experts/accreditation.html", form=form, expert=expert), status
+    return form_page(
+        form,
+        lambda: submit_accreditation(
+            expert,
+            level=form.level.data,
+            reference=form.reference.data,
+            issuing_body=form.issuing_body.data,
+            issued_on=form.issued_on.data,
+            document=form.document.data.stream,
+            filename=form.document.data.filename,
+            actor=current_user,
+        ),
+        _("The evidence was sent to the directorate."),
+        _record_url(expert),
+        "experts/accreditation.html",
+        expert=expert,
+    )
 
 
 def _upload(data):
@@ -464,17 +442,6 @@ def accreditation_document(request_id):
         abort(404 if not can_view_expert(current_user, accreditation_request.expert) else 403)
     if not accreditation_request.document_path:
         abort(404)
-    try:
-        path = evidence_path(accreditation_request.document_path)
-    except UploadRefused:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        io.BytesIO(path.read_bytes()),  # small (size-limited) and never left open
-        mimetype=MIMETYPES.get(path.suffix.lstrip("."), "application/octet-stream"),
-        as_attachment=True,
-        download_name=accreditation_request.document_name or path.name,
+    return _document_response(
+        accreditation_request.document_path, accreditation_request.document_name
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

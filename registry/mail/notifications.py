@@ -28,37 +28,39 @@ def _expert_account(expert):
 
 
 def notify_transition(result, kind):
-    """Queue message `kind` (the row's notice) to the expert about a TransitionResult."""
-    return notify_change(
-        result.expert, result.change.id, result.change.to_status, kind, result.certificate
+    """Queue message `kind` (the row's notice) to the expert about a TransitionResult (once)."""
+    if kind is None:
+        return None
+    change = result.change
+    return queue_message(
+        **_change_message(result.expert, change.id, change.to_status, kind, result.certificate)
     )
 
 
-def notify_change(expert, change_id, to_status, kind, certificate=None):
-    """Queue message `kind` to the expert about status change `change_id` (once)."""
-    if kind is None:
-        return None
-    entry = _change_message(expert, change_id, to_status, kind, certificate)
-    key, kind = entry.pop("key"), entry.pop("kind")
-    return queue_message(key, kind, **entry)
-
-
 def notify_changes(changes, kind):
-    """notify_change for many (expert, change_id, to_status) at once (no certificates)."""
+    """notify_transition for many (expert, change_id, to_status) at once (no certificates)."""
     if kind is None:
         return 0
+    changes = list(changes)
+    user_ids = sorted({expert.user_id for expert, _c, _s in changes if expert.user_id})
+    accounts = {}
+    for start in range(0, len(user_ids), 500):  # the recipients' languages, not one by one
+        chunk = user_ids[start : start + 500]
+        accounts.update(
+            (u.id, u) for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))
+        )
     return queue_messages(
-        _change_message(expert, change_id, to_status, kind)
+        _change_message(expert, change_id, to_status, kind, account=accounts.get(expert.user_id))
         for expert, change_id, to_status in changes
     )
 
 
-def _change_message(expert, change_id, to_status, kind, certificate=None):
+def _change_message(expert, change_id, to_status, kind, certificate=None, account=None):
     return {
         "key": f"{kind}:status_change:{change_id}",
         "kind": kind,
         "to_address": expert.email,
-        "recipient": _expert_account(expert),
+        "recipient": account or _expert_account(expert),
         "full_name": expert.full_name,
         "status": to_status.value,
         "certificate": certificate and _certificate_context(certificate),

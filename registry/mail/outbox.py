@@ -59,6 +59,27 @@ def render(kind, locale, **context):
     return subject.strip(), "\n\n".join(paragraphs) + "\n", html
 
 
+def _outbox_row(key, kind, to_address, recipient=None, **context):
+    """The columns of a new outbox row: the message rendered in the recipient's language."""
+    locale = recipient_locale(recipient)
+    subject, text, html = render(kind, locale, **context)
+    now = utcnow()
+    return {
+        "key": key,
+        "kind": kind,
+        "recipient_id": getattr(recipient, "id", None),
+        "to_address": to_address,
+        "locale": locale,
+        "subject": subject[:300],
+        "body_text": text,
+        "body_html": html,
+        "status": MessageStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def queue_message(key, kind, *, to_address, recipient=None, **context):
     """Add a message to the outbox (flushed) unless one with `key` exists; returns it or None."""
     if not to_address:
@@ -66,21 +87,7 @@ def queue_message(key, kind, *, to_address, recipient=None, **context):
     exists = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key))
     if exists is not None:
         return None
-    locale = recipient_locale(recipient)
-    subject, text, html = render(kind, locale, **context)
-    message = OutboxMessage(
-        key=key,
-        kind=kind,
-        recipient_id=getattr(recipient, "id", None),
-        to_address=to_address,
-        locale=locale,
-        subject=subject[:300],
-        body_text=text,
-        body_html=html,
-        status=MessageStatus.PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
-    )
+    message = OutboxMessage(**_outbox_row(key, kind, to_address, recipient, **context))
     try:
         with db.session.begin_nested():  # a concurrent run queued it first: keep that one
             db.session.add(message)
@@ -103,48 +110,23 @@ def queue_messages(entries):
                 sa.select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[start : start + 500]))
             )
         )
-    rows, now = [], utcnow()
+    rows = []
     for entry in entries:
-        if entry["key"] in queued:
-            continue
-        queued.add(entry["key"])
-        context = dict(entry)
-        key, kind, to_address = context.pop("key"), context.pop("kind"), context.pop("to_address")
-        recipient = context.pop("recipient", None)
-        locale = recipient_locale(recipient)
-        subject, text, html = render(kind, locale, **context)
-        rows.append(
-            {
-                "key": key,
-                "kind": kind,
-                "recipient_id": getattr(recipient, "id", None),
-                "to_address": to_address,
-                "locale": locale,
-                "subject": subject[:300],
-                "body_text": text,
-                "body_html": html,
-                "status": MessageStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-        )
+        if entry["key"] not in queued:
+            queued.add(entry["key"])
+            rows.append(_outbox_row(**entry))
     if rows:
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(OutboxMessage.__table__), rows)
         except IntegrityError:  # a concurrent run queued some first: one by one, keep theirs
             for row in rows:
-                _queue_row(row)
+                try:
+                    with db.session.begin_nested():
+                        db.session.execute(sa.insert(OutboxMessage.__table__), [row])
+                except IntegrityError:
+                    pass
     return len(rows)
-
-
-def _queue_row(row):
-    try:
-        with db.session.begin_nested():
-            db.session.execute(sa.insert(OutboxMessage.__table__), [row])
-    except IntegrityError:
-        pass
 
 
 def compose(message):

@@ -3,7 +3,7 @@
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from registry.labels import ORGANISATION_TYPE_LABELS
+from registry.labels import CASE_KIND_LABELS, ORGANISATION_TYPE_LABELS
 
 DIMENSION_HEADERS = {
     "year": ("Theo năm", "Năm"),
@@ -79,17 +79,74 @@ def dimension_rows(figures, dimension):
     return rows
 
 
-def sheets(figures):
-    """[(sheet title, header, rows)]: progress first, then one sheet per dimension."""
+CASES_TITLE = "Kháng nghị và khiếu nại"
+CASES_NOTE = (
+    "Kháng nghị và khiếu nại: số liệu tại thời điểm lập báo cáo, chỉ tính vụ việc đã được "
+    "xác nhận (khiếu nại đã xác nhận địa chỉ liên hệ). Số ngày thụ lý, số ngày kết thúc là "
+    "trung vị, tính từ khi vụ việc được xác nhận. Quá hạn: chưa quyết định sau ngày đến hạn."
+)
+CASES_HEADER = [
+    "Loại vụ việc",
+    "Số vụ việc",
+    "Đang mở",
+    "Quá hạn",
+    "Số ngày thụ lý (trung vị)",
+    "Số ngày kết thúc (trung vị)",
+    "Chấp nhận",
+    "Không chấp nhận",
+    "Dẫn đến thay đổi trạng thái",
+    "Phát hiện đánh giá",
+    "Hành động khắc phục chưa xong",
+    "Hành động khắc phục quá hạn",
+]
+
+
+def case_rows(cases):
+    """One row per kind of case (registry/cases/statistics.py), in Vietnamese."""
+    with force_locale("vi"):
+        return [
+            [
+                str(CASE_KIND_LABELS.get(f.kind, f.kind)),
+                f.count,
+                f.open,
+                f.overdue,
+                f.days_to_acknowledge,
+                f.days_to_close,
+                f.upheld,
+                f.dismissed,
+                f.changes,
+                f.findings,
+                f.actions_open,
+                f.actions_overdue,
+            ]
+            for f in cases
+        ]
+
+
+def sheets(figures, cases=None):
+    """[(sheet title, header, rows)]: progress first, then one sheet per dimension, then
+    the figures on cases when given (officers and auditors)."""
     labels = [t.label_vi for t in figures.targets]
     result = [("Tiến độ", PROGRESS_HEADER, progress_rows(figures))]
     for dimension, (title, column) in DIMENSION_HEADERS.items():
         result.append((title, [column, *labels], dimension_rows(figures, dimension)))
+    if cases is not None:
+        result.append((CASES_TITLE, CASES_HEADER, case_rows(cases)))
     return result
 
 
-def long_table(figures):
-    """One table for CSV: [section, item, one column per target]."""
+def case_long_rows(cases):
+    """The figures on cases as rows of the CSV's long table: [section, kind, measure, value]."""
+    return [
+        [CASES_TITLE, row[0], measure, row[i]]
+        for row in case_rows(cases)
+        for i, measure in enumerate(CASES_HEADER[1:], start=1)
+    ]
+
+
+def long_table(figures, cases=None):
+    """One table for CSV: [section, item, one column per target]; the figures on cases, when
+    given, follow as [section, kind, measure, value]."""
     header = ["Bảng", "Nhóm", *(t.label_vi for t in figures.targets)]
     rows = [
         ["Tiến độ", "Mục tiêu", *(r.target.target_number for r in figures.progress)],
@@ -100,6 +157,8 @@ def long_table(figures):
     ]
     for dimension, (title, _column) in DIMENSION_HEADERS.items():
         rows.extend([title, *row] for row in dimension_rows(figures, dimension))
+    if cases is not None:
+        rows.extend(case_long_rows(cases))
     return header, rows
 
 
@@ -120,8 +179,9 @@ def _top(rows, count=10):
     return rows[:-1][:count] + rows[-1:]
 
 
-def summary_pdf(figures, generated_at):
-    """The one-page PDF summary for the annual report, in Vietnamese."""
+def summary_pdf(figures, generated_at, cases=None):
+    """The one-page PDF summary for the annual report, in Vietnamese (with the figures on
+    cases when given)."""
     from registry.reports.summary_pdf import SummaryPdf, SummaryTable
 
     labels = [t.label_vi for t in figures.targets]
@@ -174,6 +234,16 @@ def summary_pdf(figures, generated_at):
             widths,
         ),
     ]
+    notes = [METHOD_NOTE]
+    if cases is not None:
+        rows = []
+        for row in case_rows(cases):
+            shown = ["—" if value is None else value for value in row]
+            rows.append([*shown[:9], f"{shown[9]} ({shown[10]}, {shown[11]})"])
+        header = [*CASES_HEADER[:9], "Phát hiện đánh giá (chưa xong, quá hạn)"]
+        widths = [0.12, 0.07, 0.07, 0.07, 0.1, 0.1, 0.08, 0.09, 0.12, 0.18]
+        tables.append(SummaryTable(CASES_TITLE, header, rows, widths))
+        notes.append(CASES_NOTE)
     return SummaryPdf(
         title="Tóm tắt tiến độ đào tạo, chứng nhận chuyên gia năng suất chất lượng",
         subtitle=(
@@ -181,6 +251,6 @@ def summary_pdf(figures, generated_at):
             f"(Quyết định 1322/QĐ-TTg). Số liệu tính đến ngày {figures.as_of:%d/%m/%Y}."
         ),
         tables=tables,
-        notes=[METHOD_NOTE],
+        notes=notes,
         footer=f"Lập lúc {generated_at:%H:%M ngày %d/%m/%Y} từ Cơ sở dữ liệu chuyên gia NSCL.",
     ).render()

@@ -9,10 +9,16 @@ from flask import Blueprint, Response, abort, flash, redirect, request, stream_w
 from flask_login import current_user
 
 from registry.audit.service import record_event
+from registry.cases.statistics import case_figures
 from registry.clock import LOCAL_TZ, today
 from registry.enums import ExpertStatus
 from registry.extensions import db
-from registry.permissions import can_export_register, can_view_dashboard, permission_required
+from registry.permissions import (
+    can_export_register,
+    can_view_cases,
+    can_view_dashboard,
+    permission_required,
+)
 from registry.reports.dashboard import long_table, sheets, summary_pdf
 from registry.reports.register import REGISTER_HEADER, register_rows
 from registry.reports.spreadsheets import (
@@ -43,6 +49,11 @@ def _figures():
     return dashboard(as_of)
 
 
+def _cases():
+    """The figures on cases, today, for those who may see cases (officers, auditors)."""
+    return case_figures(today()) if can_view_cases(current_user) else None
+
+
 def _audit(name, **details):
     record_event(
         "report.exported", actor=current_user, object_type="report", object_id=name, details=details
@@ -54,7 +65,7 @@ def _audit(name, **details):
 @permission_required(can_view_dashboard)
 def dashboard_csv():
     figures = _figures()
-    header, rows = long_table(figures)
+    header, rows = long_table(figures, _cases())
     _audit("targets.csv", as_of=figures.as_of)
     return _download(csv_bytes(header, rows), CSV_MIMETYPE, f"chi-tieu-{figures.as_of}.csv")
 
@@ -63,7 +74,7 @@ def dashboard_csv():
 @permission_required(can_view_dashboard)
 def dashboard_xlsx():
     figures = _figures()
-    body = xlsx_bytes(sheets(figures))
+    body = xlsx_bytes(sheets(figures, _cases()))
     _audit("targets.xlsx", as_of=figures.as_of)
     return _download(body, XLSX_MIMETYPE, f"chi-tieu-{figures.as_of}.xlsx")
 
@@ -72,7 +83,7 @@ def dashboard_xlsx():
 @permission_required(can_view_dashboard)
 def summary_pdf_file():
     figures = _figures()
-    body = summary_pdf(figures, datetime.now(LOCAL_TZ))
+    body = summary_pdf(figures, datetime.now(LOCAL_TZ), _cases())
     _audit("summary.pdf", as_of=figures.as_of)
     return _download(body, "application/pdf", f"tom-tat-tien-do-{figures.as_of}.pdf")
 

@@ -15,19 +15,16 @@ audit log's retention, readable by the directorate and auditors only; `rights.er
 records that the person behind `expert <id>` had their data erased, with counts only.
 """
 
-import unicodedata
 from collections import Counter
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
 from registry.auth.models import ApiToken
 from registry.cases import notices
-from registry.cases.appeals import CASE_ACTIONS, CaseError, CaseNotAllowed
 from registry.cases.models import Case, CaseDocument
+from registry.cases.service import CaseError, CaseNotAllowed, days, paragraphs, record_step
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import (
@@ -142,31 +139,17 @@ def request_erasure(expert, *, actor, grounds=None, accept_withdrawal=False):
         # The address the case's mail goes to, cleared when the data is erased.
         contact_name=expert.full_name,
         contact_email=expert.email,
-        grounds=unicodedata.normalize("NFC", grounds or "").strip()[:MAX_GROUNDS] or BLANK,
+        grounds=paragraphs(grounds) or BLANK,
         filed_by_id=actor.id,
         received_at=now,
         confirmed_at=now,  # asked from the person's own account
-        due_on=local_day(now) + _days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+        due_on=local_day(now) + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
     db.session.add(case)
     db.session.flush()
-    _record(case, "received", actor, holds_certificate=holds_certificate(expert))
+    record_step(case, "received", actor, holds_certificate=holds_certificate(expert))
     notices.tell(case, "received")
     return case
-
-
-def _days(name):
-    return timedelta(days=current_app.config[name])
-
-
-def _record(case, step, actor, **details):
-    record_event(
-        CASE_ACTIONS[step],
-        actor=actor,
-        object_type="case",
-        object_id=case.id,
-        details={"kind": case.kind.value, "expert_id": case.expert_id, **details},
-    )
 
 
 def carry_out(case, *, actor):
@@ -184,6 +167,23 @@ def carry_out(case, *, actor):
             _l("Personal data is erased only by the handler of an erasure request upheld.")
         )
     expert = case.expert
+    other = db.session.scalar(
+        sa.select(sa.func.min(Case.id)).where(
+            Case.expert_id == expert.id,
+            Case.id != case.id,
+            Case.confirmed_at.is_not(None),  # an unconfirmed complaint is no case yet
+            Case.status != CaseStatus.CLOSED,
+        )
+    )
+    if other is not None:
+        # Its answers would go to an address that no longer exists.
+        raise CaseError(
+            _l(
+                "Case #%(id)s about this person is still open: close it first, so that its "
+                "outcome reaches them, then close this request.",
+                id=other,
+            )
+        )
     _end_certification(expert, case, actor)
     return erase(expert, actor=actor, case=case)
 

@@ -15,6 +15,7 @@ from flask import current_app
 
 from registry.audit.service import record_event
 from registry.auth.email_links import delete_unconfirmed
+from registry.auth.throttle import forget_stale_counters
 from registry.cases.models import Case
 from registry.certificates.verification import purge_check_addresses
 from registry.clock import add_years, local_day, local_day_start
@@ -45,6 +46,7 @@ def apply_retention(now=None):
     removed = {
         "verification_check_addresses": purge_check_addresses(now),
         "unconfirmed_accounts": len(delete_unconfirmed(now, config["REGISTRY_UNCONFIRMED_DAYS"])),
+        "sign_in_counters": forget_stale_counters(now),
         "mail_bodies": clear_mail_bodies(now - _days("REGISTRY_RETENTION_MAIL_DAYS")),
         "mail_to_erased_people": delete_mail_to_erased_people(),
         "refused_request_documents": drop_refused_documents(

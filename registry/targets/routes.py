@@ -6,10 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.cases.statistics import case_figures
+from registry.clock import today
 from registry.extensions import db
 from registry.permissions import (
     can_export_register,
     can_manage_targets,
+    can_view_cases,
     can_view_dashboard,
     permission_required,
 )
@@ -64,6 +67,7 @@ def index():
         metric_labels=METRIC_LABELS,
         can_edit=can_manage_targets(current_user),
         can_export_register=can_export_register(current_user),
+        case_figures=case_figures(today()) if can_view_cases(current_user) else None,
     )
 
 

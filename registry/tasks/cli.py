@@ -11,7 +11,12 @@ from registry.tasks import huey, jobs
 
 
 @registry_cli.command("worker")
-@click.option("--threads", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Tasks run at once [default: 2 on PostgreSQL, 1 on SQLite].",
+)
 @with_appcontext
 def worker_command(threads):
     """Run queued tasks and the periodic ones (expiry, reminders, mail) until stopped.
@@ -26,6 +31,9 @@ def worker_command(threads):
         # and waits its turn (busy timeout), instead of failing "database is locked" when
         # another thread or the web committed between its first read and its first write.
         db.engine.update_execution_options(sqlite_immediate=True)
+    # SQLite has one writer: a big import holds the lock for seconds, so a second task
+    # thread would only wait behind it (and give up after the busy timeout).
+    threads = threads or (1 if db.engine.dialect.name == "sqlite" else 2)
     consumer = huey.create_consumer(workers=threads, worker_type="thread")
     # The locks a killed worker held: the mail sender's and those of the jobs left open.
     huey.flush_locks(*jobs.lock_names())

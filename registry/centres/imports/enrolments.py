@@ -8,6 +8,7 @@ same file imported twice changes nothing. A blank cell keeps what is recorded.
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from registry.audit.service import record_event
 from registry.centres import rules
@@ -100,10 +101,18 @@ def _read(outcome, row):
     return values if ok else None
 
 
-def import_enrolments(centre, rows, *, actor, today=None, source=None):
-    """Validate every row, then enrol, record hours and completions; all or nothing."""
+def _no_progress(phase, done):
+    pass
+
+
+def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
+    """Validate every row, then enrol, record hours and completions; all or nothing.
+
+    `on_progress(phase, rows done)` is told how far it is ("checking", then "writing")."""
     today = today or local_today()
+    on_progress = on_progress or _no_progress
     outcome = ImportOutcome(rows=len(rows))
+    on_progress("checking", 0)
     read = [(row, _read(outcome, row)) for row in rows]
     read = [(row, values) for row, values in read if values is not None]
 
@@ -128,7 +137,9 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None):
 
     seen = {}
     plan = []  # (row, course, expert, enrolment or None, values)
-    for row, values in read:
+    for checked, (row, values) in enumerate(read):
+        if checked % CHUNK == 0:
+            on_progress("checking", checked)
         course = courses.get(values["course_code"].upper())
         expert = experts.get(values["email"])
         if (
@@ -168,7 +179,7 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None):
             plan.append((row, course, expert, enrolment, values))
     if not outcome.ok:
         return outcome
-    _write(outcome, plan, actor)
+    _write(outcome, plan, actor, on_progress)
     record_event(
         "enrolments.imported",
         actor=actor,
@@ -230,50 +241,88 @@ def _check_row(outcome, row, course, enrolment, values, today):
     return ok
 
 
-def _write(outcome, plan, actor):
+def _write(outcome, plan, actor, on_progress):
+    """New enrolments in one INSERT and changed ones through the ORM, then the moves to
+    trained in chunks, each written in bulk."""
     actor_id = actor.id  # read once: a lazy load here would flush half-made rows
-    completions = []
+    new_rows, completing = [], []  # completing: (course id, expert id) of applicants
+    on_progress("writing", 0)
     with db.session.no_autoflush:
         for _row, course, expert, enrolment, values in plan:
+            completed, hours = values["completed"], values["attended_hours"]
             if enrolment is None:
-                enrolment = Enrolment(
-                    course=course, expert_id=expert.id, attended_hours=0, completed=False
+                new_rows.append(
+                    {
+                        "course_id": course.id,
+                        "expert_id": expert.id,
+                        "attended_hours": 0 if hours is None else hours,
+                        "completed": bool(completed),
+                        "completed_on": values["completed_on"] if completed else None,
+                        "completion_recorded_by_id": actor_id if completed else None,
+                    }
                 )
-                db.session.add(enrolment)
                 outcome.created += 1
             elif _unchanged(enrolment, values):
                 outcome.unchanged += 1
                 continue
             else:
                 outcome.updated += 1
-            if values["attended_hours"] is not None:
-                enrolment.attended_hours = values["attended_hours"]
-            if values["completed"]:
-                enrolment.completed = True
-                enrolment.completed_on = values["completed_on"]
-                enrolment.completion_recorded_by_id = actor_id
-                if expert.status == ExpertStatus.APPLIED:
-                    completions.append((expert.id, enrolment))
-            elif values["completed"] is False and enrolment.completed:
-                enrolment.completed = False
-                enrolment.completed_on = None
+                if hours is not None:
+                    enrolment.attended_hours = hours
+                if completed:
+                    enrolment.completed = True
+                    enrolment.completed_on = values["completed_on"]
+                    enrolment.completion_recorded_by_id = actor_id
+                elif completed is False and enrolment.completed:
+                    enrolment.completed = False
+                    enrolment.completed_on = None
+            if completed and expert.status == ExpertStatus.APPLIED:
+                completing.append((course.id, expert.id))
+    if new_rows:
+        db.session.execute(sa.insert(Enrolment), new_rows)
     db.session.flush()
+    enrolments = _enrolments_of(completing)
     moving = [
-        (expert_id, e) for expert_id, e in completions if rules.completion_leads_to_trained(e)
+        (expert_id, enrolments[course_id, expert_id])
+        for course_id, expert_id in completing
+        if rules.completion_leads_to_trained(enrolments[course_id, expert_id])
     ]
-    if not moving:
-        return
-    ids = [expert_id for expert_id, _e in moving]
-    loaded = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        loaded.update(
-            (e.id, e) for e in db.session.scalars(sa.select(Expert).where(Expert.id.in_(chunk)))
+    # The rows that move nobody are written; those that do are as many again to write.
+    on_progress("writing", len(plan) - len(moving))
+    for start in range(0, len(moving), CHUNK):
+        chunk = moving[start : start + CHUNK]
+        loaded = {
+            e.id: e
+            for e in db.session.scalars(
+                sa.select(Expert).where(Expert.id.in_([expert_id for expert_id, _e in chunk]))
+            )
+        }
+        # In bulk: the same guard per expert, one statement each for the writes.
+        outcome.trained += mark_many_trained(
+            [(loaded[expert_id], enrolment) for expert_id, enrolment in chunk], actor
         )
-    # In bulk: the same guard per expert, one statement each for the writes.
-    outcome.trained += mark_many_trained(
-        [(loaded[expert_id], enrolment) for expert_id, enrolment in moving], actor
-    )
+        on_progress("writing", len(plan) - len(moving) + start + len(chunk))
+
+
+def _enrolments_of(pairs):
+    """{(course id, expert id): Enrolment} for the given pairs, in a few queries."""
+    course_ids = sorted({course_id for course_id, _e in pairs})
+    expert_ids = sorted({expert_id for _c, expert_id in pairs})
+    found = {}
+    for start in range(0, len(expert_ids), CHUNK):
+        found.update(
+            ((e.course_id, e.expert_id), e)
+            for e in db.session.scalars(
+                sa.select(Enrolment)
+                .join(Enrolment.course)  # the rules and the guard read it: not row by row
+                .options(contains_eager(Enrolment.course))
+                .where(
+                    Enrolment.course_id.in_(course_ids),
+                    Enrolment.expert_id.in_(expert_ids[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
 
 
 def _unchanged(enrolment, values):

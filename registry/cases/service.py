@@ -1,0 +1,94 @@
+"""What every kind of case shares (appeals.py, complaints.py): its refusals, the periods of
+the configuration, the text of grounds and reasons, the conditional write of a step and
+its audit event."""
+
+import unicodedata
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from registry.audit.service import record_event
+from registry.cases.models import Case
+from registry.enums import ComplaintSubject
+from registry.extensions import db
+
+MAX_GROUNDS = 5000
+# An upheld complaint about these must lead to an audit finding with a corrective action
+# (ISO/IEC 17024 9.9: a valid complaint about the body's own work is corrected, on record).
+FINDING_REQUIRED = (ComplaintSubject.CENTRE, ComplaintSubject.DIRECTORATE)
+
+
+class CaseError(Exception):
+    """A refused step; `message` is translated when shown."""
+
+    http_status = 409
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return str(self.message)
+
+
+class CaseNotAllowed(CaseError):
+    http_status = 403
+
+
+class CaseConflict(CaseError):
+    """The case moved on since the page was read."""
+
+
+def days(name):
+    """A period of the configuration (REGISTRY_CASE_..._DAYS) as a timedelta."""
+    return timedelta(days=current_app.config[name])
+
+
+def paragraphs(value):
+    """Text as typed, NFC, with its line breaks (grounds and reasons run to paragraphs)."""
+    return unicodedata.normalize("NFC", value or "").strip()[:MAX_GROUNDS] or None
+
+
+def move(case, expected, source, target, **values):
+    """UPDATE the case from `source` to `target` only if it is still as the page showed."""
+    if expected != source or case.status != source:
+        raise CaseConflict(
+            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+        )
+    table = Case.__table__
+    rows = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == case.id, table.c.status == source)
+        .values(status=target, **values)
+    ).rowcount
+    if rows != 1:
+        raise CaseConflict(
+            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+        )
+    db.session.refresh(case)
+
+
+# The audit action of each step of a case (registry/labels.py names each).
+CASE_ACTIONS = {
+    "filed": "case.filed",
+    "received": "case.received",
+    "acknowledged": "case.acknowledged",
+    "assigned": "case.assigned",
+    "decided": "case.decided",
+    "closed": "case.closed",
+    "finding": "case.finding_recorded",
+    "measure": "case.measure_taken",
+}
+
+
+def record_step(case, step, actor, **details):
+    """The audit event of `step` of `case`."""
+    record_event(
+        CASE_ACTIONS[step],
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"kind": case.kind.value, "expert_id": case.expert_id, **details},
+    )

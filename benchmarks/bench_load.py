@@ -129,6 +129,23 @@ def seed(url, experts):
     return time.perf_counter() - started, verify
 
 
+def signing_material(workdir, port):
+    """What production refuses to start without: its public address and signing keys
+    (throwaway ones, made once per run)."""
+    from registry.certificates.signing import self_signed_p12
+    from registry.credentials.keys import write_key_file
+
+    key, p12 = workdir / "signing_key.pem", workdir / "signing.p12"
+    if not key.exists():
+        write_key_file(key)
+        p12.write_bytes(self_signed_p12("Benchmark"))
+    return {
+        "REGISTRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REGISTRY_SIGNING_KEY_FILE": str(key),
+        "REGISTRY_PDF_SIGNING_P12": str(p12),
+    }
+
+
 def serve(app_spec, port, workers, env, chdir):
     """Start gunicorn with the repository's config file; wait until it answers."""
     env = dict(
@@ -222,19 +239,20 @@ def bench_database(url, args, workdir):
     seconds, verify = seed(url, args.experts)
     print(f"  done in {seconds:.1f} s ({CERTIFICATES} certificates)", flush=True)
     targets = [replace(t, path=t.path.replace("{verify}", verify)) for t in TARGETS]
+    port = free_port()
     env = dict(
         os.environ,
         REGISTRY_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         REGISTRY_DATABASE_URL=url,
         REGISTRY_CERTIFICATES_DIR=str(workdir / "certificates"),
+        **signing_material(workdir, port),
         # One client (wrk) on loopback: lift the per-address limits, or the run measures
         # 429 answers. The limits' own cost (an in-memory counter) is still paid.
         REGISTRY_VERIFY_RATE_LIMIT="100000000 per minute",
         REGISTRY_API_ANONYMOUS_RATE_LIMIT="100000000 per minute",
     )
     env.pop("REGISTRY_RATELIMIT_STORAGE_URL", None)
-    port = free_port()
     server = serve("wsgi:app", port, args.workers, env, ROOT)
     try:
         script = workdir / "report.lua"

@@ -102,6 +102,52 @@ def _row(table, **values):
     return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_register_finds_the_experts_from_before_its_name_index(backend, tmp_path, request):
+    """Migration 20261129_1801 indexes the names already there, and its triggers the later
+    ones; downgraded, the table and its triggers go and experts are still written."""
+    from registry.enums import ExpertStatus
+    from registry.public.register import search_register
+    from tests.factories import ExpertFactory
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_scratch_url")
+    app = make_app(url, tmp_path)
+    before = "20261129_1801-1"
+    with app.app_context():
+        upgrade()
+        downgrade(revision=before)
+        assert "expert_name_tails" not in sa.inspect(db.engine).get_table_names()
+        _row(
+            "experts",
+            full_name="Nguyễn Văn Hùng",
+            name_key="nguyen van hung",
+            date_of_birth=date(1980, 1, 1),
+            email="hung@example.vn",
+            organisation="Viện Năng suất Việt Nam",
+            organisation_type="agency",
+            province="Hà Nội",
+            sector="Cơ khí",
+            highest_degree="Kỹ sư",
+            years_experience=8,
+            consent_scheme_rules=True,
+            consent_public_listing=True,
+            status="certified",
+        )
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        ExpertFactory(full_name="Trần Thị Hùng", status=ExpertStatus.CERTIFIED)
+        db.session.commit()
+        page = search_register(q="hung")
+        assert [expert.full_name for expert in page.items] == ["Nguyễn Văn Hùng", "Trần Thị Hùng"]
+        assert search_register(q="van hung").total == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _sessions_without_a_course_stop_the_upgrade(url, tmp_path):
     """Upgrading to 1301 never guesses a course nor deletes a session: it names the sessions
     without a course and stops; once they are attached, it goes through."""

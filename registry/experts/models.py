@@ -129,6 +129,29 @@ class Expert(db.Model):
         return f"<Expert {self.id} {self.status}>"
 
 
+class ExpertNameTail(db.Model):
+    """The public register's name index: each expert's `name_key` from each of its words to
+    the end ("nguyen van hung", "van hung", "hung"). A search finds the names in which it
+    starts a word by reading one range of the primary key (registry/public/register.py).
+
+    Written only by triggers on `experts` (migration 20261129_1801), whatever writes a name.
+    Compared byte by byte (collation "C" on PostgreSQL, as SQLite always does), so that the
+    range of the strings that start with a text does not depend on the server's locale.
+    """
+
+    __tablename__ = "expert_name_tails"
+    # SQLite: the rows are the primary key's B-tree, not stored a second time beside it.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tail: Mapped[str] = mapped_column(
+        sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql"),
+        primary_key=True,
+    )
+    expert_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class StatusChange(db.Model):
     """One row per transition of an expert's status. Never updated or deleted."""
 

@@ -1,12 +1,15 @@
 """A TOTP second factor for staff, and the admin's rule that requires it for a role."""
 
 import re
+import threading
 import time
 
 import pyotp
+import pytest
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
+from registry.auth import two_factor
 from registry.auth.models import User
 from registry.extensions import db
 from tests.conftest import create_account, sign_in
@@ -125,3 +128,34 @@ def test_the_admin_requires_it_for_a_role_and_its_accounts_must_enrol(app, clien
 def test_only_the_admin_sets_the_rule(app, client, login_as):
     login_as("officer")
     assert client.post("/admin/second-factor", data={"roles": ["officer"]}).status_code == 403
+
+
+def test_two_sign_ins_racing_with_one_code_let_one_in(app, backend):
+    """The step is taken by one conditional UPDATE: of two transactions presenting the same
+    code at once, PostgreSQL lets exactly one through."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: nothing races")
+    officer = create_account(app, "officer")
+    secret = pyotp.random_base32()
+    with app.app_context():
+        db.session.get(User, officer.id).totp_secret = secret
+        db.session.commit()
+        db.session.remove()
+    code = pyotp.TOTP(secret).now()
+    barrier = threading.Barrier(2)
+    accepted = []
+
+    def sign_in_with_code():
+        with app.app_context():
+            user = db.session.get(User, officer.id)
+            barrier.wait()
+            accepted.append(two_factor.accept_code(user, code))
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=sign_in_with_code) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(accepted) == [False, True]

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pyotp
 import segno
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.audit.service import record_event
-from registry.auth.models import SecondFactorRequirement
+from registry.auth.models import SecondFactorRequirement, User
 from registry.enums import Role
 from registry.extensions import db
 
@@ -49,15 +50,25 @@ def accept_code(user, code, secret=None):
     enrolled) not accepted before: a code seen over a shoulder or in a proxy's log cannot
     be played again. Remembers its step."""
     step = code_step(secret or user.totp_secret, code)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    # One conditional UPDATE: of two sign-ins racing with the same code, one wins.
+    users = User.__table__
+    accepted = db.session.execute(
+        sa.update(users)
+        .where(
+            users.c.id == user.id,
+            sa.or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    ).rowcount
+    if accepted:
+        set_committed_value(user, "totp_last_step", step)
+    return accepted == 1
 
 
 def turn_on(user, secret, code):
     """Record the secret once the holder proved their app shows its codes; False otherwise."""
-    user.totp_last_step = None  # a new secret: no code of it was used yet
     if not accept_code(user, code, secret):
         return False
     user.totp_secret = secret

@@ -4,8 +4,10 @@ Moments are stored in UTC (registry.database.utcnow); a day (issue dates, deadli
 "today") is a day in Asia/Ho_Chi_Minh.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -31,3 +33,8 @@ def add_years(day, years):
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def configured_days(name):
+    """A period of the configuration given in days (e.g. REGISTRY_APPEAL_PERIOD_DAYS)."""
+    return timedelta(days=current_app.config[name])

@@ -9,8 +9,6 @@ against refused CPD hours confirms them. What appeals and complaints share is in
 registry/cases/service.py.
 """
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -23,12 +21,11 @@ from registry.cases.service import (
     CaseConflict,
     CaseError,
     CaseNotAllowed,
-    days,
     move,
     paragraphs,
     record_step,
 )
-from registry.clock import local_day
+from registry.clock import configured_days, local_day
 from registry.database import utcnow
 from registry.enums import (
     OPEN_CASE_STATUSES,
@@ -56,7 +53,7 @@ REQUESTS = {"accreditation": AccreditationRequest, "cpd": CpdRecord}
 
 
 def appeal_period():
-    return timedelta(days=current_app.config["REGISTRY_APPEAL_PERIOD_DAYS"])
+    return configured_days("REGISTRY_APPEAL_PERIOD_DAYS")
 
 
 def _prefix(decision):
@@ -156,7 +153,7 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
         filed_by_id=actor.id,
         received_at=now,
         confirmed_at=now,  # filed from the person's own account
-        due_on=today + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+        due_on=today + configured_days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
     setattr(case, decision_column(decision).key, decision.id)
     db.session.add(case)
@@ -197,7 +194,7 @@ def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
             _l("Case #%(id)s waits for its contact address to be confirmed.", id=case.id)
         )
     now = utcnow()
-    due_on = local_day(now) + days("REGISTRY_CASE_DECISION_DAYS")
+    due_on = local_day(now) + configured_days("REGISTRY_CASE_DECISION_DAYS")
     move(
         case,
         expected_status,

@@ -28,13 +28,12 @@ from registry.cases.service import (
     CaseConflict,
     CaseError,
     CaseNotAllowed,
-    days,
     paragraphs,
     record_step,
 )
 from registry.centres.models import TrainingCentre
 from registry.certificates.models import Certificate
-from registry.clock import local_day
+from registry.clock import configured_days, local_day
 from registry.database import utcnow
 from registry.enums import (
     CaseKind,
@@ -101,7 +100,7 @@ def file_complaint(*, subject, reference, contact_name, contact_email, grounds, 
         grounds=grounds,
         filed_by_id=getattr(actor, "id", None),
         received_at=now,
-        due_on=local_day(now) + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+        due_on=local_day(now) + configured_days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
     db.session.add(case)
     db.session.flush()
@@ -140,7 +139,7 @@ def confirm(token):
         .values(
             confirmation_nonce=None,
             confirmed_at=now,
-            due_on=local_day(now) + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+            due_on=local_day(now) + configured_days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
         )
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -3,10 +3,8 @@ the configuration, the text of grounds and reasons, the conditional write of a s
 its audit event."""
 
 import unicodedata
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.audit.service import record_event
@@ -39,11 +37,6 @@ class CaseNotAllowed(CaseError):
 
 class CaseConflict(CaseError):
     """The case moved on since the page was read."""
-
-
-def days(name):
-    """A period of the configuration (REGISTRY_CASE_..._DAYS) as a timedelta."""
-    return timedelta(days=current_app.config[name])
 
 
 def paragraphs(value):

@@ -24,8 +24,8 @@ from registry.audit.service import record_event
 from registry.auth.models import ApiToken
 from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
-from registry.cases.service import CaseError, CaseNotAllowed, days, paragraphs, record_step
-from registry.clock import local_day
+from registry.cases.service import CaseError, CaseNotAllowed, paragraphs, record_step
+from registry.clock import configured_days, local_day
 from registry.database import utcnow
 from registry.enums import (
     CERTIFIED_LEVELS,
@@ -143,7 +143,7 @@ def request_erasure(expert, *, actor, grounds=None, accept_withdrawal=False):
         filed_by_id=actor.id,
         received_at=now,
         confirmed_at=now,  # asked from the person's own account
-        due_on=local_day(now) + days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
+        due_on=local_day(now) + configured_days("REGISTRY_CASE_ACKNOWLEDGE_DAYS"),
     )
     db.session.add(case)
     db.session.flush()

@@ -18,7 +18,7 @@ from registry.auth.email_links import delete_unconfirmed
 from registry.auth.throttle import forget_stale_counters
 from registry.cases.models import Case
 from registry.certificates.verification import purge_check_addresses
-from registry.clock import add_years, local_day, local_day_start
+from registry.clock import add_years, configured_days, local_day, local_day_start
 from registry.database import utcnow
 from registry.enums import CaseStatus, ExpertStatus, MessageStatus, RequestStatus
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
@@ -34,10 +34,6 @@ ENDED = (ExpertStatus.REJECTED, ExpertStatus.WITHDRAWN, ExpertStatus.EXPIRED)
 IMPORT_FILE_GRACE = timedelta(days=1)
 
 
-def _days(name):
-    return timedelta(days=current_app.config[name])
-
-
 def apply_retention(now=None):
     """Apply every rule of the retention table as of `now` (flushed, not committed);
     returns {rule: how many removed} for the rules that removed something."""
@@ -47,10 +43,10 @@ def apply_retention(now=None):
         "verification_check_addresses": purge_check_addresses(now),
         "unconfirmed_accounts": len(delete_unconfirmed(now, config["REGISTRY_UNCONFIRMED_DAYS"])),
         "sign_in_counters": forget_stale_counters(now),
-        "mail_bodies": clear_mail_bodies(now - _days("REGISTRY_RETENTION_MAIL_DAYS")),
+        "mail_bodies": clear_mail_bodies(now - configured_days("REGISTRY_RETENTION_MAIL_DAYS")),
         "mail_to_erased_people": delete_mail_to_erased_people(),
         "refused_request_documents": drop_refused_documents(
-            now - _days("REGISTRY_RETENTION_DOCUMENT_DAYS")
+            now - configured_days("REGISTRY_RETENTION_DOCUMENT_DAYS")
         ),
         "import_files": drop_import_leftovers(now - IMPORT_FILE_GRACE),
         "people_past_retention": erase_people_past_retention(now),

@@ -28,7 +28,6 @@ from registry.extensions import db, limiter
 from registry.permissions import can_list_experts, can_view_expert, experts_visible_to
 from registry.provinces import canonical_province
 from registry.targets.counting import progress
-from registry.text import search_key
 
 PAGE_SIZE = 50
 
@@ -121,12 +120,7 @@ def experts(args):
         province = canonical_province(args["province"]) or args["province"]
         query = query.where(Expert.province == province)
     if args.get("q"):
-        query = query.where(
-            sa.or_(
-                Expert.name_key.contains(search_key(args["q"]), autoescape=True),
-                Expert.email.contains(args["q"].lower(), autoescape=True),
-            )
-        )
+        query = query.where(Expert.matching(args["q"]))
     return db.paginate(query, page=args.get("page", 1), per_page=PAGE_SIZE, error_out=False)
 
 

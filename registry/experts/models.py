@@ -125,6 +125,14 @@ class Expert(db.Model):
     def _validate_email(self, _key, value):
         return clean_email(value)
 
+    @classmethod
+    def matching(cls, text):
+        """Staff's search: `text` in the name (accents and case aside) or in the email."""
+        return sa.or_(
+            cls.name_key.contains(search_key(text), autoescape=True),
+            cls.email.contains(text.lower(), autoescape=True),
+        )
+
     def __repr__(self):
         return f"<Expert {self.id} {self.status}>"
 

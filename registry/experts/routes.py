@@ -56,7 +56,6 @@ from registry.permissions import (
     has_expert_account,
     permission_required,
 )
-from registry.text import search_key
 
 bp = Blueprint("experts", __name__)
 
@@ -87,13 +86,7 @@ def index():
     if status in {s.value for s in ExpertStatus}:
         query = query.where(Expert.status == status)
     if query_text:
-        key = search_key(query_text)
-        query = query.where(
-            sa.or_(
-                Expert.name_key.contains(key, autoescape=True),
-                Expert.email.contains(query_text.lower(), autoescape=True),
-            )
-        )
+        query = query.where(Expert.matching(query_text))
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "experts/index.html",

@@ -110,8 +110,8 @@ def me():
 def experts(args):
     """List experts.
 
-    Officers and auditors see every expert; centre staff the experts enrolled in a course
-    of their centre."""
+    Officers and auditors see every expert, an expert their own record; centre staff
+    none (their rosters are under the courses)."""
     query = sa.select(Expert).where(experts_visible_to(api_user()))
     query = query.order_by(Expert.name_key, Expert.id)
     if "status" in args:
@@ -132,8 +132,7 @@ def experts(args):
 def expert(expert):
     """One expert: profile, status and history.
 
-    For the expert themself, officers, auditors, and staff of a centre where the expert is
-    enrolled; 404 for anyone else."""
+    For the expert themself, officers and auditors; 404 for anyone else."""
     return expert
 
 

@@ -318,7 +318,15 @@ def _certificate_detail(certificate):
     )
 
 
-def _evidence_checks(ctx):
+def accredit_guard(ctx):
+    """A current certificate (national, for regional); a recognition date not in the future."""
+    below = CertificateLevel.NATIONAL if ctx.to_status == ExpertStatus.ACCREDITED_REGIONAL else None
+    current = current_certificates(ctx.expert, ctx.on, below)
+    label = (
+        _l("A current national certificate (valid, not expired, not suspended)")
+        if below
+        else _l("A current certificate (valid, not expired, not suspended)")
+    )
     evidence = ctx.evidence
     issued_on = parse_day(evidence.get("issued_on"))
     record = {
@@ -331,32 +339,14 @@ def _evidence_checks(ctx):
             record[key] = evidence[key]
     # Whether each is given at all is the table's required inputs; here, what it says.
     checks = [
+        Check(label, bool(current), detail=current and _certificate_detail(current[0])),
         Check(
             _l("Date of the recognition, not in the future"),
             issued_on is None or issued_on <= ctx.on,
             input=True,
         ),
     ]
-    return checks, record
-
-
-def accredit_guard(level):
-    """A current certificate (national, for regional) and evidence of recognition."""
-
-    def guard(ctx):
-        """A current certificate (national, for regional); a recognition date not in the future."""
-        below = CertificateLevel.NATIONAL if level == CertificateLevel.REGIONAL else None
-        current = current_certificates(ctx.expert, ctx.on, below)
-        label = (
-            _l("A current national certificate (valid, not expired, not suspended)")
-            if below
-            else _l("A current certificate (valid, not expired, not suspended)")
-        )
-        checks = [Check(label, bool(current), detail=current and _certificate_detail(current[0]))]
-        evidence_checks, record = _evidence_checks(ctx)
-        return GuardResult(checks + evidence_checks, {"record": record, "level": level})
-
-    return guard
+    return GuardResult(checks, {"record": record})
 
 
 def suspend_guard(ctx):
@@ -399,16 +389,13 @@ def expire_guard(ctx):
 
 def cpd_hours(expert, since, on):
     """Hours of CPD confirmed by an officer, completed between `since` and `on`."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(CpdRecord.hours), 0)).where(
-                CpdRecord.expert_id == expert.id,
-                CpdRecord.status == RequestStatus.APPROVED,
-                CpdRecord.completed_on >= since,
-                CpdRecord.completed_on <= on,
-            )
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CpdRecord.hours), 0)).where(
+            CpdRecord.expert_id == expert.id,
+            CpdRecord.status == RequestStatus.APPROVED,
+            CpdRecord.completed_on >= since,
+            CpdRecord.completed_on <= on,
         )
-        or 0
     )
 
 

@@ -105,6 +105,9 @@ INPUTS = {
 }
 
 
+_OFFICER_ONLY = _l("Only a certification officer may take this decision.")
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row: `sources` → `target` (None: back to the level held, or the same level)."""
@@ -113,15 +116,21 @@ class Transition:
     label: object
     sources: tuple
     target: ExpertStatus | None
-    may: object  # a predicate (user, expert) -> bool from registry/permissions.py
-    refusal: object  # what a refused actor is told
     guard: object  # guards.<name>(ctx) -> GuardResult
     required: tuple = ()  # inputs that must be given
     optional: tuple = ()  # inputs that may be given
     issues: CertificateLevel | None = None  # a certificate of this level is issued
     certificates: tuple = ()  # (statuses, new status): the expert's certificates follow
-    by_officer: bool = True  # decided from the officers' decision page
     notice: str | None = None  # the message the expert receives (templates/mail/<lang>/)
+    # A predicate (user, expert) -> bool from registry/permissions.py; a certification
+    # officer unless the row says otherwise.
+    may: object = can_decide_certification
+    refusal: object = _OFFICER_ONLY  # what a refused actor is told
+
+    @property
+    def by_officer(self):
+        """Decided from the officers' decision page."""
+        return self.may is can_decide_certification
 
     @property
     def inputs(self):
@@ -136,7 +145,6 @@ class Transition:
         return expert.status
 
 
-_OFFICER_ONLY = _l("Only a certification officer may take this decision.")
 _LEVELS = tuple(CERTIFIED_LEVELS)
 
 TABLE = (
@@ -145,8 +153,6 @@ TABLE = (
         _l("Reject the application"),
         (S.APPLIED,),
         S.REJECTED,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.nothing_more,
         required=("reason",),
         notice="rejected",
@@ -156,19 +162,16 @@ TABLE = (
         _l("Record as trained"),
         (S.APPLIED,),
         S.TRAINED,
-        can_record_training,
-        _l("Only staff of the training centre that ran the course may record training."),
         guards.train_guard,
-        by_officer=False,
         notice="trained",
+        may=can_record_training,
+        refusal=_l("Only staff of the training centre that ran the course may record training."),
     ),
     Transition(
         Rule.CERTIFY,
         _l("Certify (national)"),
         (S.TRAINED,),
         S.CERTIFIED,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.certify_guard,
         optional=("reason",),
         issues=CertificateLevel.NATIONAL,
@@ -179,9 +182,7 @@ TABLE = (
         _l("Accredit at regional level"),
         (S.CERTIFIED,),
         S.ACCREDITED_REGIONAL,
-        can_decide_certification,
-        _OFFICER_ONLY,
-        guards.accredit_guard(CertificateLevel.REGIONAL),
+        guards.accredit_guard,
         required=("reference", "issuing_body", "issued_on"),
         optional=("reason",),
         issues=CertificateLevel.REGIONAL,
@@ -192,9 +193,7 @@ TABLE = (
         _l("Accredit at international level"),
         (S.CERTIFIED, S.ACCREDITED_REGIONAL),
         S.ACCREDITED_INTERNATIONAL,
-        can_decide_certification,
-        _OFFICER_ONLY,
-        guards.accredit_guard(CertificateLevel.INTERNATIONAL),
+        guards.accredit_guard,
         required=("reference", "issuing_body", "issued_on"),
         optional=("reason",),
         issues=CertificateLevel.INTERNATIONAL,
@@ -205,8 +204,6 @@ TABLE = (
         _l("Suspend"),
         _LEVELS,
         S.SUSPENDED,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.suspend_guard,
         required=("reason_code", "reason", "review_on"),
         certificates=((C.VALID,), C.SUSPENDED),
@@ -217,8 +214,6 @@ TABLE = (
         _l("Reinstate"),
         (S.SUSPENDED,),
         None,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.nothing_more,
         required=("reason",),
         certificates=((C.SUSPENDED,), C.VALID),
@@ -229,8 +224,6 @@ TABLE = (
         _l("Withdraw"),
         (*_LEVELS, S.SUSPENDED),
         S.WITHDRAWN,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.nothing_more,
         required=("reason_code", "reason"),
         certificates=((C.VALID, C.SUSPENDED), C.WITHDRAWN),
@@ -241,19 +234,16 @@ TABLE = (
         _l("Expire"),
         _LEVELS,
         S.EXPIRED,
-        is_the_system,
-        _l("Only the daily expiry job moves an expert to expired."),
         guards.expire_guard,
         certificates=((C.VALID,), C.EXPIRED),
-        by_officer=False,
+        may=is_the_system,
+        refusal=_l("Only the daily expiry job moves an expert to expired."),
     ),
     Transition(
         Rule.RENEW,
         _l("Renew"),
         (*_LEVELS, S.EXPIRED),
         None,
-        can_decide_certification,
-        _OFFICER_ONLY,
         guards.renewal_guard,
         optional=("reason",),
         issues=None,  # a certificate of the level renewed, replacing the old one
@@ -264,27 +254,21 @@ TABLE = (
         _l("Apply again"),
         (S.REJECTED,),
         S.APPLIED,
-        is_the_expert,
-        _l("Only the expert may apply again after a rejection."),
         guards.reapply_guard,
-        by_officer=False,
         notice="application_received",
+        may=is_the_expert,
+        refusal=_l("Only the expert may apply again after a rejection."),
     ),
 )
 
 # (new) → applied creates the record: registry/experts/lifecycle.py `apply`.
-APPLY_LABEL = _l("Apply")
 APPLY_NOTICE = "application_received"
-RULES = {row.rule: row for row in TABLE}
-LABELS = {Rule.APPLY: APPLY_LABEL} | {row.rule: row.label for row in TABLE}
+LABELS = {Rule.APPLY: _l("Apply")} | {row.rule: row.label for row in TABLE}
 
 
 def row_for(expert, to_status):
     """The row that leads `expert` to `to_status` now, or None if the table has none."""
-    for row in TABLE:
-        if expert.status in row.sources and row.target_for(expert) == to_status:
-            return row
-    return None
+    return next((row for row, to in rows_from(expert) if to == to_status), None)
 
 
 def rows_from(expert):

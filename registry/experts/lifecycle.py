@@ -217,14 +217,13 @@ def transition(
     evaluation = evaluate(expert, to_status, actor=actor, reason=reason, evidence=evidence, at=at)
     if not evaluation.ok:
         raise refusal(evaluation)
-    from_status, to_status, rule = evaluation.from_status, evaluation.to_status, evaluation.rule
-    paused = to_status in (S.SUSPENDED, S.EXPIRED)
+    from_status, to_status = evaluation.from_status, evaluation.to_status
     conditional_write(
         expert,
         version,
         where_status=from_status,
         status=to_status,
-        held_level=from_status if paused else None,
+        held_level=_held_level(from_status, to_status),
         status_changed_at=at,
     )
     record = dict(evaluation.facts.get("record") or {})
@@ -247,9 +246,7 @@ def transition(
     db.session.flush()
     result = TransitionResult(expert, change)
     _apply_to_certificates(result, evaluation, actor, change, local_day(at))
-    details = transition_details(
-        rule, from_status, to_status, change.reason, change.reason_code, record, change.id
-    )
+    details = transition_details(evaluation, change.reason, change.reason_code, record, change.id)
     if result.certificate is not None:
         details["certificate"] = result.certificate.number
     if result.certificates_changed:
@@ -308,12 +305,12 @@ def transition_many(items, to_status, *, actor):
     return moved, refused
 
 
-def transition_details(rule, from_status, to_status, reason, reason_code, record, change_id):
+def transition_details(evaluation, reason, reason_code, record, change_id):
     """The audit event's details of a transition (one by one or in bulk alike)."""
     return {
-        "rule": rule.value,
-        "from": from_status.value,
-        "to": to_status.value,
+        "rule": evaluation.rule.value,
+        "from": evaluation.from_status.value,
+        "to": evaluation.to_status.value,
         "reason": reason,
         "reason_code": reason_code,
         "evidence": record,
@@ -321,29 +318,23 @@ def transition_details(rule, from_status, to_status, reason, reason_code, record
     }
 
 
+def _held_level(from_status, to_status):
+    """The level a suspended or expired expert may return to; nobody else holds one."""
+    return from_status if to_status in (S.SUSPENDED, S.EXPIRED) else None
+
+
 def _write_many(bulk, actor, at):
     if not bulk:
         return
     table = Expert.__table__
-    params = []
-    for evaluation, _reason in bulk:
-        paused = evaluation.to_status in (S.SUSPENDED, S.EXPIRED)
-        params.append(
-            {
-                "b_id": evaluation.expert.id,
-                "b_version": evaluation.expert.version,
-                "b_from": evaluation.from_status,
-                "b_to": evaluation.to_status,
-                "b_held": evaluation.from_status if paused else None,
-            }
-        )
     # One UPDATE … FROM (VALUES (id, version), …) per 500 experts who move from the same
     # state to the same state: one statement for the database to run, not one per expert.
     # Each row still changes only if its version and status are those the guard read.
     groups = {}
-    for values in params:
-        key = (values["b_from"], values["b_to"], values["b_held"])
-        groups.setdefault(key, []).append((values["b_id"], values["b_version"]))
+    for evaluation, _reason in bulk:
+        from_status, to_status = evaluation.from_status, evaluation.to_status
+        key = (from_status, to_status, _held_level(from_status, to_status))
+        groups.setdefault(key, []).append((evaluation.expert.id, evaluation.expert.version))
     columns = (sa.column("b_id", table.c.id.type), sa.column("b_version", table.c.version.type))
     updated = 0
     for (from_status, to_status, held), experts in groups.items():
@@ -368,7 +359,7 @@ def _write_many(bulk, actor, at):
                 .execution_options(synchronize_session=False)
             )
             updated += len(db.session.execute(statement).all())
-    if updated != len(params):  # someone changed one of them since it was read
+    if updated != len(bulk):  # someone changed one of them since it was read
         for evaluation, _reason in bulk:
             current = db.session.scalar(
                 sa.select(table.c.version).where(table.c.id == evaluation.expert.id)
@@ -376,12 +367,12 @@ def _write_many(bulk, actor, at):
             if current != evaluation.expert.version + 1:
                 raise _conflict(evaluation.expert)
         raise Conflict(_l("Someone else changed these records meanwhile. Try again."))
-    for (evaluation, _reason), values in zip(bulk, params, strict=True):
+    for evaluation, _reason in bulk:
         expert = evaluation.expert
         for name, value in (
-            ("status", values["b_to"]),
-            ("version", values["b_version"] + 1),
-            ("held_level", values["b_held"]),
+            ("status", evaluation.to_status),
+            ("version", expert.version + 1),
+            ("held_level", _held_level(evaluation.from_status, evaluation.to_status)),
             ("status_changed_at", at),
         ):
             set_committed_value(expert, name, value)
@@ -406,13 +397,7 @@ def _write_many(bulk, actor, at):
                 "expert",
                 change["expert_id"],
                 transition_details(
-                    evaluation.rule,
-                    change["from_status"],
-                    change["to_status"],
-                    change["reason"],
-                    None,
-                    change["evidence"] or {},
-                    change_id,
+                    evaluation, change["reason"], None, change["evidence"] or {}, change_id
                 ),
             )
             for (evaluation, _reason), change, change_id in zip(
@@ -502,10 +487,9 @@ def apply(profile, *, actor, at=None):
     at = _moment(at)
     if not can_apply(actor):
         raise NotAllowed(_l("Only an expert (for themselves) or an officer may apply."))
-    if actor.role == Role.EXPERT:
-        profile = {**profile, "email": actor.email}  # tied to the account
-    data, invalid = profiles.clean_profile(profile, local_day(at))
-    user = _applicant_account(actor, data)
+    # The account the record belongs to: the expert's own; none when an officer applies.
+    # Never an account found by the email: anyone can sign up with someone else's address.
+    user = actor if actor.role == Role.EXPERT else None
     if user is not None:
         own = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
         if own is not None:
@@ -516,6 +500,8 @@ def apply(profile, *, actor, at=None):
                     current=_state_name(own.status),
                 )
             )
+        profile = {**profile, "email": actor.email}  # tied to the account
+    data, invalid = profiles.clean_profile(profile, local_day(at))
     checks = [
         *profiles.profile_checks(data, invalid),
         profiles.duplicate_check(data["email"], data["full_name"], data["date_of_birth"]),
@@ -567,11 +553,3 @@ def apply(profile, *, actor, at=None):
     if user is None:  # the person claims the record through the mailed link
         send_invitation(expert)
     return result
-
-
-def _applicant_account(actor, data):
-    """The account the record belongs to: the expert's own; none when an officer applies.
-
-    Never an account found by the email: anyone can sign up with someone else's address.
-    """
-    return actor if actor.role == Role.EXPERT else None

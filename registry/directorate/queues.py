@@ -5,17 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from registry.cases.models import Case
 from registry.certificates.models import Certificate
-from registry.enums import (
-    CERTIFIED_LEVELS,
-    CaseStatus,
-    CertificateStatus,
-    ExpertStatus,
-    RequestStatus,
-)
+from registry.enums import CERTIFIED_LEVELS, CaseStatus, ExpertStatus, RequestStatus
 from registry.exams.models import ExamResultCorrection
-from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
-from registry.experts.renewal import RENEWAL_WINDOW
+from registry.experts.renewal import RENEWAL_WINDOW, level_certificate_holders
 
 QUEUES = {
     "applications": _l("Applications to review"),
@@ -36,22 +29,7 @@ def _experts_in(status):
 
 
 def _renewals(on):
-    level_matches = sa.or_(
-        *(
-            sa.and_(Expert.status == status, Certificate.level == level)
-            for status, level in LEVEL_CERTIFICATE.items()
-        )
-    )
-    due = (
-        sa.select(Expert.id)
-        .join(Certificate, Certificate.expert_id == Expert.id)
-        .where(
-            Expert.status.in_(CERTIFIED_LEVELS),
-            Certificate.status == CertificateStatus.VALID,
-            Certificate.valid_until <= on + RENEWAL_WINDOW,
-            level_matches,
-        )
-    )
+    due = level_certificate_holders(Certificate.valid_until <= on + RENEWAL_WINDOW)
     return (
         sa.select(Expert)
         .where(sa.or_(Expert.status == ExpertStatus.EXPIRED, Expert.id.in_(due)))

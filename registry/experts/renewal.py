@@ -17,7 +17,7 @@ from registry.experts.guards import (  # noqa: F401 (the window is renewal's voc
     in_renewal_window,
     level_certificate,
 )
-from registry.experts.lifecycle import Conflict, IncompleteRequest, NotAllowed, TransitionRefused
+from registry.experts.lifecycle import IncompleteRequest, NotAllowed, TransitionRefused
 from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db
 from registry.permissions import can_decide_certification, can_record_cpd
@@ -71,8 +71,6 @@ def decide_cpd(record, *, approve, actor):
     """An officer confirms (or refuses) declared CPD hours, once."""
     if not can_decide_certification(actor):
         raise NotAllowed(_l("Only a certification officer may take this decision."))
-    if record.decided_by_id is not None:
-        raise Conflict(_l("This request was already decided by someone else. Reload the page."))
     close_request(CpdRecord, record, approve=approve, actor=actor)
     record_event(
         "cpd.confirmed" if approve else "cpd.refused",
@@ -83,23 +81,29 @@ def decide_cpd(record, *, approve, actor):
     )
 
 
-def lapsed_expert_ids(on):
-    """Experts at a certified level whose certificate of that level ended before `on`."""
+def level_certificate_holders(ends):
+    """SELECT of the ids of experts at a certified level whose valid certificate of that
+    level meets `ends` (a condition on Certificate.valid_until)."""
     level_matches = sa.or_(
         *(
             sa.and_(Expert.status == status, Certificate.level == level)
             for status, level in LEVEL_CERTIFICATE.items()
         )
     )
-    return db.session.scalars(
+    return (
         sa.select(Expert.id)
         .join(Certificate, Certificate.expert_id == Expert.id)
         .where(
             Expert.status.in_(CERTIFIED_LEVELS),
             Certificate.status == CertificateStatus.VALID,
-            Certificate.valid_until < on,
+            ends,
             level_matches,
         )
-        .distinct()
-        .order_by(Expert.id)
+    )
+
+
+def lapsed_expert_ids(on):
+    """Experts at a certified level whose certificate of that level ended before `on`."""
+    return db.session.scalars(
+        level_certificate_holders(Certificate.valid_until < on).distinct().order_by(Expert.id)
     ).all()

@@ -282,7 +282,7 @@ def apply_on_behalf():
     status = 200
     if form.validate_on_submit():
         try:
-            result = apply(form.profile(), actor=current_user)
+            result = apply(form.details(), actor=current_user)
         except LifecycleError as exc:
             status = refused(exc)
         else:

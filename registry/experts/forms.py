@@ -45,39 +45,6 @@ class SignUpForm(RegistryForm):
     )
 
 
-class ApplicationForm(RegistryForm):
-    """The profile of SPEC §2. `email` is shown only when an officer applies for someone."""
-
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)])
-    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
-    organisation_type = SelectField(
-        _l("Organisation type"),
-        choices=[SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
-    )
-    province = province_field()
-    sector = sector_field()
-    highest_degree = StringField(_l("Highest degree"), validators=[DataRequired(), Length(max=100)])
-    years_experience = IntegerField(
-        _l("Years of experience"), validators=[InputRequired(), NumberRange(min=0, max=80)]
-    )
-    consent_scheme_rules = BooleanField(
-        _l("I have read and accept the rules of the certification scheme (TCVN 13751:2023).")
-    )
-    consent_public_listing = BooleanField(
-        _l("List me in the public register of experts once I am certified (optional).")
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        offer_sectors(self.sector)
-
-    def profile(self):
-        return {name: self[name].data for name in self._fields if name != "csrf_token"}
-
-
 class ContactForm(RegistryForm):
     """What an expert keeps current at any state (name and birth date are not here)."""
 
@@ -99,6 +66,22 @@ class ContactForm(RegistryForm):
 
     def details(self):
         return {field.name: field.data for field in self if field.name != "csrf_token"}
+
+
+class ApplicationForm(ContactForm):
+    """The profile of SPEC §2: the contact details and the person's identity and
+    qualifications. `email` is shown only when an officer applies for someone."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    highest_degree = StringField(_l("Highest degree"), validators=[DataRequired(), Length(max=100)])
+    years_experience = IntegerField(
+        _l("Years of experience"), validators=[InputRequired(), NumberRange(min=0, max=80)]
+    )
+    consent_scheme_rules = BooleanField(
+        _l("I have read and accept the rules of the certification scheme (TCVN 13751:2023).")
+    )
 
 
 class NameChangeForm(RegistryForm):

@@ -104,7 +104,12 @@ def _record_context(expert):
         "decisions": progress.officer_decisions(expert)
         if can_decide_certification(current_user)
         else [],
-        "requests": _open_requests(expert),
+        "requests": {
+            "name_changes": _requests_of(expert, NameChangeRequest, NameChangeRequest.id.desc()),
+            "accreditations": _requests_of(
+                expert, AccreditationRequest, AccreditationRequest.id.desc()
+            ),
+        },
         "cpd_records": _requests_of(expert, CpdRecord, CpdRecord.completed_on.desc()),
         "can_edit": can_edit_application(current_user, expert),
         "can_rename": expert.status not in (ExpertStatus.APPLIED, ExpertStatus.WITHDRAWN)
@@ -114,7 +119,7 @@ def _record_context(expert):
         "rule_labels": RULE_LABELS,
         "evidence_items": progress.evidence_items,
         "result_corrections": corrections_by_decision(expert),
-        "is_self": expert.user_id is not None and expert.user_id == current_user.id,
+        "is_self": _is_self(expert),
         "confirm_form": ConfirmForm(),
         **_case_context(expert),
     }
@@ -142,15 +147,6 @@ def _requests_of(expert, model, order):
     return db.session.scalars(
         sa.select(model).where(model.expert_id == expert.id).order_by(order)
     ).all()
-
-
-def _open_requests(expert):
-    return {
-        "name_changes": _requests_of(expert, NameChangeRequest, NameChangeRequest.id.desc()),
-        "accreditations": _requests_of(
-            expert, AccreditationRequest, AccreditationRequest.id.desc()
-        ),
-    }
 
 
 def visible_expert(expert_id):
@@ -211,7 +207,7 @@ def apply_self():
         form.full_name.data = current_user.full_name
     return form_page(
         form,
-        lambda: apply(form.profile(), actor=current_user),
+        lambda: apply(form.details(), actor=current_user),
         _("Your application was received."),
         url_for(".me"),
         "experts/apply.html",
@@ -253,9 +249,10 @@ def form_page(form, act, done, next_url, template, *, invalid_status=422, **cont
     return render_template(template, form=form, **context), status
 
 
-def _editable_expert(expert_id):
+def _expert_for(expert_id, may):
+    """The visible expert (visible_expert) on whose record `may(current_user, expert)`; else 403."""
     expert = visible_expert(expert_id)
-    if not can_edit_application(current_user, expert):
+    if not may(current_user, expert):
         abort(403)
     return expert
 
@@ -267,7 +264,7 @@ def _expected_version():
 @bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(expert_id):
-    expert = _editable_expert(expert_id)
+    expert = _expert_for(expert_id, can_edit_application)
     if expert.status != ExpertStatus.APPLIED and request.method == "GET":
         # Past the application only contact details change; the name by a request.
         return redirect(url_for(".contact", expert_id=expert.id))
@@ -277,7 +274,7 @@ def edit(expert_id):
     return form_page(
         form,
         lambda: update_profile(
-            expert, form.profile(), actor=current_user, expected_version=_expected_version()
+            expert, form.details(), actor=current_user, expected_version=_expected_version()
         ),
         _("The profile was saved."),
         _record_url(expert),
@@ -289,7 +286,7 @@ def edit(expert_id):
 @bp.route("/experts/<int:expert_id>/contact", methods=["GET", "POST"])
 @login_required
 def contact(expert_id):
-    expert = _editable_expert(expert_id)
+    expert = _expert_for(expert_id, can_edit_application)
     form = ContactForm(obj=expert)
     if not form.is_submitted():
         form.organisation_type.data = expert.organisation_type.value
@@ -305,8 +302,12 @@ def contact(expert_id):
     )
 
 
+def _is_self(expert):
+    return expert.user_id is not None and expert.user_id == current_user.id
+
+
 def _record_url(expert):
-    if expert.user_id is not None and expert.user_id == current_user.id:
+    if _is_self(expert):
         return url_for(".me")
     return url_for(".detail", expert_id=expert.id)
 
@@ -314,9 +315,7 @@ def _record_url(expert):
 @bp.route("/experts/<int:expert_id>/name-change", methods=["GET", "POST"])
 @login_required
 def name_change(expert_id):
-    expert = visible_expert(expert_id)
-    if not can_request_name_change(current_user, expert):
-        abort(403)
+    expert = _expert_for(expert_id, can_request_name_change)
     form = NameChangeForm()
     return form_page(
         form,
@@ -365,9 +364,7 @@ def cpd():
 @bp.route("/experts/<int:expert_id>/accreditation", methods=["GET", "POST"])
 @login_required
 def accreditation(expert_id):
-    expert = visible_expert(expert_id)
-    if not can_submit_accreditation(current_user, expert):
-        abort(403)
+    expert = _expert_for(expert_id, can_submit_accreditation)
     form = AccreditationForm()
     return form_page(
         form,

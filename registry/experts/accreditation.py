@@ -7,7 +7,7 @@ from registry.audit.service import record_event
 from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CertificateLevel, ExpertStatus, RequestStatus
-from registry.experts.applications import close_request
+from registry.experts.applications import attach_supporting_document, close_request
 from registry.experts.checks import parse_day
 from registry.experts.lifecycle import (
     Conflict,
@@ -20,7 +20,6 @@ from registry.experts.lifecycle import (
 )
 from registry.experts.models import AccreditationRequest
 from registry.experts.transitions import row_for
-from registry.experts.uploads import UploadRefused, store_evidence
 from registry.extensions import db
 from registry.labels import STATUS_LABELS
 from registry.permissions import can_decide_certification, can_submit_accreditation
@@ -74,21 +73,15 @@ def submit_accreditation(
         )
     ):
         raise TransitionRefused(_l("A request for this level is already waiting for a decision."))
-    try:
-        stored = store_evidence(document, filename)
-    except UploadRefused as exc:
-        raise IncompleteRequest(exc.args[0]) from exc
     request = AccreditationRequest(
         expert_id=expert.id,
         level=level,
         reference=reference,
         issuing_body=issuing_body,
         issued_on=issued_on,
-        document_name=stored.name,
-        document_path=stored.path,
-        document_sha256=stored.sha256,
         requested_by_id=actor.id,
     )
+    attach_supporting_document(request, document, filename)
     db.session.add(request)
     db.session.flush()
     record_event(
@@ -100,7 +93,7 @@ def submit_accreditation(
             "request_id": request.id,
             "level": level.value,
             "reference": reference,
-            "document_sha256": stored.sha256,
+            "document_sha256": request.document_sha256,
         },
     )
     return request

@@ -174,8 +174,6 @@ def decide_name_change(request, *, approve, actor, note=None):
     if not can_decide_certification(actor):
         raise NotAllowed(_l("Only a certification officer may take this decision."))
     expert = request.expert
-    if request.status != RequestStatus.PENDING:
-        raise Conflict(_l("This request was already decided by someone else. Reload the page."))
     close_request(NameChangeRequest, request, approve=approve, actor=actor)
     details = {"request_id": request.id, "old": request.old_name, "new": request.new_name}
     reissued = []

@@ -26,6 +26,17 @@ PUBLIC_REGISTER_WHERE = (
 )
 
 
+def _partial_index(name, *columns, where, unique=False):
+    """An index of the rows `where` selects, on SQLite and PostgreSQL alike."""
+    return sa.Index(
+        name,
+        *columns,
+        unique=unique,
+        sqlite_where=sa.text(where),
+        postgresql_where=sa.text(where),
+    )
+
+
 class Expert(db.Model):
     __tablename__ = "experts"
     __table_args__ = (
@@ -39,32 +50,20 @@ class Expert(db.Model):
             name="held_level_when_paused",
         ),
         # One open application per person: by email, and by name and date of birth.
-        sa.Index(
-            "uq_experts_open_email",
-            "email",
-            unique=True,
-            sqlite_where=sa.text(_OPEN),
-            postgresql_where=sa.text(_OPEN),
-        ),
-        sa.Index(
-            "uq_experts_open_person",
-            "name_key",
-            "date_of_birth",
-            unique=True,
-            sqlite_where=sa.text(_OPEN),
-            postgresql_where=sa.text(_OPEN),
+        _partial_index("uq_experts_open_email", "email", where=_OPEN, unique=True),
+        _partial_index(
+            "uq_experts_open_person", "name_key", "date_of_birth", where=_OPEN, unique=True
         ),
         # The public register's search: only listed experts, in name order, with every
         # column its filters read (a covering index: no table lookups while counting).
-        sa.Index(
+        _partial_index(
             "ix_experts_public_register",
             "name_key",
             "id",
             "province",
             "sector",
             "status",
-            sqlite_where=sa.text(PUBLIC_REGISTER_WHERE),
-            postgresql_where=sa.text(PUBLIC_REGISTER_WHERE),
+            where=PUBLIC_REGISTER_WHERE,
         ),
     )
 
@@ -188,7 +187,24 @@ class StatusChange(db.Model):
     actor = relationship("User")
 
 
-class NameChangeRequest(db.Model):
+class _Request:
+    """What every request an officer decides once has: open (pending) until decided, and
+    an optional supporting document, stored like accreditation evidence (uploads.py)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    document_name: Mapped[str | None] = mapped_column(sa.String(255))
+    document_path: Mapped[str | None] = mapped_column(sa.String(500))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class NameChangeRequest(_Request, db.Model):
     """A correction of an expert's name once they are past `applied`; an officer decides."""
 
     __tablename__ = "name_change_requests"
@@ -198,22 +214,10 @@ class NameChangeRequest(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
     old_name: Mapped[str] = mapped_column(sa.String(200))
     new_name: Mapped[str] = mapped_column(sa.String(200))
     reason: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[RequestStatus] = mapped_column(
-        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
-    )
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # An optional supporting document, stored like accreditation evidence (uploads.py).
-    document_name: Mapped[str | None] = mapped_column(sa.String(255))
-    document_path: Mapped[str | None] = mapped_column(sa.String(500))
-    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     expert = relationship("Expert")
 
@@ -222,7 +226,7 @@ class NameChangeRequest(db.Model):
         return clean_text(value)
 
 
-class CpdRecord(db.Model):
+class CpdRecord(_Request, db.Model):
     """CPD hours declared by the expert and confirmed by an officer."""
 
     __tablename__ = "cpd_records"
@@ -233,26 +237,14 @@ class CpdRecord(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
     activity: Mapped[str] = mapped_column(sa.String(300))
     hours: Mapped[int]
     completed_on: Mapped[date]
-    status: Mapped[RequestStatus] = mapped_column(
-        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
-    )
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # An optional supporting document, stored like accreditation evidence (uploads.py).
-    document_name: Mapped[str | None] = mapped_column(sa.String(255))
-    document_path: Mapped[str | None] = mapped_column(sa.String(500))
-    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     expert = relationship("Expert")
 
 
-class AccreditationRequest(db.Model):
+class AccreditationRequest(_Request, db.Model):
     """Evidence of regional or international recognition, submitted for an officer's decision."""
 
     __tablename__ = "accreditation_requests"
@@ -266,22 +258,11 @@ class AccreditationRequest(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
     level: Mapped[CertificateLevel] = mapped_column(enum_column_type(CertificateLevel, "level"))
     reference: Mapped[str] = mapped_column(sa.String(200))
     issuing_body: Mapped[str] = mapped_column(sa.String(200))
     issued_on: Mapped[date]
-    document_name: Mapped[str | None] = mapped_column(sa.String(255))
-    document_path: Mapped[str | None] = mapped_column(sa.String(500))
-    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
-    status: Mapped[RequestStatus] = mapped_column(
-        enum_column_type(RequestStatus, "status"), default=RequestStatus.PENDING
-    )
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     expert = relationship("Expert")
 

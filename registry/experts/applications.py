@@ -23,7 +23,7 @@ from registry.experts.lifecycle import (
     failed_checks_refusal,
 )
 from registry.experts.models import NameChangeRequest
-from registry.experts.uploads import UploadRefused, attach_document
+from registry.experts.uploads import UploadRefused, store_evidence
 from registry.extensions import db
 from registry.mail.notifications import notify_name_corrected
 from registry.permissions import (
@@ -145,11 +145,17 @@ def request_name_change(expert, *, new_name, reason, actor, document=None, filen
 
 
 def attach_supporting_document(request, document, filename):
-    """A refused upload is a clear IncompleteRequest, and nothing is written."""
+    """Store an optional supporting document and point the request at it (None: nothing).
+    A refused upload is a clear IncompleteRequest, and nothing is written."""
+    if document is None:
+        return
     try:
-        attach_document(request, document, filename)
+        stored = store_evidence(document, filename)
     except UploadRefused as exc:
         raise IncompleteRequest(exc.args[0]) from exc
+    request.document_name = stored.name
+    request.document_path = stored.path
+    request.document_sha256 = stored.sha256
 
 
 def close_request(model, request, *, approve, actor):

@@ -37,18 +37,14 @@ def officer_decisions(expert, on=None):
     ]
 
 
-def latest_change(expert):
-    return db.session.scalar(
+def review_date(expert):
+    """The review date set when the expert was suspended."""
+    change = db.session.scalar(
         sa.select(StatusChange)
         .where(StatusChange.expert_id == expert.id)
         .order_by(StatusChange.id.desc())
         .limit(1)
     )
-
-
-def review_date(expert):
-    """The review date set when the expert was suspended."""
-    change = latest_change(expert)
     if change is None or change.to_status != S.SUSPENDED:
         return None
     return parse_day((change.evidence or {}).get("review_on"))

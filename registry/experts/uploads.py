@@ -29,14 +29,6 @@ class StoredFile:
     name: str
     path: str  # relative to REGISTRY_UPLOADS_DIR
     sha256: str
-    mimetype: str
-
-
-def _kind(head):
-    for magic, ext, mimetype in KINDS:
-        if head.startswith(magic):
-            return ext, mimetype
-    return None
 
 
 def uploads_dir():
@@ -56,10 +48,9 @@ def store_evidence(stream, filename):
                 size=round(limit / (1024 * 1024), 1),
             )
         )
-    kind = _kind(data[:8])
-    if kind is None:
+    ext = next((ext for magic, ext, _mimetype in KINDS if data.startswith(magic)), None)
+    if ext is None:
         raise UploadRefused(_l("Only PDF, JPEG or PNG documents are accepted."))
-    ext, mimetype = kind
     digest = hashlib.sha256(data).hexdigest()
     relative = f"accreditation/{digest[:2]}/{digest}.{ext}"
     target = uploads_dir() / relative
@@ -77,7 +68,7 @@ def store_evidence(stream, filename):
             Path(tmp).unlink(missing_ok=True)
             raise
     name = clean_text(Path((filename or "").replace("\\", "/")).name) or f"document.{ext}"
-    return StoredFile(name[:255], relative, digest, mimetype)
+    return StoredFile(name[:255], relative, digest)
 
 
 def evidence_path(relative):
@@ -87,14 +78,3 @@ def evidence_path(relative):
     if base not in path.parents:
         raise UploadRefused(_l("No such document."))
     return path
-
-
-def attach_document(request, stream, filename):
-    """Store an optional supporting document and point the request at it (None: nothing)."""
-    if stream is None:
-        return None
-    stored = store_evidence(stream, filename)
-    request.document_name = stored.name
-    request.document_path = stored.path
-    request.document_sha256 = stored.sha256
-    return stored

@@ -78,9 +78,7 @@ def update_profile(expert, profile, *, actor, expected_version=None):
     ]
     if not all(c.ok for c in checks):
         raise failed_checks_refusal(checks, _l("The profile was not saved. Missing: %(missing)s."))
-    changed = sorted(
-        key for key, value in data.items() if getattr(expert, key) != value and key != "status"
-    )
+    changed = sorted(key for key, value in data.items() if getattr(expert, key) != value)
     version = expert.version if expected_version is None else int(expected_version)
     data["name_key"] = search_key(data["full_name"])
     conditional_write(expert, version, where_status=ExpertStatus.APPLIED, **data)

@@ -49,7 +49,6 @@ class Check:
 class Context:
     expert: object
     actor: object
-    reason: str | None
     evidence: dict
     on: date
     to_status: object = None

@@ -141,20 +141,17 @@ def train_guard(ctx):
             detail=best and f"{best.course.centre.code} · {best.course.code}",
         ),
     ]
-    facts = {}
+    record = {}
     if best is not None:
-        facts = {
-            "enrolment": best,
-            "record": {
-                "enrolment_id": best.id,
-                "course": best.course.code,
-                "centre": best.course.centre.code,
-                "attended_hours": best.attended_hours,
-                "course_hours": best.course.hours,
-                "completed_on": best.completed_on.isoformat(),
-            },
+        record = {
+            "enrolment_id": best.id,
+            "course": best.course.code,
+            "centre": best.course.centre.code,
+            "attended_hours": best.attended_hours,
+            "course_hours": best.course.hours,
+            "completed_on": best.completed_on.isoformat(),
         }
-    return GuardResult(checks, facts)
+    return GuardResult(checks, {"record": record})
 
 
 # --- certification ------------------------------------------------------------------------

@@ -123,9 +123,7 @@ def evaluate(expert, to_status, *, actor, reason=None, evidence=None, at=None, p
     evaluation.permitted = row.may(actor, expert)
     evidence = dict(evidence or {})
     given = {"reason": clean_text(reason)} | {k: evidence.get(k) for k in INPUTS if k != "reason"}
-    ctx = Context(
-        expert, actor, reason, evidence, local_day(at or utcnow()), to_status, preloaded or {}
-    )
+    ctx = Context(expert, actor, evidence, local_day(at or utcnow()), to_status, preloaded or {})
     result = row.guard(ctx)
     required = [
         Check(INPUTS[name].requirement, INPUTS[name].accepts(given.get(name)), input=True)

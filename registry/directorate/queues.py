@@ -7,8 +7,9 @@ from registry.cases.models import Case
 from registry.certificates.models import Certificate
 from registry.enums import CERTIFIED_LEVELS, CaseStatus, ExpertStatus, RequestStatus
 from registry.exams.models import ExamResultCorrection
+from registry.experts.guards import RENEWAL_WINDOW
 from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
-from registry.experts.renewal import RENEWAL_WINDOW, level_certificate_holders
+from registry.experts.renewal import level_certificate_holders
 
 QUEUES = {
     "applications": _l("Applications to review"),

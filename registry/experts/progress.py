@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from registry.clock import today as local_today
 from registry.enums import CERTIFIED_LEVELS, ExpertStatus
 from registry.experts.checks import Day, parse_day
+from registry.experts.guards import in_renewal_window
 from registry.experts.lifecycle import evaluate
 from registry.experts.models import StatusChange
-from registry.experts.renewal import in_renewal_window
 from registry.experts.transitions import Rule, rows_from
 from registry.extensions import db
 

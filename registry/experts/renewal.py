@@ -11,12 +11,7 @@ from registry.clock import local_day
 from registry.database import utcnow
 from registry.enums import CERTIFIED_LEVELS, CertificateStatus, ExpertStatus
 from registry.experts.applications import attach_supporting_document, close_request
-from registry.experts.guards import (  # noqa: F401 (the window is renewal's vocabulary)
-    LEVEL_CERTIFICATE,
-    RENEWAL_WINDOW,
-    in_renewal_window,
-    level_certificate,
-)
+from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.lifecycle import IncompleteRequest, NotAllowed, TransitionRefused
 from registry.experts.models import CpdRecord, Expert
 from registry.extensions import db

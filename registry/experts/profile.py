@@ -14,8 +14,9 @@ from registry.sectors import offered_sector_named
 from registry.text import clean_text, search_key
 
 
-def open_applications(email, name, date_of_birth, exclude_id=None):
-    """Open (not rejected, not withdrawn) applications of the same email or name and birth date."""
+def duplicate_check(email, name, date_of_birth, exclude_id=None):
+    """No open (not rejected, not withdrawn) application of the same email or name and birth
+    date, other than `exclude_id`."""
     same_person = [Expert.email == (email or "").lower()]
     if name and date_of_birth:
         same_person.append(
@@ -24,11 +25,7 @@ def open_applications(email, name, date_of_birth, exclude_id=None):
     query = sa.select(Expert).where(Expert.status.not_in(CLOSED_STATUSES), sa.or_(*same_person))
     if exclude_id is not None:
         query = query.where(Expert.id != exclude_id)
-    return db.session.scalars(query).all()
-
-
-def duplicate_check(email, name, date_of_birth, exclude_id=None):
-    others = open_applications(email, name, date_of_birth, exclude_id)
+    others = db.session.scalars(query).all()
     return Check(
         _l(
             "No other open application for the same person (same email, or same name and date of birth)"

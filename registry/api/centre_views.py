@@ -214,8 +214,8 @@ def update_enrolment(data, enrolment):
 def create_exam_session(data):
     """An exam session of the caller's centre."""
     user = api_user()
-    course = _referenced(Course, data.pop("course_id"), "course_id")
-    if course.centre_id != user.centre_id:  # another centre's course is no course of ours
+    course = db.session.get(Course, data.pop("course_id"))
+    if course is None or course.centre_id != user.centre_id:  # another centre's: no course
         raise rolled_back(422, _l("There is no such record."), "course_id")
     examiner = db.session.get(User, data.pop("examiner_id"))
     with committed(ExamError, 422):

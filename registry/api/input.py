@@ -35,11 +35,6 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def contains_markup(text):
-    """True when `text` holds < or >: names and the like never need them; markup does."""
-    return bool(re.search("[<>]", text or ""))
-
-
 def text_pattern(*, multiline=False, blank=False):
     """The regular expression a text field matches (Python and JSON Schema alike)."""
     refused = _REFUSED_MULTILINE if multiline else _REFUSED_ONE_LINE
@@ -85,7 +80,7 @@ class Text(Strict, ma.fields.String):
             raise invalid(_l("must be a string"))
         if len(value) > self.max_length:
             raise invalid(_l("must be at most %(count)s characters", count=self.max_length))
-        if contains_markup(value):
+        if "<" in value or ">" in value:  # names and the like never need them; markup does
             raise invalid(_l("must not contain < or > (no markup)"))
         if _SURROGATES.search(value) or not re.fullmatch(
             text_pattern(multiline=self.multiline, blank=True), value

@@ -32,7 +32,7 @@ from registry.api.output import (
     ExamSessionSchema,
     With,
 )
-from registry.api.views import visible_or_404
+from registry.api.views import PAGE_SIZE, visible_or_404
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.service import CentreError, enrol, record_attendance, save_course
@@ -51,7 +51,6 @@ from registry.permissions import (
     has_own_centre,
 )
 
-PAGE_SIZE = 50
 MAX_RESULTS = 500
 
 
@@ -108,13 +107,6 @@ class ResultRow(Schema):
                 _l("must hold between %(low)s and %(high)s items", low=1, high=MAX_RESULTS)
             )
         return data
-
-
-def _referenced(model, object_id, field):
-    found = db.session.get(model, object_id)
-    if found is None:
-        raise rolled_back(422, _l("There is no such record."), field)
-    return found
 
 
 def own_course_or_404(course_id):
@@ -178,7 +170,9 @@ def create_course(data):
 @bp.arguments(EnrolmentBody)
 def create_enrolment(data, course):
     """Enrol an expert in a course of the caller's centre."""
-    expert = _referenced(Expert, data["expert_id"], "expert_id")
+    expert = db.session.get(Expert, data["expert_id"])
+    if expert is None:
+        raise rolled_back(422, _l("There is no such record."), "expert_id")
     with committed(CentreError, 409):
         enrolment = enrol(course, expert, actor=api_user())
     return enrolment

@@ -100,8 +100,10 @@ def app_error_response(status):
 def register_error_handlers(bp):
     """Errors raised inside the API blueprint, and API errors raised anywhere, answer JSON.
 
-    Routing errors (an unknown path or method under /api/v1) never reach a blueprint: the
-    app's own handlers ask `is_api_request()` and hand over to `http_error_response`.
+    Other HTTP errors under /api/v1 (abort(409) and the like) reach flask-smorest's app-wide
+    handler, which hands over to `http_error_response` (RegistryApi). Routing errors (an
+    unknown path or method under /api/v1) never reach a blueprint: the app's own handlers
+    ask `is_api_request()` and hand over to `http_error_response` too.
     """
 
     @bp.app_errorhandler(ApiError)
@@ -112,12 +114,8 @@ def register_error_handlers(bp):
             exc.status, exc.message, code=exc.code, fields=exc.fields, headers=exc.headers
         )
 
-    @bp.errorhandler(HTTPException)
-    def http_error(exc):
-        return http_error_response(exc)
-
     # Flask looks for handlers by status code across the app before it looks by class: an
     # app-wide page for 429 (the public /verify page's) or 500 would otherwise answer the
     # API. On a 500 Flask has logged the exception already; the client learns nothing of it.
     for status in (429, 500):
-        bp.errorhandler(status)(http_error)
+        bp.errorhandler(status)(http_error_response)

@@ -229,8 +229,7 @@ def record_results(rows, session):
     """Scores of an exam session, recorded by its examiner."""
     fields = {}
     for index, row in enumerate(rows):
-        problem = score_problem(session, row["score"])
-        if problem:
+        if problem := score_problem(session, row["score"]):
             fields[f"[{index}].score"] = problem
         if db.session.get(Expert, row["expert_id"]) is None:
             fields[f"[{index}].expert_id"] = _l("There is no such record.")

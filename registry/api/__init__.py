@@ -6,6 +6,7 @@ Requests here never use the browser session or CSRF tokens: they carry
 declared on the blueprint (per token, else per address) and on the views with their own.
 """
 
+import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Api, Blueprint
 
@@ -29,7 +30,7 @@ class RegistryApi(Api):
 
 
 class ApiBlueprint(Blueprint):
-    ARGUMENTS_PARSER = Parser()
+    ARGUMENTS_PARSER = Parser(unknown=ma.RAISE)  # in the query string too, not only in bodies
 
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")

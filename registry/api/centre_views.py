@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
-from registry.api.errors import ApiError, rolled_back
+from registry.api.errors import ApiError, committed, rolled_back
 from registry.api.input import (
     Boolean,
     Choice,
@@ -32,7 +32,7 @@ from registry.api.output import (
     ExamSessionSchema,
     With,
 )
-from registry.api.views import get_or_404
+from registry.api.views import PAGE_SIZE, visible_or_404
 from registry.auth.models import User
 from registry.centres.models import Course, Enrolment, Topic
 from registry.centres.service import CentreError, enrol, record_attendance, save_course
@@ -51,7 +51,6 @@ from registry.permissions import (
     has_own_centre,
 )
 
-PAGE_SIZE = 50
 MAX_RESULTS = 500
 
 
@@ -110,35 +109,26 @@ class ResultRow(Schema):
         return data
 
 
-def _referenced(model, object_id, field):
-    found = db.session.get(model, object_id)
-    if found is None:
-        raise rolled_back(422, _l("There is no such record."), field)
-    return found
-
-
 def own_course_or_404(course_id):
     """A course of the caller's centre; any other is 404."""
-    course = get_or_404(Course, course_id)
-    if not can_manage_centre_records(api_user(), course.centre_id):
-        raise ApiError(404)
-    return course
+    return visible_or_404(
+        Course, course_id, lambda user, course: can_manage_centre_records(user, course.centre_id)
+    )
 
 
 def own_enrolment_or_404(enrolment_id):
     """An enrolment in a course of the caller's centre; any other is 404."""
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    if not can_manage_centre_records(api_user(), enrolment.course.centre_id):
-        raise ApiError(404)
-    return enrolment
+    return visible_or_404(
+        Enrolment,
+        enrolment_id,
+        lambda user, enrolment: can_manage_centre_records(user, enrolment.course.centre_id),
+    )
 
 
 def examined_session_or_404(session_id):
     """An exam session the caller examines: 404 if they may not see it, 403 if they see it
     but do not examine it."""
-    exam_session = get_or_404(ExamSession, session_id)
-    if not can_view_exam_session(api_user(), exam_session):
-        raise ApiError(404)
+    exam_session = visible_or_404(ExamSession, session_id, can_view_exam_session)
     if not can_record_exam_results(api_user(), exam_session):
         raise ApiError(403, _l("Only the session's examiner records its results."))
     return exam_session
@@ -167,11 +157,8 @@ def create_course(data):
     if topic is None:
         raise rolled_back(422, _l("There is no such topic in the course catalogue."), "topic")
     data.setdefault("trainers", "")
-    try:
+    with committed(CentreError, 422):
         course = save_course(user.centre, None, topic=topic, actor=user, **data)
-    except CentreError as exc:
-        raise rolled_back(422, str(exc)) from exc
-    db.session.commit()
     return course
 
 
@@ -183,12 +170,11 @@ def create_course(data):
 @bp.arguments(EnrolmentBody)
 def create_enrolment(data, course):
     """Enrol an expert in a course of the caller's centre."""
-    expert = _referenced(Expert, data["expert_id"], "expert_id")
-    try:
+    expert = db.session.get(Expert, data["expert_id"])
+    if expert is None:
+        raise rolled_back(422, _l("There is no such record."), "expert_id")
+    with committed(CentreError, 409):
         enrolment = enrol(course, expert, actor=api_user())
-    except CentreError as exc:
-        raise rolled_back(409, str(exc)) from exc
-    db.session.commit()
     return enrolment
 
 
@@ -203,7 +189,7 @@ def update_enrolment(data, enrolment):
 
     Completing the expert programme moves the expert to `trained`."""
     completed = data.get("completed", False)
-    try:
+    with committed(CentreError, 409):
         trained = record_attendance(
             enrolment,
             attended_hours=data.get("attended_hours", enrolment.attended_hours),
@@ -211,9 +197,6 @@ def update_enrolment(data, enrolment):
             completed_on=data.get("completed_on") or (today() if completed else None),
             actor=api_user(),
         )
-    except CentreError as exc:
-        raise rolled_back(409, str(exc)) from exc
-    db.session.commit()
     return With(enrolment, moved_to_trained=trained)
 
 
@@ -225,23 +208,14 @@ def update_enrolment(data, enrolment):
 def create_exam_session(data):
     """An exam session of the caller's centre."""
     user = api_user()
-    course = _referenced(Course, data["course_id"], "course_id")
-    if course.centre_id != user.centre_id:  # another centre's course is no course of ours
+    course = db.session.get(Course, data.pop("course_id"))
+    if course is None or course.centre_id != user.centre_id:  # another centre's: no course
         raise rolled_back(422, _l("There is no such record."), "course_id")
-    try:
+    examiner = db.session.get(User, data.pop("examiner_id"))
+    with committed(ExamError, 422):
         exam_session = save_session(
-            user.centre,
-            None,
-            course=course,
-            held_on=data["held_on"],
-            examiner=db.session.get(User, data["examiner_id"]),
-            pass_mark=data["pass_mark"],
-            max_score=data["max_score"],
-            actor=user,
+            user.centre, None, course=course, examiner=examiner, actor=user, **data
         )
-    except ExamError as exc:
-        raise rolled_back(422, str(exc)) from exc
-    db.session.commit()
     return exam_session
 
 
@@ -255,8 +229,7 @@ def record_results(rows, session):
     """Scores of an exam session, recorded by its examiner."""
     fields = {}
     for index, row in enumerate(rows):
-        problem = score_problem(session, row["score"])
-        if problem:
+        if problem := score_problem(session, row["score"]):
             fields[f"[{index}].score"] = problem
         if db.session.get(Expert, row["expert_id"]) is None:
             fields[f"[{index}].expert_id"] = _l("There is no such record.")
@@ -264,11 +237,8 @@ def record_results(rows, session):
         first = sorted(fields)[0]
         raise ApiError(422, f"{first}: {fields[first]}", fields=fields)
     results = []
-    try:
+    with committed(ExamError, 409):
         for row in rows:
             expert = db.session.get(Expert, row["expert_id"])
             results.append(record_result(session, expert, row["score"], actor=api_user()))
-    except ExamError as exc:
-        raise rolled_back(409, str(exc)) from exc
-    db.session.commit()
     return results

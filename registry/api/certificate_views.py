@@ -19,9 +19,6 @@ from registry.credentials.service import MEDIA_TYPE as CREDENTIAL_MEDIA_TYPE
 from registry.credentials.service import credential_of
 from registry.extensions import db, limiter
 
-NOT_VERIFIED = _l("No certificate matches this number and code.")
-
-
 # Documents the path parameter: routing accepts any text, and an unknown number is a 404.
 NUMBER = {
     "name": "number",
@@ -97,13 +94,9 @@ def certificate_credential(certificate):
     return current_app.response_class(credential.document, mimetype=CREDENTIAL_MEDIA_TYPE)
 
 
-def verify_limit():
-    return current_app.config["REGISTRY_VERIFY_RATE_LIMIT"]
-
-
 @bp.get("/verify/<number>", parameters=[NUMBER])
 # Per address, on top of the caller's limit: codes are guessed one request at a time.
-@limiter.limit(verify_limit, override_defaults=False)
+@limiter.limit(lambda: current_app.config["REGISTRY_VERIFY_RATE_LIMIT"], override_defaults=False)
 @bp.response(200, VerificationSchema)
 @documents(404)
 @bp.arguments(VerifyQuery, location="query", error_status_code=400)
@@ -111,5 +104,5 @@ def verify(args, number):
     """Anyone holding a certificate's number and code learns what it certifies."""
     result = check_certificate(number, args["code"], client=request.remote_addr, actor=api_user())
     if result is None:
-        raise ApiError(404, NOT_VERIFIED)
+        raise ApiError(404, _l("No certificate matches this number and code."))
     return result

@@ -9,12 +9,14 @@ are usually typos (`?stauts=trained` would otherwise answer with every expert).
 
 import json
 import re
+from contextlib import suppress
 from datetime import date
 from typing import ClassVar
 
 import marshmallow as ma
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from marshmallow.validate import Range
 from webargs.flaskparser import FlaskParser
 
 from registry.api.errors import ApiError
@@ -31,11 +33,6 @@ _REFUSED_ONE_LINE = r"<>\u0000-\u0008\u000a-\u001f\u007f"
 _REFUSED_MULTILINE = r"<>\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def contains_markup(text):
-    """True when `text` holds < or >: names and the like never need them; markup does."""
-    return bool(re.search("[<>]", text or ""))
 
 
 def text_pattern(*, multiline=False, blank=False):
@@ -83,7 +80,7 @@ class Text(Strict, ma.fields.String):
             raise invalid(_l("must be a string"))
         if len(value) > self.max_length:
             raise invalid(_l("must be at most %(count)s characters", count=self.max_length))
-        if contains_markup(value):
+        if "<" in value or ">" in value:  # names and the like never need them; markup does
             raise invalid(_l("must not contain < or > (no markup)"))
         if _SURROGATES.search(value) or not re.fullmatch(
             text_pattern(multiline=self.multiline, blank=True), value
@@ -157,20 +154,16 @@ class Choice(Strict, ma.fields.Enum):
 
 
 class Integer(Strict, ma.fields.Integer):
-    """A JSON integer: not `true`, not `12.5`, not `"12"`."""
+    """A JSON integer: not `true`, not `12.5`, not `"12"`; between `minimum` and `maximum`."""
 
     def __init__(self, *, minimum=0, maximum=MAX_ID, **kwargs):
-        self.minimum, self.maximum = minimum, maximum
-        super().__init__(strict=True, **documented(kwargs, minimum=minimum, maximum=maximum))
+        error = _l("must be between %(low)s and %(high)s", low=minimum, high=maximum)
+        super().__init__(strict=True, validate=Range(minimum, maximum, error=error), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         # bool is an int in Python; true is not a number in JSON.
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(_l("must be a whole number"))
-        if not self.minimum <= value <= self.maximum:
-            raise invalid(
-                _l("must be between %(low)s and %(high)s", low=self.minimum, high=self.maximum)
-            )
         return value
 
 
@@ -196,12 +189,10 @@ class Date(Strict, ma.fields.Date):
     """A day written YYYY-MM-DD, and nothing else ISO 8601 allows."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not _ISO_DATE.match(value):
-            raise invalid(_l("must be a date written YYYY-MM-DD"))
-        try:
-            return date.fromisoformat(value)
-        except ValueError as exc:
-            raise invalid(_l("must be a date written YYYY-MM-DD")) from exc
+        with suppress(ValueError):  # a day that does not exist, such as 2026-02-30
+            if isinstance(value, str) and _ISO_DATE.match(value):
+                return date.fromisoformat(value)
+        raise invalid(_l("must be a date written YYYY-MM-DD"))
 
 
 class Nested(Strict, ma.fields.Nested):
@@ -241,11 +232,6 @@ def _reject_constant(name):
 class Parser(FlaskParser):
     """webargs' Flask parser, strict about JSON and answering in the API's error format."""
 
-    DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {
-        "query": ma.RAISE,
-        "querystring": ma.RAISE,
-    }
-
     def load_json(self, req, schema):
         """The body as JSON: 415 when not sent as JSON, 400 when it is not valid JSON (NaN
         and Infinity included). Size is limited before routing (registry/security.py)."""
@@ -255,18 +241,13 @@ class Parser(FlaskParser):
             return json.loads(
                 req.get_data(cache=True).decode("utf-8"), parse_constant=_reject_constant
             )
-        except UnicodeDecodeError as exc:
-            raise ApiError(400, _l("The body is not UTF-8 text."), code="malformed_json") from exc
-        except RecursionError as exc:
-            raise ApiError(
-                400, _l("The body is nested too deeply."), code="malformed_json"
-            ) from exc
+        except UnicodeDecodeError:
+            problem = _l("The body is not UTF-8 text.")
+        except RecursionError:
+            problem = _l("The body is nested too deeply.")
         except ValueError as exc:
-            raise ApiError(
-                400,
-                _l("The body is not valid JSON: %(problem)s", problem=str(exc)),
-                code="malformed_json",
-            ) from exc
+            problem = _l("The body is not valid JSON: %(problem)s", problem=str(exc))
+        raise ApiError(400, problem, code="malformed_json")
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         """400 naming every refused query parameter; 422 naming every refused body field."""

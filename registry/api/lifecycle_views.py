@@ -9,7 +9,7 @@ from marshmallow.validate import OneOf
 
 from registry.api import bp
 from registry.api.auth import allowed, api_user, documents, loads
-from registry.api.errors import rolled_back
+from registry.api.errors import committed
 from registry.api.input import (
     Boolean,
     Choice,
@@ -28,7 +28,6 @@ from registry.api.views import visible_expert_or_404
 from registry.enums import ExpertStatus, OrganisationType
 from registry.experts import lifecycle
 from registry.experts.transitions import INPUTS
-from registry.extensions import db
 from registry.permissions import can_apply
 
 
@@ -84,11 +83,8 @@ def apply(data):
     """Apply: an expert for themself, or an officer for someone."""
     data["date_of_birth"] = data["date_of_birth"].isoformat()
     data["organisation_type"] = data["organisation_type"].value
-    try:
+    with committed(lifecycle.LifecycleError):
         result = lifecycle.apply(data, actor=api_user())
-    except lifecycle.LifecycleError as exc:
-        raise rolled_back(exc.http_status, exc.message) from exc
-    db.session.commit()
     return result.expert
 
 
@@ -103,7 +99,7 @@ def transition(data, expert):
 
     The transitions and who may make them are those of the lifecycle; an expert the caller
     may not see is 404, whatever the body asks."""
-    try:
+    with committed(lifecycle.LifecycleError):
         result = lifecycle.transition(
             expert,
             data["to"],
@@ -111,8 +107,5 @@ def transition(data, expert):
             reason=data.get("reason"),
             evidence=data.get("evidence"),
         )
-    except lifecycle.LifecycleError as exc:
-        raise rolled_back(exc.http_status, exc.message) from exc
-    db.session.commit()
     issued = {"certificate": result.certificate} if result.certificate is not None else {}
     return With(result.expert, **issued)

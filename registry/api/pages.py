@@ -6,9 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp
 
-from registry.api.input import contains_markup
 from registry.api.tokens import NAME_MAX_LENGTH, TokenError, create_token, revoke_token, tokens_of
 from registry.auth.models import ApiToken
 from registry.extensions import db
@@ -17,14 +16,14 @@ from registry.permissions import can_manage_token
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-def no_markup(_form, field):
-    if contains_markup(field.data):
-        raise ValidationError(_l("Text only, please: no < or > characters."))
-
-
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=NAME_MAX_LENGTH), no_markup]
+        _l("Name"),
+        validators=[
+            DataRequired(),
+            Length(max=NAME_MAX_LENGTH),
+            Regexp("^[^<>]*$", message=_l("Text only, please: no < or > characters.")),
+        ],
     )
 
 

@@ -53,14 +53,7 @@ def create_token(user, name, *, actor):
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext))
     db.session.add(token)
-    db.session.flush()
-    record_event(
-        "api_token.created",
-        actor=actor,
-        object_type="api_token",
-        object_id=token.id,
-        details={"user_id": user.id, "name": name},
-    )
+    _record("api_token.created", token, actor)
     return token, plaintext
 
 
@@ -69,14 +62,14 @@ def revoke_token(token, *, actor):
     if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()
+    _record("api_token.revoked", token, actor)
+
+
+def _record(event, token, actor):
+    """Flush the change to `token` and audit it."""
     db.session.flush()
-    record_event(
-        "api_token.revoked",
-        actor=actor,
-        object_type="api_token",
-        object_id=token.id,
-        details={"user_id": token.user_id, "name": token.name},
-    )
+    details = {"user_id": token.user_id, "name": token.name}
+    record_event(event, actor=actor, object_type="api_token", object_id=token.id, details=details)
 
 
 def tokens_of(user):

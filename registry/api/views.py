@@ -55,20 +55,17 @@ class TargetsQuery(Schema):
     )
 
 
-def get_or_404(model, object_id):
-    """The object with this id, or a 404."""
+def visible_or_404(model, object_id, may_see):
+    """The object with this id, if `may_see(caller, obj)`; else a 404 that names nobody."""
     obj = db.session.get(model, object_id) if object_id <= MAX_ID else None
-    if obj is None:
+    if obj is None or not may_see(api_user(), obj):
         raise ApiError(404)
     return obj
 
 
 def visible_expert_or_404(expert_id):
     """The expert, if the caller may see them; else a 404 that names nobody."""
-    expert = get_or_404(Expert, expert_id)
-    if not can_view_expert(api_user(), expert):
-        raise ApiError(404)
-    return expert
+    return visible_or_404(Expert, expert_id, can_view_expert)
 
 
 @bp.get("/health")

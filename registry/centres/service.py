@@ -23,11 +23,6 @@ class CentreError(ValueError):
     """A change to a centre's records that the registry refuses; the message says why."""
 
 
-def _course_code(code):
-    code = clean_text(code)
-    return code.upper() if code else code
-
-
 def save_course(
     centre,
     course,
@@ -45,7 +40,7 @@ def save_course(
 ):
     """Create (course is None) or update a course of `centre`."""
     creating = course is None
-    code = _course_code(code)
+    code = (clean_text(code) or "").upper()
     if not code or not clean_text(title):
         raise CentreError(_l("A course needs a code and a title."))
     if ends_on < starts_on:

@@ -101,12 +101,7 @@ def session_roster(exam_session):
 
 
 def has_results(exam_session):
-    return (
-        db.session.scalar(
-            sa.select(ExamResult.id).where(ExamResult.session_id == exam_session.id).limit(1)
-        )
-        is not None
-    )
+    return db.session.scalar(sa.select(sa.exists().where(ExamResult.session_id == exam_session.id)))
 
 
 def recording_problem(exam_session, actor, today=None):
@@ -189,11 +184,6 @@ def decisions_relying_on(results):
     }
 
 
-def decided_on(result):
-    """Whether a status change of the expert relied on this result (its evidence names it)."""
-    return bool(decisions_relying_on([result]))
-
-
 FROZEN = _l(
     "This result was relied on by a certification decision and is frozen: it is not changed "
     "by recording or importing a new score. Ask for a correction with a reason on the "
@@ -219,7 +209,8 @@ def record_result(exam_session, expert, score, *, actor, today=None):
             ExamResult.session_id == exam_session.id, ExamResult.expert_id == expert.id
         )
     )
-    if result is not None and result.score != score and decided_on(result):
+    # Frozen when a status change of the expert relied on it (its evidence names it).
+    if result is not None and result.score != score and decisions_relying_on([result]):
         raise ExamError(FROZEN)
     before = None
     if result is None:

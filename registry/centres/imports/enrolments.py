@@ -101,16 +101,12 @@ def _read(outcome, row):
     return values if ok else None
 
 
-def _no_progress(phase, done):
-    pass
-
-
 def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
     """Validate every row, then enrol, record hours and completions; all or nothing.
 
     `on_progress(phase, rows done)` is told how far it is ("checking", then "writing")."""
     today = today or local_today()
-    on_progress = on_progress or _no_progress
+    on_progress = on_progress or (lambda phase, done: None)
     outcome = ImportOutcome(rows=len(rows))
     on_progress("checking", 0)
     read = [(row, _read(outcome, row)) for row in rows]
@@ -205,12 +201,7 @@ def _check_row(outcome, row, course, enrolment, values, today):
         values["completed_on"],
     )
     if enrolment is not None and enrolment.completed:
-        same = (
-            hours in (None, enrolment.attended_hours)
-            and completed in (None, True)
-            and completed_on in (None, enrolment.completed_on)
-        )
-        if same:
+        if _unchanged(enrolment, values):
             return True
         # Only a completion that moved nobody may be corrected (it was a mistake).
         if rules.completion_moved_someone(enrolment):

@@ -14,7 +14,7 @@ from registry.centres.queries import (
     person_to_enrol,
     roster,
 )
-from registry.centres.routes import bp, load_centre
+from registry.centres.routes import bp, load_centre, refusals_shown
 from registry.centres.service import (
     CentreError,
     enrol,
@@ -84,7 +84,7 @@ def course_form(code, course_id=None):
     if course is not None and not form.is_submitted():
         form.level.data = course.level.value
     if form.validate_on_submit():
-        try:
+        with refusals_shown(CentreError):
             course = save_course(
                 centre,
                 course,
@@ -99,10 +99,6 @@ def course_form(code, course_id=None):
                 trainers=form.trainers.data,
                 actor=current_user,
             )
-        except CentreError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
             db.session.commit()
             flash(_("Course %(code)s saved.", code=course.code), "success")
             return redirect(url_for(".course", code=centre.code, course_id=course.id))
@@ -151,12 +147,8 @@ def enrol_expert(code, course_id):
     if expert is None:
         flash(_("Nobody in the registry has this email and date of birth."), "error")
         return redirect(url_for(".course", code=centre.code, course_id=course.id))
-    try:
+    with refusals_shown(CentreError):
         enrol(course, expert, actor=current_user)
-    except CentreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
         db.session.commit()
         flash(_("%(name)s enrolled.", name=expert.full_name), "success")
     return redirect(url_for(".course", code=centre.code, course_id=course.id))
@@ -172,7 +164,7 @@ def enrolment(code, course_id, enrolment_id):
         abort(403)
     form = AttendanceForm(obj=enrolment)
     if form.validate_on_submit():
-        try:
+        with refusals_shown(CentreError):
             moved = record_attendance(
                 enrolment,
                 attended_hours=form.attended_hours.data,
@@ -180,10 +172,6 @@ def enrolment(code, course_id, enrolment_id):
                 completed_on=form.completed_on.data,
                 actor=current_user,
             )
-        except CentreError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
             db.session.commit()
             flash(_("Attendance of %(name)s saved.", name=enrolment.expert.full_name), "success")
             if moved:
@@ -203,12 +191,8 @@ def remove(code, course_id, enrolment_id):
     if not can_manage_centre_records(current_user, centre.id):
         abort(403)
     name = enrolment.expert.full_name
-    try:
+    with refusals_shown(CentreError):
         remove_enrolment(enrolment, actor=current_user)
-    except CentreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
         db.session.commit()
         flash(_("%(name)s taken off the roster.", name=name), "success")
     return redirect(url_for(".course", code=centre.code, course_id=course.id))

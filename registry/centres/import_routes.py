@@ -154,15 +154,10 @@ def recent_jobs(centre, limit=10):
 @login_required
 def import_job(code, import_job_id):
     centre = load_centre(code)
-    job = db.session.get(ImportJob, import_job_id)
+    job = db.one_or_404(sa.select(ImportJob).filter_by(id=import_job_id, centre_id=centre.id))
     # Whoever started it, and the centre's record keepers; to anyone else it does not exist.
-    if (
-        job is None
-        or job.centre_id != centre.id
-        or not (
-            job.started_by_id == current_user.id
-            or can_manage_centre_records(current_user, centre.id)
-        )
+    if job.started_by_id != current_user.id and not can_manage_centre_records(
+        current_user, centre.id
     ):
         abort(404)
     return render_template(

@@ -13,7 +13,7 @@ from registry.centres.import_jobs import RESULTS, ImportJob
 from registry.centres.import_routes import run_import, send_template
 from registry.centres.imports import experts_by_email
 from registry.centres.models import Course
-from registry.centres.routes import load_centre
+from registry.centres.routes import load_centre, refusals_shown
 from registry.exams.corrections import corrections_of, request_correction
 from registry.exams.forms import CorrectionForm, ExamSessionForm, ResultForm
 from registry.exams.imports import COLUMNS as RESULT_COLUMNS
@@ -96,7 +96,7 @@ def session_form(code, session_id=None):
         form.course_id.data = exam_session.course_id if exam_session else 0
         form.examiner_id.data = exam_session.examiner_id if exam_session else current_user.id
     if form.validate_on_submit():
-        try:
+        with refusals_shown(ExamError):
             exam_session = save_session(
                 centre,
                 exam_session,
@@ -107,10 +107,6 @@ def session_form(code, session_id=None):
                 max_score=form.max_score.data,
                 actor=current_user,
             )
-        except ExamError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
             db.session.commit()
             flash(_("Exam session saved."), "success")
             return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))
@@ -138,12 +134,8 @@ def detail(code, session_id):
         if expert is None:
             form.email.errors.append(_("No expert in the registry has this email."))
         else:
-            try:
+            with refusals_shown(ExamError, form.score):
                 result = record_result(exam_session, expert, form.score.data, actor=current_user)
-            except ExamError as exc:
-                db.session.rollback()
-                form.score.errors.append(str(exc))
-            else:
                 db.session.commit()
                 flash(
                     _(
@@ -196,20 +188,12 @@ def correction(code, session_id, result_id):
         flash(_("No decision relied on this result: record the new score here."), "info")
         return redirect(back)
     form = CorrectionForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with refusals_shown(ExamError, form.reason):
             request_correction(result, form.score.data, form.reason.data, actor=current_user)
-        except ExamError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-            status = 422
-        else:
             db.session.commit()
             flash(_("Correction sent: an officer reviews it before the score changes."), "success")
             return redirect(back)
-    elif form.is_submitted():
-        status = 422
     return render_template(
         "exams/correction.html",
         centre=centre,
@@ -218,7 +202,7 @@ def correction(code, session_id, result_id):
         decisions=decisions,
         corrections=corrections_of([result]).get(result.id, []),
         form=form,
-    ), status
+    ), (422 if form.is_submitted() else 200)
 
 
 def _expert_by_email(email):

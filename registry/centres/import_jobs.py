@@ -166,33 +166,27 @@ class _Progress:
             self.phase, self.written = phase, now
 
 
-def _importer(job, actor, on_progress):
-    """(columns, rows -> outcome) of the job's kind, the same as for a small file."""
-    if job.kind == RESULTS:
-        from registry.exams.imports import COLUMNS, import_results
-
-        def import_session_results(rows):
-            on_progress(IMPORTING, None)  # checked and written in one step: no count
-            return import_results(job.exam_session, rows, actor=actor, source=job.filename)
-
-        return COLUMNS, import_session_results
-    from registry.centres.imports.enrolments import COLUMNS, import_enrolments
-
-    return COLUMNS, lambda rows: import_enrolments(
-        job.centre, rows, actor=actor, source=job.filename, on_progress=on_progress
-    )
-
-
 def _import(job, actor, on_progress):
-    columns, importer = _importer(job, actor, on_progress)
+    """Read the job's file and import it with the importer of its kind, as for a small file."""
+    from registry.centres.imports import enrolments
+    from registry.exams import imports as results
+
     on_progress(READING, None)
+    columns = results.COLUMNS if job.kind == RESULTS else enrolments.COLUMNS
     try:
         data = (_directory() / job.stored_name).read_bytes()
         # No request waits here: the worker may read for longer than a page would.
         rows, errors = read_within_limits(data, job.filename, columns, patience=10)
     except FileProblem as exc:
         return ImportOutcome(errors=[RowError(None, None, exc.message)])
-    return ImportOutcome(rows=len(rows), errors=errors) if errors else importer(rows)
+    if errors:
+        return ImportOutcome(rows=len(rows), errors=errors)
+    if job.kind == RESULTS:
+        on_progress(IMPORTING, None)  # checked and written in one step: no count
+        return results.import_results(job.exam_session, rows, actor=actor, source=job.filename)
+    return enrolments.import_enrolments(
+        job.centre, rows, actor=actor, source=job.filename, on_progress=on_progress
+    )
 
 
 def _error_list(outcome, locale):

@@ -16,7 +16,6 @@ from registry.centres.imports import (
     CHUNK,
     EMAIL,
     NAME,
-    CellError,
     Column,
     ImportOutcome,
     check_name,
@@ -25,6 +24,7 @@ from registry.centres.imports import (
     read_date,
     read_email,
     read_int,
+    read_row,
     read_text,
 )
 from registry.centres.models import Course, Enrolment
@@ -85,22 +85,6 @@ _READERS = (
 )
 
 
-def _read(outcome, row):
-    """The row's cells as values, or None after recording each unreadable cell."""
-    values, ok = {}, True
-    for column, reader in _READERS:
-        try:
-            values[column.key] = reader(row.values.get(column.key))
-        except CellError as exc:
-            outcome.error(row.number, column, exc.message)
-            ok = False
-    for column in (COURSE, EMAIL):
-        if column.key in values and values[column.key] is None:
-            outcome.error(row.number, column, _l("This cell is required."))
-            ok = False
-    return values if ok else None
-
-
 def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
     """Validate every row, then enrol, record hours and completions; all or nothing.
 
@@ -109,8 +93,8 @@ def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progre
     on_progress = on_progress or (lambda phase, done: None)
     outcome = ImportOutcome(rows=len(rows))
     on_progress("checking", 0)
-    read = [(row, _read(outcome, row)) for row in rows]
-    read = [(row, values) for row, values in read if values is not None]
+    read = [(row, read_row(outcome, row, _READERS, (COURSE, EMAIL))) for row in rows]
+    read = [(row, values) for row, (values, ok) in read if ok]
 
     # Lock the centre's courses: capacity is counted against what is there now.
     courses = {

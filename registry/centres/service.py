@@ -166,16 +166,15 @@ def enrol(course, expert, *, actor):
     return enrolment
 
 
-def record_attendance(enrolment, *, attended_hours, completed, completed_on, actor, today=None):
+def record_attendance(enrolment, *, attended_hours, completed, completed_on, actor):
     """Record hours and, optionally, completion; True when the expert moved to `trained`."""
     course = enrolment.course
     actor_id = actor.id
-    today = today or local_today()
     if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
     problem = (
         rules.attendance_problem(course, attended_hours)
-        or rules.completion_problem(course, completed, completed_on, today)
+        or rules.completion_problem(course, completed, completed_on, local_today())
         or (completed and rules.programme_completion_problem(course, attended_hours, completed_on))
     )
     if problem:

@@ -56,10 +56,10 @@ def _read(outcome, exam_session, row):
     return values if ok else None
 
 
-def import_results(exam_session, rows, *, actor, today=None, source=None):
+def import_results(exam_session, rows, *, actor, source=None):
     """Validate every row, then record all the scores; all or nothing."""
     outcome = ImportOutcome(rows=len(rows))
-    problem = recording_problem(exam_session, actor, today)
+    problem = recording_problem(exam_session, actor)
     if problem:
         outcome.error(None, None, problem)
         return outcome

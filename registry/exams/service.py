@@ -104,11 +104,11 @@ def has_results(exam_session):
     return db.session.scalar(sa.select(sa.exists().where(ExamResult.session_id == exam_session.id)))
 
 
-def recording_problem(exam_session, actor, today=None):
+def recording_problem(exam_session, actor):
     """Why `actor` may not record results of this session now, or None."""
     if not can_record_exam_results(actor, exam_session):
         return _l("Only the session's examiner records its results.")
-    if exam_session.held_on > (today or local_today()):
+    if exam_session.held_on > local_today():
         return _l(
             "Results can be recorded from the day of the exam (%(date)s).",
             date=exam_session.held_on.isoformat(),
@@ -191,14 +191,14 @@ FROZEN = _l(
 )
 
 
-def record_result(exam_session, expert, score, *, actor, today=None):
+def record_result(exam_session, expert, score, *, actor):
     """Record (or correct) `expert`'s score in the session; returns the result.
 
     Only a person enrolled in the session's course is examined; a result a decision relied
     on is frozen (ExamError).
     """
     problem = (
-        recording_problem(exam_session, actor, today)
+        recording_problem(exam_session, actor)
         or score_problem(exam_session, score)
         or roster_problem(exam_session, expert, enrolled_ids(exam_session, {expert.id}))
     )

@@ -85,11 +85,11 @@ _READERS = (
 )
 
 
-def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
+def import_enrolments(centre, rows, *, actor, source=None, on_progress=None):
     """Validate every row, then enrol, record hours and completions; all or nothing.
 
     `on_progress(phase, rows done)` is told how far it is ("checking", then "writing")."""
-    today = today or local_today()
+    today = local_today()
     on_progress = on_progress or (lambda phase, done: None)
     outcome = ImportOutcome(rows=len(rows))
     on_progress("checking", 0)

@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 ENROLMENTS = "enrolments"
 RESULTS = "results"
-KINDS = (ENROLMENTS, RESULTS)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 OPEN = (QUEUED, RUNNING)
 DEFAULT_BACKGROUND_ROWS = 300

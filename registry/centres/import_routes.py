@@ -121,7 +121,7 @@ def imports(code):
         .where(ExamSession.centre_id == centre.id, ExamSession.examiner_id == current_user.id)
         .order_by(ExamSession.held_on.desc())
     ).all()
-    page = render_template(
+    return render_template(
         "centres/imports.html",
         centre=centre,
         form=form,
@@ -129,8 +129,7 @@ def imports(code):
         columns=ENROLMENT_COLUMNS,
         examining=examining,
         jobs=recent_jobs(centre),
-    )
-    return page, (422 if outcome is not None else 200)
+    ), (422 if outcome is not None else 200)
 
 
 @bp.get("/<code>/imports/enrolments-template.<kind>")

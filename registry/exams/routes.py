@@ -234,7 +234,7 @@ def import_page(code, session_id):
             )
         if outcome.ok:
             return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))
-    page = render_template(
+    return render_template(
         "exams/import.html",
         centre=centre,
         exam_session=exam_session,
@@ -242,8 +242,7 @@ def import_page(code, session_id):
         outcome=outcome,
         columns=RESULT_COLUMNS,
         recording_problem=recording_problem(exam_session, current_user),
-    )
-    return page, (422 if outcome is not None else 200)
+    ), (422 if outcome is not None else 200)
 
 
 @bp.get("/<code>/exams/<int:session_id>/template.<kind>")

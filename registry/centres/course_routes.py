@@ -14,7 +14,7 @@ from registry.centres.queries import (
     person_to_enrol,
     roster,
 )
-from registry.centres.routes import bp, load_centre
+from registry.centres.routes import bp, load_centre, refusals_shown
 from registry.centres.service import (
     CentreError,
     enrol,
@@ -33,17 +33,11 @@ def _topics():
 
 
 def _course_of(centre, course_id):
-    course = db.session.get(Course, course_id)
-    if course is None or course.centre_id != centre.id:
-        abort(404)
-    return course
+    return db.one_or_404(sa.select(Course).filter_by(id=course_id, centre_id=centre.id))
 
 
 def _enrolment_of(course, enrolment_id):
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.course_id != course.id:
-        abort(404)
-    return enrolment
+    return db.one_or_404(sa.select(Enrolment).filter_by(id=enrolment_id, course_id=course.id))
 
 
 @bp.get("/<code>/courses")
@@ -72,7 +66,15 @@ def courses(code):
     )
 
 
-def _course_form(course=None):
+@bp.route("/<code>/courses/new", methods=["GET", "POST"], endpoint="new_course")
+@bp.route("/<code>/courses/<int:course_id>/edit", methods=["GET", "POST"], endpoint="edit_course")
+@login_required
+def course_form(code, course_id=None):
+    """A new course of the centre, or one of its courses to edit."""
+    centre = load_centre(code)
+    course = None if course_id is None else _course_of(centre, course_id)
+    if not can_manage_centre_records(current_user, centre.id):
+        abort(403)
     form = CourseForm(obj=course)
     form.topic_id.choices = choices(
         (t.id, f"{t.name_vi} · {t.code}")
@@ -81,56 +83,25 @@ def _course_form(course=None):
     )
     if course is not None and not form.is_submitted():
         form.level.data = course.level.value
-    return form
-
-
-def _save(centre, course, form):
-    try:
-        course = save_course(
-            centre,
-            course,
-            code=form.code.data,
-            title=form.title.data,
-            topic=db.session.get(Topic, form.topic_id.data),
-            level=form.level.data,
-            starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data,
-            hours=form.hours.data,
-            capacity=form.capacity.data,
-            trainers=form.trainers.data,
-            actor=current_user,
-        )
-    except CentreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return None
-    db.session.commit()
-    flash(_("Course %(code)s saved.", code=course.code), "success")
-    return redirect(url_for(".course", code=centre.code, course_id=course.id))
-
-
-@bp.route("/<code>/courses/new", methods=["GET", "POST"])
-@login_required
-def new_course(code):
-    centre = load_centre(code)
-    if not can_manage_centre_records(current_user, centre.id):
-        abort(403)
-    form = _course_form()
-    if form.validate_on_submit() and (done := _save(centre, None, form)):
-        return done
-    return render_template("centres/course_form.html", centre=centre, form=form, course=None)
-
-
-@bp.route("/<code>/courses/<int:course_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_course(code, course_id):
-    centre = load_centre(code)
-    course = _course_of(centre, course_id)
-    if not can_manage_centre_records(current_user, centre.id):
-        abort(403)
-    form = _course_form(course)
-    if form.validate_on_submit() and (done := _save(centre, course, form)):
-        return done
+    if form.validate_on_submit():
+        with refusals_shown(CentreError):
+            course = save_course(
+                centre,
+                course,
+                code=form.code.data,
+                title=form.title.data,
+                topic=db.session.get(Topic, form.topic_id.data),
+                level=form.level.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                hours=form.hours.data,
+                capacity=form.capacity.data,
+                trainers=form.trainers.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            flash(_("Course %(code)s saved.", code=course.code), "success")
+            return redirect(url_for(".course", code=centre.code, course_id=course.id))
     return render_template("centres/course_form.html", centre=centre, form=form, course=course)
 
 
@@ -176,12 +147,8 @@ def enrol_expert(code, course_id):
     if expert is None:
         flash(_("Nobody in the registry has this email and date of birth."), "error")
         return redirect(url_for(".course", code=centre.code, course_id=course.id))
-    try:
+    with refusals_shown(CentreError):
         enrol(course, expert, actor=current_user)
-    except CentreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
         db.session.commit()
         flash(_("%(name)s enrolled.", name=expert.full_name), "success")
     return redirect(url_for(".course", code=centre.code, course_id=course.id))
@@ -197,7 +164,7 @@ def enrolment(code, course_id, enrolment_id):
         abort(403)
     form = AttendanceForm(obj=enrolment)
     if form.validate_on_submit():
-        try:
+        with refusals_shown(CentreError):
             moved = record_attendance(
                 enrolment,
                 attended_hours=form.attended_hours.data,
@@ -205,10 +172,6 @@ def enrolment(code, course_id, enrolment_id):
                 completed_on=form.completed_on.data,
                 actor=current_user,
             )
-        except CentreError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
             db.session.commit()
             flash(_("Attendance of %(name)s saved.", name=enrolment.expert.full_name), "success")
             if moved:
@@ -228,12 +191,8 @@ def remove(code, course_id, enrolment_id):
     if not can_manage_centre_records(current_user, centre.id):
         abort(403)
     name = enrolment.expert.full_name
-    try:
+    with refusals_shown(CentreError):
         remove_enrolment(enrolment, actor=current_user)
-    except CentreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
         db.session.commit()
         flash(_("%(name)s taken off the roster.", name=name), "success")
     return redirect(url_for(".course", code=centre.code, course_id=course.id))

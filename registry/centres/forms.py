@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -13,15 +14,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from registry.enums import CourseLevel
 from registry.forms import RegistryForm
 
-try:  # WTForms >= 3.3 declares options as SelectChoice and deprecates plain tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover  (older WTForms)
-    SelectChoice = None
-
 
 def choices(pairs):
-    """SelectField options from (value, label) pairs, in the form this WTForms expects."""
-    return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
+    """SelectField options from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(v, label) for v, label in pairs]
 
 
 LEVEL_LABELS = {

@@ -29,13 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.service import record_event
 from registry.auth.models import User
-from registry.centres.imports import ImportOutcome
-from registry.centres.imports.files import (
-    DEFAULT_MAX_ROWS,
-    DEFAULT_MAX_SECONDS,
-    FileProblem,
-    read_table,
-)
+from registry.centres.imports import ImportOutcome, RowError
+from registry.centres.imports.files import FileProblem, read_within_limits
 from registry.database import UTCDateTime, utcnow
 from registry.extensions import db
 from registry.mail.outbox import queue_message, recipient_locale
@@ -45,7 +40,6 @@ log = logging.getLogger(__name__)
 
 ENROLMENTS = "enrolments"
 RESULTS = "results"
-KINDS = (ENROLMENTS, RESULTS)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 OPEN = (QUEUED, RUNNING)
 DEFAULT_BACKGROUND_ROWS = 300
@@ -171,42 +165,27 @@ class _Progress:
             self.phase, self.written = phase, now
 
 
-def _importer(job, actor, on_progress):
-    """(columns, rows -> outcome) of the job's kind, the same as for a small file."""
-    if job.kind == RESULTS:
-        from registry.exams.imports import COLUMNS, import_results
-
-        def import_session_results(rows):
-            on_progress(IMPORTING, None)  # checked and written in one step: no count
-            return import_results(job.exam_session, rows, actor=actor, source=job.filename)
-
-        return COLUMNS, import_session_results
-    from registry.centres.imports.enrolments import COLUMNS, import_enrolments
-
-    return COLUMNS, lambda rows: import_enrolments(
-        job.centre, rows, actor=actor, source=job.filename, on_progress=on_progress
-    )
-
-
 def _import(job, actor, on_progress):
-    columns, importer = _importer(job, actor, on_progress)
+    """Read the job's file and import it with the importer of its kind, as for a small file."""
+    from registry.centres.imports import enrolments
+    from registry.exams import imports as results
+
     on_progress(READING, None)
-    config = current_app.config
+    columns = results.COLUMNS if job.kind == RESULTS else enrolments.COLUMNS
     try:
         data = (_directory() / job.stored_name).read_bytes()
-        rows, errors = read_table(
-            data,
-            job.filename,
-            columns,
-            max_rows=config.get("REGISTRY_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
-            # No request waits here: the worker may read for longer than a page would.
-            max_seconds=10 * config.get("REGISTRY_IMPORT_MAX_SECONDS", DEFAULT_MAX_SECONDS),
-        )
+        # No request waits here: the worker may read for longer than a page would.
+        rows, errors = read_within_limits(data, job.filename, columns, patience=10)
     except FileProblem as exc:
-        outcome = ImportOutcome()
-        outcome.error(None, None, exc.message)
-        return outcome
-    return ImportOutcome(rows=len(rows), errors=errors) if errors else importer(rows)
+        return ImportOutcome(errors=[RowError(None, None, exc.message)])
+    if errors:
+        return ImportOutcome(rows=len(rows), errors=errors)
+    if job.kind == RESULTS:
+        on_progress(IMPORTING, None)  # checked and written in one step: no count
+        return results.import_results(job.exam_session, rows, actor=actor, source=job.filename)
+    return enrolments.import_enrolments(
+        job.centre, rows, actor=actor, source=job.filename, on_progress=on_progress
+    )
 
 
 def _error_list(outcome, locale):
@@ -235,8 +214,7 @@ def run_job(job_id):
         outcome = _import(job, actor, _Progress(job_id))
     except Exception:  # a fault of the registry's, not of the file: the job must still end
         log.exception("background import %s stopped on an unexpected error", job_id)
-        outcome = ImportOutcome()
-        outcome.error(None, None, unexpected_error(job_id))
+        outcome = ImportOutcome(errors=[RowError(None, None, unexpected_error(job_id))])
     if outcome.ok:
         job.status = DONE
         for name in ("rows", "created", "updated", "unchanged", "trained"):

@@ -1,6 +1,7 @@
 """Bulk import pages of a centre: enrolments and completions, and the blank templates."""
 
 import io
+from functools import partial
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, send_file, url_for
@@ -15,7 +16,7 @@ from registry.centres.import_jobs import (
     progress,
     start_job,
 )
-from registry.centres.imports import ImportOutcome
+from registry.centres.imports import ImportOutcome, RowError
 from registry.centres.imports.enrolments import COLUMNS as ENROLMENT_COLUMNS
 from registry.centres.imports.enrolments import import_enrolments
 from registry.centres.imports.files import FileProblem, read_upload, template_csv, template_xlsx
@@ -34,28 +35,49 @@ TEMPLATE_TYPES = {
 }
 
 
-def run_import(storage, columns, importer, start_job=None):
-    """Read the uploaded file and import its rows; commits only when every row passed.
+def run_import(storage, columns, importer, kind, centre, exam_session=None):
+    """Read the uploaded file and import its rows with `importer(rows, actor=, source=)`;
+    commits, and says so, only when every row passed.
 
-    A file of more than REGISTRY_IMPORT_BACKGROUND_ROWS rows is not imported here:
-    `start_job(data, rows)` records an import job, committed and queued, and is returned
-    instead of an outcome (its page follows it)."""
+    A file of more than REGISTRY_IMPORT_BACKGROUND_ROWS rows is not imported here: an import
+    job of `kind` is recorded, committed and queued, and is returned instead of an outcome
+    (its page follows it)."""
     try:
         data, rows, errors = read_upload(storage, columns)
     except FileProblem as exc:
-        outcome = ImportOutcome()
-        outcome.error(None, None, exc.message)
-        return outcome
-    if start_job is not None and not errors and len(rows) > background_rows():
-        job = start_job(data, len(rows))
+        return ImportOutcome(errors=[RowError(None, None, exc.message)])
+    if not errors and len(rows) > background_rows():
+        job = start_job(
+            kind,
+            centre=centre,
+            exam_session=exam_session,
+            data=data,
+            filename=storage.filename,
+            rows=len(rows),
+            actor=current_user,
+        )
         db.session.commit()  # the worker reads the job from its own session
         run_import_job(job.id)
         return job
-    outcome = ImportOutcome(rows=len(rows), errors=errors) if errors else importer(rows)
-    if outcome.ok:
-        db.session.commit()
+    if errors:
+        outcome = ImportOutcome(rows=len(rows), errors=errors)
     else:
+        outcome = importer(rows, actor=current_user, source=storage.filename)
+    if not outcome.ok:
         db.session.rollback()
+        return outcome
+    db.session.commit()
+    flash(
+        _(
+            "Import done: %(rows)s rows, %(created)s added, %(updated)s updated, "
+            "%(unchanged)s unchanged.",
+            rows=outcome.rows,
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+        ),
+        "success",
+    )
     return outcome
 
 
@@ -72,20 +94,6 @@ def send_template(columns, kind, name, rows=()):
     )
 
 
-def flash_outcome(outcome):
-    flash(
-        _(
-            "Import done: %(rows)s rows, %(created)s added, %(updated)s updated, "
-            "%(unchanged)s unchanged.",
-            rows=outcome.rows,
-            created=outcome.created,
-            updated=outcome.updated,
-            unchanged=outcome.unchanged,
-        ),
-        "success",
-    )
-
-
 @bp.route("/<code>/imports", methods=["GET", "POST"])
 @login_required
 def imports(code):
@@ -95,26 +103,16 @@ def imports(code):
     form = ImportForm()
     outcome = None
     if form.validate_on_submit():
-        storage = form.file.data
         outcome = run_import(
-            storage,
+            form.file.data,
             ENROLMENT_COLUMNS,
-            lambda rows: import_enrolments(
-                centre, rows, actor=current_user, source=storage.filename
-            ),
-            lambda data, rows: start_job(
-                ENROLMENTS,
-                centre=centre,
-                data=data,
-                filename=storage.filename,
-                rows=rows,
-                actor=current_user,
-            ),
+            partial(import_enrolments, centre),
+            ENROLMENTS,
+            centre,
         )
         if isinstance(outcome, ImportJob):
             return redirect(url_for(".import_job", code=centre.code, import_job_id=outcome.id))
         if outcome.ok:
-            flash_outcome(outcome)
             if outcome.trained:
                 flash(_("%(count)s people are now trained.", count=outcome.trained), "success")
             return redirect(url_for(".imports", code=centre.code))
@@ -123,7 +121,7 @@ def imports(code):
         .where(ExamSession.centre_id == centre.id, ExamSession.examiner_id == current_user.id)
         .order_by(ExamSession.held_on.desc())
     ).all()
-    page = render_template(
+    return render_template(
         "centres/imports.html",
         centre=centre,
         form=form,
@@ -131,8 +129,7 @@ def imports(code):
         columns=ENROLMENT_COLUMNS,
         examining=examining,
         jobs=recent_jobs(centre),
-    )
-    return page, (422 if outcome is not None else 200)
+    ), (422 if outcome is not None else 200)
 
 
 @bp.get("/<code>/imports/enrolments-template.<kind>")
@@ -156,15 +153,10 @@ def recent_jobs(centre, limit=10):
 @login_required
 def import_job(code, import_job_id):
     centre = load_centre(code)
-    job = db.session.get(ImportJob, import_job_id)
+    job = db.one_or_404(sa.select(ImportJob).filter_by(id=import_job_id, centre_id=centre.id))
     # Whoever started it, and the centre's record keepers; to anyone else it does not exist.
-    if (
-        job is None
-        or job.centre_id != centre.id
-        or not (
-            job.started_by_id == current_user.id
-            or can_manage_centre_records(current_user, centre.id)
-        )
+    if job.started_by_id != current_user.id and not can_manage_centre_records(
+        current_user, centre.id
     ):
         abort(404)
     return render_template(

@@ -10,9 +10,6 @@ from registry.enums import CourseLevel
 from registry.extensions import db
 from registry.text import clean_text
 
-# Completing a course of one of these topics is what leads an applicant to `trained`.
-EXPERT_PROGRAMME_TOPICS = ("pq_expert_basic", "pq_expert_advanced")
-
 
 class TrainingCentre(db.Model):
     __tablename__ = "training_centres"

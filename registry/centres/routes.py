@@ -4,8 +4,10 @@ The course and roster pages (course_routes.py) and the imports (import_routes.py
 views of the same blueprint, under /centres/<code>/...
 """
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from registry.centres.models import TrainingCentre
@@ -28,6 +30,21 @@ def load_centre(code):
     if centre is None or not can_view_centre(current_user, centre):
         abort(404)
     return centre
+
+
+@contextmanager
+def refusals_shown(refusal, field=None):
+    """Run the block, which makes a change and commits it. When the registry refuses the
+    change (an exception of class `refusal`), roll it back and show why instead: as an error
+    of the form's `field`, or flashed; the request carries on after the block."""
+    try:
+        yield
+    except refusal as exc:
+        db.session.rollback()
+        if field is None:
+            flash(str(exc), "error")
+        else:
+            field.errors.append(str(exc))
 
 
 @bp.get("/mine")

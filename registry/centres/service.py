@@ -23,11 +23,6 @@ class CentreError(ValueError):
     """A change to a centre's records that the registry refuses; the message says why."""
 
 
-def _course_code(code):
-    code = clean_text(code)
-    return code.upper() if code else code
-
-
 def save_course(
     centre,
     course,
@@ -45,7 +40,7 @@ def save_course(
 ):
     """Create (course is None) or update a course of `centre`."""
     creating = course is None
-    code = _course_code(code)
+    code = (clean_text(code) or "").upper()
     if not code or not clean_text(title):
         raise CentreError(_l("A course needs a code and a title."))
     if ends_on < starts_on:
@@ -171,16 +166,15 @@ def enrol(course, expert, *, actor):
     return enrolment
 
 
-def record_attendance(enrolment, *, attended_hours, completed, completed_on, actor, today=None):
+def record_attendance(enrolment, *, attended_hours, completed, completed_on, actor):
     """Record hours and, optionally, completion; True when the expert moved to `trained`."""
     course = enrolment.course
     actor_id = actor.id
-    today = today or local_today()
     if enrolment.completed and rules.completion_moved_someone(enrolment):
         raise CentreError(rules.completion_fixed(enrolment))
     problem = (
         rules.attendance_problem(course, attended_hours)
-        or rules.completion_problem(course, completed, completed_on, today)
+        or rules.completion_problem(course, completed, completed_on, local_today())
         or (completed and rules.programme_completion_problem(course, attended_hours, completed_on))
     )
     if problem:

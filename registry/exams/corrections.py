@@ -30,11 +30,12 @@ from registry.text import clean_text
 REASON_MAX = 2000
 
 
-def _reason(value, field_message):
+def _reason(value, missing=None):
+    """The cleaned text; blank, it is refused with the message `missing` if one is given."""
     value = clean_text(value)
-    if not value:
-        raise ExamError(field_message)
-    if len(value) > REASON_MAX:
+    if not value and missing:
+        raise ExamError(missing)
+    if value and len(value) > REASON_MAX:
         raise ExamError(_l("At most %(max)s characters.", max=REASON_MAX))
     return value
 
@@ -153,12 +154,7 @@ def review_correction(correction, *, approve, note, actor):
     problem = review_problem(correction, actor)
     if problem:
         raise ExamError(problem)
-    if approve:
-        note = clean_text(note)
-        if note and len(note) > REASON_MAX:
-            raise ExamError(_l("At most %(max)s characters.", max=REASON_MAX))
-    else:
-        note = _reason(note, _l("Give the reason for refusing the correction."))
+    note = _reason(note, None if approve else _l("Give the reason for refusing the correction."))
     close_request(ExamResultCorrection, correction, approve=approve, actor=actor)
     correction.review_note = note
     result = correction.result

@@ -12,13 +12,13 @@ from registry.audit.service import record_event
 from registry.centres.imports import (
     EMAIL,
     NAME,
-    CellError,
     Column,
     ImportOutcome,
     check_name,
     experts_by_email,
     read_email,
     read_int,
+    read_row,
     read_text,
 )
 from registry.database import utcnow
@@ -46,16 +46,8 @@ COLUMNS = (EMAIL, NAME, SCORE)
 
 
 def _read(outcome, exam_session, row):
-    values, ok = {}, True
-    for column, reader in ((EMAIL, read_email), (NAME, read_text), (SCORE, read_int)):
-        try:
-            values[column.key] = reader(row.values.get(column.key))
-        except CellError as exc:
-            outcome.error(row.number, column, exc.message)
-            ok = False
-    if "email" in values and values["email"] is None:
-        outcome.error(row.number, EMAIL, _l("This cell is required."))
-        ok = False
+    readers = ((EMAIL, read_email), (NAME, read_text), (SCORE, read_int))
+    values, ok = read_row(outcome, row, readers, (EMAIL,))
     if "score" in values:
         problem = score_problem(exam_session, values["score"])
         if problem:
@@ -64,10 +56,10 @@ def _read(outcome, exam_session, row):
     return values if ok else None
 
 
-def import_results(exam_session, rows, *, actor, today=None, source=None):
+def import_results(exam_session, rows, *, actor, source=None):
     """Validate every row, then record all the scores; all or nothing."""
     outcome = ImportOutcome(rows=len(rows))
-    problem = recording_problem(exam_session, actor, today)
+    problem = recording_problem(exam_session, actor)
     if problem:
         outcome.error(None, None, problem)
         return outcome

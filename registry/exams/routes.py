@@ -1,5 +1,7 @@
 """Exam sessions of a centre and their results, under /centres/<code>/exams."""
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -7,11 +9,11 @@ from flask_login import current_user, login_required
 
 from registry.auth.models import User
 from registry.centres.forms import ImportForm, choices
-from registry.centres.import_jobs import RESULTS, ImportJob, start_job
-from registry.centres.import_routes import flash_outcome, run_import, send_template
+from registry.centres.import_jobs import RESULTS, ImportJob
+from registry.centres.import_routes import run_import, send_template
 from registry.centres.imports import experts_by_email
 from registry.centres.models import Course
-from registry.centres.routes import load_centre
+from registry.centres.routes import load_centre, refusals_shown
 from registry.exams.corrections import corrections_of, request_correction
 from registry.exams.forms import CorrectionForm, ExamSessionForm, ResultForm
 from registry.exams.imports import COLUMNS as RESULT_COLUMNS
@@ -42,10 +44,7 @@ bp = Blueprint("exams", __name__, url_prefix="/centres")
 
 
 def _session_of(centre, session_id):
-    exam_session = db.session.get(ExamSession, session_id)
-    if exam_session is None or exam_session.centre_id != centre.id:
-        abort(404)
-    return exam_session
+    return db.one_or_404(sa.select(ExamSession).filter_by(id=session_id, centre_id=centre.id))
 
 
 @bp.get("/mine/exams")
@@ -76,7 +75,15 @@ def index(code):
     )
 
 
-def _session_form(centre, exam_session=None):
+@bp.route("/<code>/exams/new", methods=["GET", "POST"], endpoint="new")
+@bp.route("/<code>/exams/<int:session_id>/edit", methods=["GET", "POST"], endpoint="edit")
+@login_required
+def session_form(code, session_id=None):
+    """A new exam session of the centre, or one of its sessions to edit."""
+    centre = load_centre(code)
+    exam_session = None if session_id is None else _session_of(centre, session_id)
+    if not can_manage_centre_records(current_user, centre.id):
+        abort(403)
     form = ExamSessionForm(obj=exam_session)
     courses = db.session.scalars(
         sa.select(Course).where(Course.centre_id == centre.id).order_by(Course.starts_on.desc())
@@ -88,59 +95,27 @@ def _session_form(centre, exam_session=None):
     if not form.is_submitted():
         form.course_id.data = exam_session.course_id if exam_session else 0
         form.examiner_id.data = exam_session.examiner_id if exam_session else current_user.id
-    return form
-
-
-def _save(centre, exam_session, form):
-    course = db.session.get(Course, form.course_id.data)
-    try:
-        exam_session = save_session(
-            centre,
-            exam_session,
-            course=course,
-            held_on=form.held_on.data,
-            examiner=db.session.get(User, form.examiner_id.data),
-            pass_mark=form.pass_mark.data,
-            max_score=form.max_score.data,
-            actor=current_user,
-        )
-    except ExamError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return None
-    db.session.commit()
-    flash(_("Exam session saved."), "success")
-    return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))
-
-
-@bp.route("/<code>/exams/new", methods=["GET", "POST"])
-@login_required
-def new(code):
-    centre = load_centre(code)
-    if not can_manage_centre_records(current_user, centre.id):
-        abort(403)
-    form = _session_form(centre)
-    if form.validate_on_submit() and (done := _save(centre, None, form)):
-        return done
-    return render_template("exams/form.html", centre=centre, form=form, exam_session=None)
-
-
-@bp.route("/<code>/exams/<int:session_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(code, session_id):
-    centre = load_centre(code)
-    exam_session = _session_of(centre, session_id)
-    if not can_manage_centre_records(current_user, centre.id):
-        abort(403)
-    form = _session_form(centre, exam_session)
-    if form.validate_on_submit() and (done := _save(centre, exam_session, form)):
-        return done
+    if form.validate_on_submit():
+        with refusals_shown(ExamError):
+            exam_session = save_session(
+                centre,
+                exam_session,
+                course=db.session.get(Course, form.course_id.data),
+                held_on=form.held_on.data,
+                examiner=db.session.get(User, form.examiner_id.data),
+                pass_mark=form.pass_mark.data,
+                max_score=form.max_score.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            flash(_("Exam session saved."), "success")
+            return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))
     return render_template(
         "exams/form.html",
         centre=centre,
         form=form,
         exam_session=exam_session,
-        locked=has_results(exam_session),
+        locked=exam_session is not None and has_results(exam_session),
     )
 
 
@@ -159,12 +134,8 @@ def detail(code, session_id):
         if expert is None:
             form.email.errors.append(_("No expert in the registry has this email."))
         else:
-            try:
+            with refusals_shown(ExamError, form.score):
                 result = record_result(exam_session, expert, form.score.data, actor=current_user)
-            except ExamError as exc:
-                db.session.rollback()
-                form.score.errors.append(str(exc))
-            else:
                 db.session.commit()
                 flash(
                     _(
@@ -204,9 +175,9 @@ def correction(code, session_id, result_id):
     """The examiner asks for a correction of a frozen result (an officer reviews it)."""
     centre = load_centre(code)
     exam_session = _session_of(centre, session_id)
-    result = db.session.get(ExamResult, result_id)
-    if result is None or result.session_id != exam_session.id:
-        abort(404)
+    result = db.one_or_404(
+        sa.select(ExamResult).filter_by(id=result_id, session_id=exam_session.id)
+    )
     if not can_view_exam_session(current_user, exam_session):
         abort(404)
     if not can_record_exam_results(current_user, exam_session):
@@ -217,20 +188,12 @@ def correction(code, session_id, result_id):
         flash(_("No decision relied on this result: record the new score here."), "info")
         return redirect(back)
     form = CorrectionForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with refusals_shown(ExamError, form.reason):
             request_correction(result, form.score.data, form.reason.data, actor=current_user)
-        except ExamError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-            status = 422
-        else:
             db.session.commit()
             flash(_("Correction sent: an officer reviews it before the score changes."), "success")
             return redirect(back)
-    elif form.is_submitted():
-        status = 422
     return render_template(
         "exams/correction.html",
         centre=centre,
@@ -239,7 +202,7 @@ def correction(code, session_id, result_id):
         decisions=decisions,
         corrections=corrections_of([result]).get(result.id, []),
         form=form,
-    ), status
+    ), (422 if form.is_submitted() else 200)
 
 
 def _expert_by_email(email):
@@ -257,31 +220,21 @@ def import_page(code, session_id):
     form = ImportForm()
     outcome = None
     if form.validate_on_submit():
-        storage = form.file.data
         outcome = run_import(
-            storage,
+            form.file.data,
             RESULT_COLUMNS,
-            lambda rows: import_results(
-                exam_session, rows, actor=current_user, source=storage.filename
-            ),
-            lambda data, rows: start_job(
-                RESULTS,
-                centre=centre,
-                exam_session=exam_session,
-                data=data,
-                filename=storage.filename,
-                rows=rows,
-                actor=current_user,
-            ),
+            partial(import_results, exam_session),
+            RESULTS,
+            centre,
+            exam_session,
         )
         if isinstance(outcome, ImportJob):
             return redirect(
                 url_for("centres.import_job", code=centre.code, import_job_id=outcome.id)
             )
         if outcome.ok:
-            flash_outcome(outcome)
             return redirect(url_for(".detail", code=centre.code, session_id=exam_session.id))
-    page = render_template(
+    return render_template(
         "exams/import.html",
         centre=centre,
         exam_session=exam_session,
@@ -289,8 +242,7 @@ def import_page(code, session_id):
         outcome=outcome,
         columns=RESULT_COLUMNS,
         recording_problem=recording_problem(exam_session, current_user),
-    )
-    return page, (422 if outcome is not None else 200)
+    ), (422 if outcome is not None else 200)
 
 
 @bp.get("/<code>/exams/<int:session_id>/template.<kind>")

@@ -101,19 +101,14 @@ def session_roster(exam_session):
 
 
 def has_results(exam_session):
-    return (
-        db.session.scalar(
-            sa.select(ExamResult.id).where(ExamResult.session_id == exam_session.id).limit(1)
-        )
-        is not None
-    )
+    return db.session.scalar(sa.select(sa.exists().where(ExamResult.session_id == exam_session.id)))
 
 
-def recording_problem(exam_session, actor, today=None):
+def recording_problem(exam_session, actor):
     """Why `actor` may not record results of this session now, or None."""
     if not can_record_exam_results(actor, exam_session):
         return _l("Only the session's examiner records its results.")
-    if exam_session.held_on > (today or local_today()):
+    if exam_session.held_on > local_today():
         return _l(
             "Results can be recorded from the day of the exam (%(date)s).",
             date=exam_session.held_on.isoformat(),
@@ -189,11 +184,6 @@ def decisions_relying_on(results):
     }
 
 
-def decided_on(result):
-    """Whether a status change of the expert relied on this result (its evidence names it)."""
-    return bool(decisions_relying_on([result]))
-
-
 FROZEN = _l(
     "This result was relied on by a certification decision and is frozen: it is not changed "
     "by recording or importing a new score. Ask for a correction with a reason on the "
@@ -201,14 +191,14 @@ FROZEN = _l(
 )
 
 
-def record_result(exam_session, expert, score, *, actor, today=None):
+def record_result(exam_session, expert, score, *, actor):
     """Record (or correct) `expert`'s score in the session; returns the result.
 
     Only a person enrolled in the session's course is examined; a result a decision relied
     on is frozen (ExamError).
     """
     problem = (
-        recording_problem(exam_session, actor, today)
+        recording_problem(exam_session, actor)
         or score_problem(exam_session, score)
         or roster_problem(exam_session, expert, enrolled_ids(exam_session, {expert.id}))
     )
@@ -219,7 +209,8 @@ def record_result(exam_session, expert, score, *, actor, today=None):
             ExamResult.session_id == exam_session.id, ExamResult.expert_id == expert.id
         )
     )
-    if result is not None and result.score != score and decided_on(result):
+    # Frozen when a status change of the expert relied on it (its evidence names it).
+    if result is not None and result.score != score and decisions_relying_on([result]):
         raise ExamError(FROZEN)
     before = None
     if result is None:

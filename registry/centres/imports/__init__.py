@@ -110,6 +110,23 @@ class CellError(ValueError):
         self.message = message
 
 
+def read_row(outcome, row, readers, required):
+    """(values, ok): the row's cells, each read by its column's reader, and whether every one
+    could be read and every `required` column has a value; each problem is recorded."""
+    values, ok = {}, True
+    for column, reader in readers:
+        try:
+            values[column.key] = reader(row.values.get(column.key))
+        except CellError as exc:
+            outcome.error(row.number, column, exc.message)
+            ok = False
+    for column in required:
+        if column.key in values and values[column.key] is None:
+            outcome.error(row.number, column, _l("This cell is required."))
+            ok = False
+    return values, ok
+
+
 def blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -16,7 +16,6 @@ from registry.centres.imports import (
     CHUNK,
     EMAIL,
     NAME,
-    CellError,
     Column,
     ImportOutcome,
     check_name,
@@ -25,6 +24,7 @@ from registry.centres.imports import (
     read_date,
     read_email,
     read_int,
+    read_row,
     read_text,
 )
 from registry.centres.models import Course, Enrolment
@@ -85,36 +85,16 @@ _READERS = (
 )
 
 
-def _read(outcome, row):
-    """The row's cells as values, or None after recording each unreadable cell."""
-    values, ok = {}, True
-    for column, reader in _READERS:
-        try:
-            values[column.key] = reader(row.values.get(column.key))
-        except CellError as exc:
-            outcome.error(row.number, column, exc.message)
-            ok = False
-    for column in (COURSE, EMAIL):
-        if column.key in values and values[column.key] is None:
-            outcome.error(row.number, column, _l("This cell is required."))
-            ok = False
-    return values if ok else None
-
-
-def _no_progress(phase, done):
-    pass
-
-
-def import_enrolments(centre, rows, *, actor, today=None, source=None, on_progress=None):
+def import_enrolments(centre, rows, *, actor, source=None, on_progress=None):
     """Validate every row, then enrol, record hours and completions; all or nothing.
 
     `on_progress(phase, rows done)` is told how far it is ("checking", then "writing")."""
-    today = today or local_today()
-    on_progress = on_progress or _no_progress
+    today = local_today()
+    on_progress = on_progress or (lambda phase, done: None)
     outcome = ImportOutcome(rows=len(rows))
     on_progress("checking", 0)
-    read = [(row, _read(outcome, row)) for row in rows]
-    read = [(row, values) for row, values in read if values is not None]
+    read = [(row, read_row(outcome, row, _READERS, (COURSE, EMAIL))) for row in rows]
+    read = [(row, values) for row, (values, ok) in read if ok]
 
     # Lock the centre's courses: capacity is counted against what is there now.
     courses = {
@@ -205,12 +185,7 @@ def _check_row(outcome, row, course, enrolment, values, today):
         values["completed_on"],
     )
     if enrolment is not None and enrolment.completed:
-        same = (
-            hours in (None, enrolment.attended_hours)
-            and completed in (None, True)
-            and completed_on in (None, enrolment.completed_on)
-        )
-        if same:
+        if _unchanged(enrolment, values):
             return True
         # Only a completion that moved nobody may be corrected (it was a mistake).
         if rules.completion_moved_someone(enrolment):

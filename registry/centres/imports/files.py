@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from registry.centres.imports import Row, RowError
+from registry.centres.imports import Row, RowError, blank
 from registry.text import control_characters_anywhere, search_key
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -145,8 +145,6 @@ def _xlsx_records(data):
         sheet.reset_dimensions()  # some programs write a wrong sheet size
         for values in sheet.iter_rows(values_only=True):
             yield [_cell(v) for v in values]
-    except FileProblem:
-        raise
     except Exception as exc:  # a damaged sheet, found while reading it
         raise _unreadable(exc) from None
     finally:
@@ -175,17 +173,13 @@ def _cell(value):
     return value
 
 
-def _blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _rows(records, columns, max_rows):
     by_alias = {alias: column for column in columns for alias in column.aliases()}
     errors = []
     rows = []
     positions = None
     for number, record in enumerate(records, start=1):
-        if all(_blank(v) for v in record):
+        if all(blank(v) for v in record):
             continue
         if positions is None:
             positions = _header(record, number, by_alias, columns, errors)
@@ -216,7 +210,7 @@ def _rows(records, columns, max_rows):
 def _header(record, number, by_alias, columns, errors):
     positions = {}
     for index, cell in enumerate(record):
-        if _blank(cell):
+        if blank(cell):
             continue
         column = by_alias.get(search_key(str(cell)))
         if column is None:
@@ -275,12 +269,18 @@ def template_xlsx(columns, rows=()):
 def read_upload(storage, columns):
     """(data, rows, errors) of an uploaded file, within the registry's size and row limits:
     its bytes (kept when the import runs in the background), its rows and header problems."""
+    max_bytes = current_app.config.get("REGISTRY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    data = read_limited(storage.stream, max_bytes)
+    return data, *read_within_limits(data, storage.filename, columns)
+
+
+def read_within_limits(data, filename, columns, *, patience=1):
+    """read_table within the registry's row limit and `patience` times its time limit."""
     config = current_app.config
-    data = read_limited(storage.stream, config.get("REGISTRY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-    return data, *read_table(
+    return read_table(
         data,
-        storage.filename,
+        filename,
         columns,
         max_rows=config.get("REGISTRY_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
-        max_seconds=config.get("REGISTRY_IMPORT_MAX_SECONDS", DEFAULT_MAX_SECONDS),
+        max_seconds=patience * config.get("REGISTRY_IMPORT_MAX_SECONDS", DEFAULT_MAX_SECONDS),
     )

@@ -123,12 +123,14 @@ def _steps(case):
     ).all()
 
 
-def _handlers(case):
-    """The officers who may take the case (not the decider)."""
+def _assign_form(case, **kwargs):
+    """The form offering the officers who may take the case (not the decider)."""
+    form = AssignForm(**kwargs)
     officers = db.session.scalars(
         sa.select(User).where(User.role == Role.OFFICER, User.active).order_by(User.full_name)
     ).all()
-    return [o for o in officers if can_handle_case(o, case)]
+    form.handler.choices = [(o.id, o.full_name) for o in officers if can_handle_case(o, case)]
+    return form
 
 
 @bp.get("/cases/<int:case_id>")
@@ -160,8 +162,6 @@ def _measures(case):
 
 def _detail_page(case, status=200, decision_form=None, close_form=None):
     """The case, its steps and (for an officer who may handle it) the next step's form."""
-    assign_form = AssignForm(status=case.status.value)
-    assign_form.handler.choices = [(o.id, o.full_name) for o in _handlers(case)]
     on = local_day(utcnow())
     finding = case.finding
     return render_template(
@@ -172,7 +172,7 @@ def _detail_page(case, status=200, decision_form=None, close_form=None):
         overdue=appeals.is_overdue(case, on),
         implied_rule=appeals.implied_rule(case),
         step_form=CaseStepForm(status=case.status.value),
-        assign_form=assign_form,
+        assign_form=_assign_form(case, status=case.status.value),
         decision_form=decision_form or CaseDecisionForm(case.kind, status=case.status.value),
         finding=finding,
         finding_overdue=finding is not None and findings.is_overdue(finding, on),
@@ -189,11 +189,11 @@ def _after_step(case, message):
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
-def _step_failed(case, exc):
+def _step_failed(case, exc, **forms):
     """Nothing of the step is kept; the page says why, with the refusal's status."""
     status = _refused(exc)
     db.session.refresh(case)
-    return _detail_page(case, status)
+    return _detail_page(case, status, **forms)
 
 
 @bp.post("/cases/<int:case_id>/acknowledge")
@@ -220,8 +220,7 @@ def acknowledge(case_id):
 @login_required
 def assign(case_id):
     case = _load_case(case_id)
-    form = AssignForm()
-    form.handler.choices = [(o.id, o.full_name) for o in _handlers(case)]
+    form = _assign_form(case)
     if not form.validate_on_submit():
         abort(400)
     # Whoever is named, the service decides whether they may handle the case.
@@ -262,9 +261,7 @@ def decide(case_id):
                 expected_status=form.status.data,
             )
     except (CaseError, LifecycleError) as exc:
-        status = _refused(exc)
-        db.session.refresh(case)
-        return _detail_page(case, status, decision_form=form)
+        return _step_failed(case, exc, decision_form=form)
     return _after_step(case, _("Decided."))
 
 

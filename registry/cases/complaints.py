@@ -167,9 +167,9 @@ def decide(
     checked, reasons = appeals.check_decision(case, outcome, actor=actor, reasons=reasons)
     corrective_action, action_owner = clean_text(corrective_action), clean_text(action_owner)
     wanted = bool(corrective_action or action_owner or due_on)
-    if wanted and checked != CaseOutcome.UPHELD:
-        raise CaseError(_l("Only an upheld complaint leads to an audit finding."))
     if wanted:
+        if checked != CaseOutcome.UPHELD:
+            raise CaseError(_l("Only an upheld complaint leads to an audit finding."))
         try:
             checked_action(FindingResult.NONCONFORMING, corrective_action, due_on)
         except AuditError as exc:

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from registry.audit import findings
 from registry.audit.forms import CloseActionForm
-from registry.audit.models import AuditEvent, AuditFinding
+from registry.audit.models import AuditEvent
 from registry.auth.models import User
 from registry.cases import appeals, complaints
 from registry.cases.forms import (
@@ -284,9 +284,7 @@ def close(case_id):
 def close_action(case_id):
     """Mark the corrective action of the case's finding done, with what was done."""
     case = _load_case(case_id)
-    finding = db.session.scalar(sa.select(AuditFinding).where(AuditFinding.case_id == case.id))
-    if finding is None:
-        abort(404)
+    finding = case.finding or abort(404)
     permitted = can_close_action(current_user, finding)
     form = CloseActionForm()
     if not form.validate_on_submit():

@@ -151,12 +151,9 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
     setattr(case, decision_column(decision).key, decision.id)
     db.session.add(case)
     db.session.flush()
-    for document in stored:
-        db.session.add(
-            CaseDocument(
-                case_id=case.id, name=document.name, path=document.path, sha256=document.sha256
-            )
-        )
+    db.session.add_all(
+        CaseDocument(case_id=case.id, name=d.name, path=d.path, sha256=d.sha256) for d in stored
+    )
     db.session.flush()
     record_step(case, "received", actor, decision=ref, documents=[d.sha256 for d in stored])
     notices.tell(case, "received")

@@ -88,12 +88,10 @@ def measure_notice(case, change, appeal_period):
 
 def tell(case, step):
     """Queue the notice of `step` to whoever filed the case (and, for a decided complaint
-    about an expert, the notice to that expert); returns the Notice to the filer."""
-    notice = notice_for(case, step)
-    send(notice)
+    about an expert, the notice to that expert)."""
+    send(notice_for(case, step))
     if step == "decided" and case.kind == CaseKind.COMPLAINT and case.expert is not None:
         send(subject_notice(case))
-    return notice
 
 
 def send(notice):

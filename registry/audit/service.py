@@ -114,23 +114,20 @@ class ChainReport:
 def verify_chain():
     """Walk the log in order; report the first event that was altered, inserted or removed."""
     query = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    expected_prev, checked = GENESIS_HASH, 0
     # Closed even when the walk stops early: on PostgreSQL it is a server-side cursor.
     with db.session.scalars(query) as events:
-        return _walk(events)
-
-
-def _walk(events):
-    expected_prev = GENESIS_HASH
-    checked = 0
-    for event in events:
-        checked += 1
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                checked,
-                event.id,
-                "does not follow the event before it (an event was inserted or deleted here)",
-            )
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "its content was altered after it was recorded")
-        expected_prev = event.hash
+        for event in events:
+            checked += 1
+            if event.prev_hash != expected_prev:
+                return ChainReport(
+                    checked,
+                    event.id,
+                    "does not follow the event before it (an event was inserted or deleted here)",
+                )
+            if compute_hash(event) != event.hash:
+                return ChainReport(
+                    checked, event.id, "its content was altered after it was recorded"
+                )
+            expected_prev = event.hash
     return ChainReport(checked)

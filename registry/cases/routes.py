@@ -62,19 +62,16 @@ def _refused(exc):
     return getattr(exc, "http_status", 422)
 
 
-def _own_expert():
-    return db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id))
-
-
 @bp.route("/me/appeals/<ref>", methods=["GET", "POST"])
 @login_required
 def appeal(ref):
-    expert = _own_expert() or abort(404)
+    own = sa.select(Expert).where(Expert.user_id == current_user.id)
+    expert = db.session.scalar(own) or abort(404)
     decision = appeals.find_decision(expert, ref) or abort(404)
     if not can_appeal(current_user, expert):
         abort(404)
     form = AppealForm()
-    status = 200
+    status = 422 if form.is_submitted() else 200  # unless taken or refused below
     if form.validate_on_submit():
         try:
             case = appeals.file_appeal(
@@ -92,8 +89,6 @@ def appeal(ref):
                 _("Your appeal is received. You will be told when it is acknowledged."), "success"
             )
             return redirect(url_for("cases.detail", case_id=case.id))
-    elif form.is_submitted():
-        status = 422
     open_until = {
         appeals.decision_ref(d): last
         for d, last in appeals.appealable_decisions(expert, local_day(utcnow()))
@@ -354,9 +349,8 @@ def complain():
     form = ComplaintForm()
     if not form.is_submitted() and current_user.is_authenticated:
         form.contact_name.data, form.contact_email.data = current_user.full_name, current_user.email
-    status = 200
+    status = 422 if form.is_submitted() else 200  # unless taken or refused below
     if form.validate_on_submit():
-        actor = current_user if current_user.is_authenticated else None
         try:
             complaints.file_complaint(
                 subject=form.subject.data,
@@ -364,15 +358,13 @@ def complain():
                 contact_name=form.contact_name.data,
                 contact_email=form.contact_email.data,
                 grounds=form.grounds.data,
-                actor=actor,
+                actor=current_user if current_user.is_authenticated else None,
             )
         except CaseError as exc:
             status = _refused(exc)
         else:
             db.session.commit()
             return render_template("cases/complaint_sent.html", email=form.contact_email.data)
-    elif form.is_submitted():
-        status = 422
     return render_template("cases/complaint.html", form=form), status
 
 

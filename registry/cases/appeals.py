@@ -130,9 +130,8 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
         raise CaseNotAllowed(_l("Only the person concerned may appeal a decision."))
     now = utcnow()
     today = local_day(now)
-    open_to_appeal = {decision_ref(d): last for d, last in appealable_decisions(expert, today)}
     ref = decision_ref(decision)
-    if ref not in open_to_appeal:
+    if ref not in {decision_ref(d) for d, _last in appealable_decisions(expert, today)}:
         raise CaseError(_appeal_closed_message(decision))
     grounds = paragraphs(grounds)
     if not grounds:
@@ -162,8 +161,7 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
 
 def _appeal_closed_message(decision):
     """Why `decision` is not open to appeal, in the person's words."""
-    column = decision_column(decision)
-    if db.session.scalar(sa.select(Case.id).where(column == decision.id)):
+    if db.session.scalar(sa.select(Case.id).where(decision_column(decision) == decision.id)):
         return _l("This decision has already been appealed.")
     if isinstance(decision, StatusChange) and decision.to_status not in APPEALABLE:
         return _l("This decision cannot be appealed.")

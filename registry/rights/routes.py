@@ -110,7 +110,8 @@ def request_erasure():
                 accept_withdrawal=form.accept_withdrawal.data,
             )
         except CaseError as exc:
-            return _data_page(expert, ContactForm(obj=expert), form, refused(exc))
+            status = refused(exc)  # rolled back first, as the page then reads the person
+            return _data_page(expert, ContactForm(obj=expert), form, status)
         db.session.commit()
         flash(
             _("Your request for erasure is received. You will be told when it is acknowledged."),

@@ -259,8 +259,14 @@ def decide(
     )
     details = {"outcome": outcome.value}
     if outcome == CaseOutcome.UPHELD and case.kind == CaseKind.APPEAL:
-        change = _implied_transition(case, actor, reasons)
-        if change is not None:
+        if implied_rule(case) is not None:
+            change = lifecycle.transition(
+                case.expert,
+                case.expert.held_level,
+                actor=actor,
+                reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
+                case=case,
+            ).change
             case.resulting_change_id = change.id
             db.session.flush()
             details["status_change_id"] = change.id
@@ -278,20 +284,6 @@ def implied_rule(case):
     if change is None or case.expert.status != change.to_status:
         return None
     return IMPLIED.get(change.to_status)
-
-
-def _implied_transition(case, actor, reasons):
-    if implied_rule(case) is None:
-        return None
-    expert = case.expert
-    result = lifecycle.transition(
-        expert,
-        expert.held_level,
-        actor=actor,
-        reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
-        case=case,
-    )
-    return result.change
 
 
 def _confirm_hours(case, actor):

@@ -110,14 +110,6 @@ def _load_case(case_id):
     return case
 
 
-def _steps(case):
-    return db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
-        .order_by(AuditEvent.id)
-    ).all()
-
-
 def _assign_form(case, **kwargs):
     """The form offering the officers who may take the case (not the decider)."""
     form = AssignForm(**kwargs)
@@ -162,7 +154,11 @@ def _detail_page(case, status=200, decision_form=None, close_form=None):
     return render_template(
         "cases/detail.html",
         case=case,
-        steps=_steps(case),
+        steps=db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
+            .order_by(AuditEvent.id)
+        ).all(),
         may_handle=can_handle_case(current_user, case),
         overdue=appeals.is_overdue(case, on),
         implied_rule=appeals.implied_rule(case),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from registry.audit.models import AuditEvent
 from registry.cases import appeals, notices
 from registry.cases.models import Case, CaseDocument
+from registry.cases.service import CaseConflict
 from registry.clock import today
 from registry.database import utcnow
 from registry.enums import CaseOutcome, CaseStatus, CertificateStatus, ExpertStatus, Role
@@ -261,7 +262,7 @@ def test_only_the_assigned_officer_decides_and_a_stale_page_conflicts(ctx, sent)
     expert, case = _to_assigned(walk, handler)
     with pytest.raises(appeals.CaseNotAllowed):
         appeals.decide(case, "upheld", actor=bystander, reasons="x")
-    with pytest.raises(appeals.CaseConflict):
+    with pytest.raises(CaseConflict):
         appeals.acknowledge(case, actor=handler, expected_status="received")
     with pytest.raises(appeals.CaseError):
         appeals.decide(case, "upheld", actor=handler, reasons="   ")

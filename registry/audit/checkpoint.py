@@ -128,9 +128,9 @@ def take_checkpoint():
     return row, write_checkpoint_file(row, text)
 
 
-def write_checkpoint_file(row, text, directory=None):
+def write_checkpoint_file(row, text):
     """Write the checkpoint into REGISTRY_AUDIT_CHECKPOINT_DIR (never overwriting)."""
-    directory = Path(directory or current_app.config["REGISTRY_AUDIT_CHECKPOINT_DIR"])
+    directory = Path(current_app.config["REGISTRY_AUDIT_CHECKPOINT_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"checkpoint-{row.created_at:%Y%m%dT%H%M%SZ}-{row.id:06d}.json"
     with open(path, "x", encoding="utf-8") as fh:

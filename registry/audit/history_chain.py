@@ -9,56 +9,38 @@ audit checkpoints see: they anchor a digest of the whole table (registry.audit.c
 """
 
 import hashlib
-import json
-from dataclasses import dataclass
 from datetime import UTC
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from registry.audit.service import GENESIS_HASH, ChainReport, canonical_json
 from registry.database import utcnow
 from registry.experts.models import StatusChange
 from registry.extensions import db
-
-GENESIS_HASH = "0" * 64
 
 
 def _value(status):
     return None if status is None else getattr(status, "value", status)
 
 
-def change_hash(prev_hash, *, expert_id, from_status, to_status, actor_id, reason, evidence, at):
-    """SHA-256 over a change's recorded fields and the hash of the expert's change before it."""
-    payload = json.dumps(
+def change_hash(prev_hash, change):
+    """SHA-256 over a change's recorded fields and the hash of the expert's change before it
+    (`change`: a StatusChange, or its columns as attributes)."""
+    payload = canonical_json(
         {
             "prev": prev_hash,
-            "expert_id": expert_id,
-            "from": _value(from_status),
-            "to": _value(to_status),
-            "actor_id": actor_id,
-            "reason": reason,
-            "evidence": evidence,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
+            "expert_id": change.expert_id,
+            "from": _value(change.from_status),
+            "to": _value(change.to_status),
+            "actor_id": change.actor_id,
+            "reason": change.reason,
+            "evidence": change.evidence,
+            "at": change.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        }
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _hash_of(change, prev_hash):
-    return change_hash(
-        prev_hash,
-        expert_id=change.expert_id,
-        from_status=change.from_status,
-        to_status=change.to_status,
-        actor_id=change.actor_id,
-        reason=change.reason,
-        evidence=change.evidence,
-        at=change.created_at,
-    )
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @event.listens_for(StatusChange, "before_insert")
@@ -74,7 +56,7 @@ def _chain(_mapper, connection, change):
         .limit(1)
     )
     change.prev_hash = prev_hash or GENESIS_HASH
-    change.hash = _hash_of(change, change.prev_hash)
+    change.hash = change_hash(change.prev_hash, change)
 
 
 def insert_changes(session, rows):
@@ -101,35 +83,13 @@ def insert_changes(session, rows):
         )
     for row in rows:
         row["prev_hash"] = last.get(row["expert_id"]) or GENESIS_HASH
-        row["hash"] = change_hash(
-            row["prev_hash"],
-            expert_id=row["expert_id"],
-            from_status=row["from_status"],
-            to_status=row["to_status"],
-            actor_id=row["actor_id"],
-            reason=row["reason"],
-            evidence=row["evidence"],
-            at=row["created_at"],
-        )
+        row["hash"] = change_hash(row["prev_hash"], SimpleNamespace(**row))
         last[row["expert_id"]] = row["hash"]
     # Each row's hash is its own (it covers the expert and the previous hash), so the ids
     # come back by hash: a multi-row INSERT … RETURNING in any order, not row by row.
     statement = sa.insert(table).returning(table.c.hash, table.c.id)
     ids = dict(session.execute(statement, rows).all())
     return [ids[row["hash"]] for row in rows]
-
-
-@dataclass
-class HistoryReport:
-    """The outcome of verify_history: how many changes, and the first broken one."""
-
-    checked: int
-    broken_id: int | None = None
-    problem: str | None = None
-
-    @property
-    def ok(self):
-        return self.broken_id is None
 
 
 def verify_history():
@@ -146,12 +106,12 @@ def verify_history():
             if change.expert_id != expert_id:
                 expert_id, expected_prev = change.expert_id, GENESIS_HASH
             if change.prev_hash != expected_prev:
-                return HistoryReport(
+                return ChainReport(
                     checked,
                     change.id,
                     "does not follow the expert's change before it (a change was removed)",
                 )
-            if change.hash != _hash_of(change, change.prev_hash):
-                return HistoryReport(checked, change.id, "its content was altered")
+            if change.hash != change_hash(change.prev_hash, change):
+                return ChainReport(checked, change.id, "its content was altered")
             expected_prev = change.hash
-    return HistoryReport(checked)
+    return ChainReport(checked)

@@ -34,14 +34,14 @@ FILTERS = (
 )
 
 
-def _about(certificates):
-    """Events about these certificates or about their holders (`certificates`: a SELECT)."""
-    rows = db.session.execute(certificates.with_only_columns(Certificate.id, Certificate.expert_id))
-    certificate_ids, expert_ids = set(), set()
-    for certificate_id, expert_id in rows:
-        certificate_ids.add(str(certificate_id))
-        expert_ids.add(str(expert_id))
-    return _events_of(expert_ids, certificate_ids)
+def _about_number(number):
+    """Events about the certificates whose number contains `number`, or about their holders."""
+    rows = db.session.execute(
+        sa.select(Certificate.id, Certificate.expert_id).where(
+            Certificate.number.contains(number, autoescape=True)
+        )
+    ).all()
+    return _events_of({str(e) for _c, e in rows}, {str(c) for c, _e in rows})
 
 
 def _events_of(expert_ids, certificate_ids):
@@ -88,12 +88,7 @@ def _filtered_events():
     filters = {name: (request.args.get(name) or "").strip() for name in FILTERS}
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     if filters["number"]:
-        number = filters["number"].upper()
-        query = query.where(
-            _about(
-                sa.select(Certificate).where(Certificate.number.contains(number, autoescape=True))
-            )
-        )
+        query = query.where(_about_number(filters["number"].upper()))
     if filters["person"]:
         query = query.where(_about_person(filters["person"]))
     if filters["action"]:
@@ -120,12 +115,10 @@ def log():
     filters, query = _filtered_events()
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(query, page=page, per_page=100, error_out=False)
-    object_types = db.session.scalars(
-        sa.select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
-    ).all()
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    ).all()
+    object_types, actions = (
+        db.session.scalars(sa.select(column).distinct().order_by(column)).all()
+        for column in (AuditEvent.object_type, AuditEvent.action)
+    )
     return render_template(
         "audit/log.html",
         pagination=pagination,

@@ -19,24 +19,22 @@ MAX_SAMPLE_SIZE = 500
 MAX_SEED = 2**31 - 1  # the column is a 32-bit integer
 
 
-def population(period_start, period_end, recorded_by=None):
+def population(period_start, period_end, recorded_by):
     """Ids of national certificates issued in the period, in a fixed order (date, number).
 
     `recorded_by` leaves out certificates recorded after that instant, so that a sample
     drawn earlier can be drawn again identically.
     """
-    query = (
+    return db.session.scalars(
         sa.select(Certificate.id)
         .where(
             Certificate.level == CertificateLevel.NATIONAL,
             Certificate.issued_on >= period_start,
             Certificate.issued_on <= period_end,
+            Certificate.created_at <= recorded_by,
         )
         .order_by(Certificate.issued_on, Certificate.number)
-    )
-    if recorded_by is not None:
-        query = query.where(Certificate.created_at <= recorded_by)
-    return db.session.scalars(query).all()
+    ).all()
 
 
 def draw(ids, size, seed):

@@ -16,13 +16,13 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x5051_4155  # "PQAU"
 
 
-def _canonical(value):
+def canonical_json(value):
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def compute_hash(event):
     """SHA-256 over the event's recorded fields and the hash of the event before it."""
-    payload = _canonical(
+    payload = canonical_json(
         {
             "prev": event.prev_hash,
             "at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -37,7 +37,10 @@ def compute_hash(event):
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_chain(session):
+def lock_chain(session=None):
+    """Hold the chain's lock until the transaction ends: no event is appended meanwhile
+    (the audit checkpoint reads the chain's end under it). A no-op but on PostgreSQL."""
+    session = session or db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
 
@@ -47,18 +50,16 @@ def _last_hash(session):
     return prev_hash or GENESIS_HASH
 
 
-def _chained(
-    prev_hash, *, occurred_at, actor_id, actor_label, action, object_type, object_id, details
-):
+def _chained(prev_hash, occurred_at, actor, action, object_type, object_id, details):
     event = AuditEvent(
         occurred_at=occurred_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "system",
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         # Round-trip through JSON so that what is hashed is exactly what is stored.
-        details=json.loads(_canonical(details or {})),
+        details=json.loads(canonical_json(details or {})),
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(event)
@@ -68,17 +69,8 @@ def _chained(
 def record_event(action, *, actor=None, object_type, object_id=None, details=None):
     """Append an event to the log in the current transaction (flushed, not committed)."""
     session = db.session
-    _lock_chain(session)
-    event = _chained(
-        _last_hash(session),
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or "system",
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        details=details,
-    )
+    lock_chain(session)
+    event = _chained(_last_hash(session), utcnow(), actor, action, object_type, object_id, details)
     session.add(event)
     session.flush()
     return event
@@ -92,38 +84,15 @@ def record_events(entries, *, actor=None):
     if not entries:
         return 0
     session = db.session
-    _lock_chain(session)
+    lock_chain(session)
     session.flush()  # events added one by one before these come first in the chain
     prev_hash, at = _last_hash(session), utcnow()
     rows = []
     for action, object_type, object_id, details in entries:
-        event = _chained(
-            prev_hash,
-            occurred_at=at,
-            actor_id=getattr(actor, "id", None),
-            actor_label=getattr(actor, "email", None) or "system",
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=details,
-        )
+        event = _chained(prev_hash, at, actor, action, object_type, object_id, details)
         prev_hash = event.hash
-        rows.append(
-            {
-                column: getattr(event, column)
-                for column in (
-                    "occurred_at",
-                    "actor_id",
-                    "actor_label",
-                    "action",
-                    "object_type",
-                    "object_id",
-                    "details",
-                    "prev_hash",
-                    "hash",
-                )
-            }
-        )
+        # Every column but the id, which the database gives.
+        rows.append({c.key: getattr(event, c.key) for c in AuditEvent.__table__.c if c.key != "id"})
     # Inserted in the order given: ids ascend along the chain, as verify_chain walks it.
     session.execute(sa.insert(AuditEvent.__table__), rows)
     return len(rows)
@@ -131,6 +100,8 @@ def record_events(entries, *, actor=None):
 
 @dataclass
 class ChainReport:
+    """The outcome of walking a chain: how many links were checked, and the first broken one."""
+
     checked: int
     broken_id: int | None = None
     problem: str | None = None
@@ -143,29 +114,20 @@ class ChainReport:
 def verify_chain():
     """Walk the log in order; report the first event that was altered, inserted or removed."""
     query = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    expected_prev, checked = GENESIS_HASH, 0
     # Closed even when the walk stops early: on PostgreSQL it is a server-side cursor.
     with db.session.scalars(query) as events:
-        return _walk(events)
-
-
-def _walk(events):
-    expected_prev = GENESIS_HASH
-    checked = 0
-    for event in events:
-        checked += 1
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                checked,
-                event.id,
-                "does not follow the event before it (an event was inserted or deleted here)",
-            )
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "its content was altered after it was recorded")
-        expected_prev = event.hash
+        for event in events:
+            checked += 1
+            if event.prev_hash != expected_prev:
+                return ChainReport(
+                    checked,
+                    event.id,
+                    "does not follow the event before it (an event was inserted or deleted here)",
+                )
+            if compute_hash(event) != event.hash:
+                return ChainReport(
+                    checked, event.id, "its content was altered after it was recorded"
+                )
+            expected_prev = event.hash
     return ChainReport(checked)
-
-
-def lock_chain(session=None):
-    """Hold the chain's lock until the transaction ends: no event is appended meanwhile
-    (the audit checkpoint reads the chain's end under it)."""
-    _lock_chain(session or db.session)

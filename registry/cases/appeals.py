@@ -18,12 +18,12 @@ from registry.cases import notices
 from registry.cases.models import Case, CaseDocument
 from registry.cases.service import (
     FINDING_REQUIRED,
-    CaseConflict,
     CaseError,
     CaseNotAllowed,
     move,
     paragraphs,
     record_step,
+    update_once,
 )
 from registry.clock import configured_days, local_day
 from registry.database import utcnow
@@ -48,8 +48,13 @@ APPEALABLE = (ExpertStatus.REJECTED, ExpertStatus.SUSPENDED, ExpertStatus.WITHDR
 # What an upheld appeal against a decision leading to this state takes through the table
 # (None: the table has no way back; the outcome is recorded and the person told).
 IMPLIED = {ExpertStatus.SUSPENDED: "reinstate"}
-# How a page names a refused request: "accreditation-3", "cpd-7" (a change is "change-12").
-REQUESTS = {"accreditation": AccreditationRequest, "cpd": CpdRecord}
+# How a page names a decision ("change-12", "accreditation-3", "cpd-7"): its model, and the
+# column of Case that names a decision of this kind.
+DECISIONS = {
+    "change": (StatusChange, Case.status_change_id),
+    "accreditation": (AccreditationRequest, Case.accreditation_request_id),
+    "cpd": (CpdRecord, Case.cpd_record_id),
+}
 
 
 def appeal_period():
@@ -57,9 +62,7 @@ def appeal_period():
 
 
 def _prefix(decision):
-    if isinstance(decision, StatusChange):
-        return "change"
-    return next(name for name, model in REQUESTS.items() if isinstance(decision, model))
+    return next(name for name, (model, _c) in DECISIONS.items() if isinstance(decision, model))
 
 
 def decision_ref(decision):
@@ -75,47 +78,38 @@ def decision_day(decision):
 
 def decision_column(decision):
     """The column of Case that names a decision of this kind."""
-    return {
-        "change": Case.status_change_id,
-        "accreditation": Case.accreditation_request_id,
-        "cpd": Case.cpd_record_id,
-    }[_prefix(decision)]
+    return DECISIONS[_prefix(decision)][1]
 
 
-def _refused_requests(model, column, expert):
+def _not_appealed(name, expert, *conditions):
+    """The decisions of kind `name` of `expert` meeting `conditions` and not yet appealed."""
+    model, column = DECISIONS[name]
     appealed = sa.select(column).where(column.is_not(None))
     return db.session.scalars(
         sa.select(model)
-        .where(
-            model.expert_id == expert.id,
-            model.status == RequestStatus.REFUSED,
-            model.id.not_in(appealed),
-        )
+        .where(model.expert_id == expert.id, *conditions, model.id.not_in(appealed))
         .order_by(model.id)
     ).all()
 
 
 def appealable_decisions(expert, on):
     """(decision, last day to appeal) for each decision of `expert` still open to appeal."""
-    appealed = sa.select(Case.status_change_id).where(Case.status_change_id.is_not(None))
-    changes = db.session.scalars(
-        sa.select(StatusChange)
-        .where(
-            StatusChange.expert_id == expert.id,
+    decisions = [
+        *_not_appealed(
+            "change",
+            expert,
             StatusChange.to_status.in_(APPEALABLE),
             StatusChange.actor_id.is_not(None),
-            StatusChange.id.not_in(appealed),
-        )
-        .order_by(StatusChange.id)
-    ).all()
-    refused = [
-        *_refused_requests(AccreditationRequest, Case.accreditation_request_id, expert),
-        *_refused_requests(CpdRecord, Case.cpd_record_id, expert),
+        ),
+        *_not_appealed(
+            "accreditation", expert, AccreditationRequest.status == RequestStatus.REFUSED
+        ),
+        *_not_appealed("cpd", expert, CpdRecord.status == RequestStatus.REFUSED),
     ]
     period = appeal_period()
     return [
         (decision, decision_day(decision) + period)
-        for decision in (*changes, *refused)
+        for decision in decisions
         if decision_day(decision) + period >= on
     ]
 
@@ -123,10 +117,9 @@ def appealable_decisions(expert, on):
 def find_decision(expert, ref):
     """The decision of `expert` named by `ref` (decision_ref), or None."""
     prefix, _sep, raw = (ref or "").partition("-")
-    model = {"change": StatusChange, **REQUESTS}.get(prefix)
-    if model is None or not raw.isdigit():
+    if prefix not in DECISIONS or not raw.isdigit():
         return None
-    decision = db.session.get(model, int(raw))
+    decision = db.session.get(DECISIONS[prefix][0], int(raw))
     return decision if decision is not None and decision.expert_id == expert.id else None
 
 
@@ -137,9 +130,8 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
         raise CaseNotAllowed(_l("Only the person concerned may appeal a decision."))
     now = utcnow()
     today = local_day(now)
-    open_to_appeal = {decision_ref(d): last for d, last in appealable_decisions(expert, today)}
     ref = decision_ref(decision)
-    if ref not in open_to_appeal:
+    if ref not in {decision_ref(d) for d, _last in appealable_decisions(expert, today)}:
         raise CaseError(_appeal_closed_message(decision))
     grounds = paragraphs(grounds)
     if not grounds:
@@ -158,12 +150,9 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
     setattr(case, decision_column(decision).key, decision.id)
     db.session.add(case)
     db.session.flush()
-    for document in stored:
-        db.session.add(
-            CaseDocument(
-                case_id=case.id, name=document.name, path=document.path, sha256=document.sha256
-            )
-        )
+    db.session.add_all(
+        CaseDocument(case_id=case.id, name=d.name, path=d.path, sha256=d.sha256) for d in stored
+    )
     db.session.flush()
     record_step(case, "received", actor, decision=ref, documents=[d.sha256 for d in stored])
     notices.tell(case, "received")
@@ -172,8 +161,7 @@ def file_appeal(expert, decision, *, actor, grounds, files=()):
 
 def _appeal_closed_message(decision):
     """Why `decision` is not open to appeal, in the person's words."""
-    column = decision_column(decision)
-    if db.session.scalar(sa.select(Case.id).where(column == decision.id)):
+    if db.session.scalar(sa.select(Case.id).where(decision_column(decision) == decision.id)):
         return _l("This decision has already been appealed.")
     if isinstance(decision, StatusChange) and decision.to_status not in APPEALABLE:
         return _l("This decision cannot be appealed.")
@@ -211,8 +199,7 @@ def acknowledge(case, *, actor, expected_status=CaseStatus.RECEIVED):
 def assign(case, handler, *, actor, expected_status=CaseStatus.ACKNOWLEDGED):
     """acknowledged → assigned to `handler`, who must not have taken the decision appealed."""
     _may_handle(case, actor)
-    if not can_handle_case(handler, case):
-        raise CaseNotAllowed(_not_involved(case))
+    _may_handle(case, handler)
     move(
         case,
         expected_status,
@@ -272,8 +259,14 @@ def decide(
     )
     details = {"outcome": outcome.value}
     if outcome == CaseOutcome.UPHELD and case.kind == CaseKind.APPEAL:
-        change = _implied_transition(case, actor, reasons)
-        if change is not None:
+        if implied_rule(case) is not None:
+            change = lifecycle.transition(
+                case.expert,
+                case.expert.held_level,
+                actor=actor,
+                reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
+                case=case,
+            ).change
             case.resulting_change_id = change.id
             db.session.flush()
             details["status_change_id"] = change.id
@@ -293,35 +286,18 @@ def implied_rule(case):
     return IMPLIED.get(change.to_status)
 
 
-def _implied_transition(case, actor, reasons):
-    if implied_rule(case) is None:
-        return None
-    expert = case.expert
-    result = lifecycle.transition(
-        expert,
-        expert.held_level,
-        actor=actor,
-        reason=f"{_l('Appeal upheld')} (#{case.id}): {reasons}",
-        case=case,
-    )
-    return result.change
-
-
 def _confirm_hours(case, actor):
     """The refused CPD hours the appeal was about count after all: refused → approved, once
     (a conditional write, like every decision on a request)."""
     record = case.cpd_record
-    rows = db.session.execute(
+    update_once(
+        case,
         sa.update(CpdRecord)
         .where(CpdRecord.id == record.id, CpdRecord.status == RequestStatus.REFUSED)
         .values(status=RequestStatus.APPROVED, decided_by_id=actor.id, decided_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if rows != 1:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
-    db.session.refresh(record)
+        .execution_options(synchronize_session=False),
+        record,
+    )
     record_event(
         "cpd.confirmed",
         actor=actor,
@@ -352,13 +328,12 @@ def is_overdue(case, on):
     return case.status in OPEN_CASE_STATUSES and case.due_on < on
 
 
-def _may_handle(case, actor):
-    if not can_handle_case(actor, case):
-        raise CaseNotAllowed(_not_involved(case))
-
-
-def _not_involved(case):
-    return _l(
-        "Case #%(id)s must be handled by an officer who took no part in the decision appealed.",
-        id=case.id,
-    )
+def _may_handle(case, officer):
+    if not can_handle_case(officer, case):
+        raise CaseNotAllowed(
+            _l(
+                "Case #%(id)s must be handled by an officer who took no part in the decision "
+                "appealed.",
+                id=case.id,
+            )
+        )

@@ -24,13 +24,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from registry.audit.findings import AuditError, add_finding, checked_action
 from registry.cases import appeals, notices
 from registry.cases.models import Case
-from registry.cases.service import (
-    CaseConflict,
-    CaseError,
-    CaseNotAllowed,
-    paragraphs,
-    record_step,
-)
+from registry.cases.service import CaseError, CaseNotAllowed, paragraphs, record_step, update_once
 from registry.centres.models import TrainingCentre
 from registry.certificates.models import Certificate
 from registry.clock import configured_days, local_day
@@ -173,9 +167,9 @@ def decide(
     checked, reasons = appeals.check_decision(case, outcome, actor=actor, reasons=reasons)
     corrective_action, action_owner = clean_text(corrective_action), clean_text(action_owner)
     wanted = bool(corrective_action or action_owner or due_on)
-    if wanted and checked != CaseOutcome.UPHELD:
-        raise CaseError(_l("Only an upheld complaint leads to an audit finding."))
     if wanted:
+        if checked != CaseOutcome.UPHELD:
+            raise CaseError(_l("Only an upheld complaint leads to an audit finding."))
         try:
             checked_action(FindingResult.NONCONFORMING, corrective_action, due_on)
         except AuditError as exc:
@@ -232,16 +226,12 @@ def record_measure(case, change, actor):
     """After the table took the decision `change` (lifecycle.transition with the case):
     the case records it, once, and the person complained about is told what the rules
     require."""
-    rows = db.session.execute(
+    update_once(
+        case,
         sa.update(Case)
         .where(Case.id == case.id, Case.resulting_change_id.is_(None))
         .values(resulting_change_id=change.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if rows != 1:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
-    db.session.refresh(case)
+        .execution_options(synchronize_session=False),
+    )
     record_step(case, "measure", actor, status_change_id=change.id, to=change.to_status.value)
     notices.send(notices.measure_notice(case, change, appeals.appeal_period()))

@@ -112,11 +112,8 @@ class Case(db.Model):
         """Who took the decision appealed: they may not handle the appeal."""
         if self.status_change is not None:
             return self.status_change.actor_id
-        if self.accreditation_request is not None:
-            return self.accreditation_request.decided_by_id
-        if self.cpd_record is not None:
-            return self.cpd_record.decided_by_id
-        return None
+        request = self.accreditation_request or self.cpd_record
+        return None if request is None else request.decided_by_id
 
     def __repr__(self):
         return f"<Case {self.id} {self.kind} {self.status}>"

@@ -22,85 +22,76 @@ class Notice:
     context: dict = field(default_factory=dict)
 
 
-def notice_for(case, step):
-    """The Notice of `step` ("received", "acknowledged", ...) to the person who filed the
-    case: the expert who appealed, or the complainant at their confirmed address."""
-    if case.kind == CaseKind.APPEAL:
-        name, address, account = case.expert.full_name, case.expert.email, case.expert.user
-    else:
-        name, address, account = case.contact_name, case.contact_email, case.filed_by
+def _notice(case, kind, step, person, **context):
+    """The Notice `kind` of `step` of `case` to `person`: (name, address, User or None)."""
+    name, address, account = person
     return Notice(
-        kind=f"{case.kind.value}_{step}",
+        kind=kind,
         key=f"case-{case.id}-{step}",
         to_address=address,
         recipient=account,
-        context={
-            "case_id": case.id,
-            "full_name": name,
-            "due_on": case.due_on,
-            "outcome": case.outcome.value if case.outcome else None,
-            "outcome_reasons": case.outcome_reasons,
-            "handler": case.handler.full_name if case.handler else None,
-        },
+        context={"case_id": case.id, "full_name": name, **context},
+    )
+
+
+def _expert(case):
+    """The expert the case is about, as _notice names a person."""
+    return case.expert.full_name, case.expert.email, case.expert.user
+
+
+def _complainant(case):
+    """Who filed a complaint (or an erasure request), at the case's contact address."""
+    return case.contact_name, case.contact_email, case.filed_by
+
+
+def notice_for(case, step):
+    """The Notice of `step` ("received", "acknowledged", ...) to the person who filed the
+    case: the expert who appealed, or the complainant at their confirmed address."""
+    return _notice(
+        case,
+        f"{case.kind.value}_{step}",
+        step,
+        _expert(case) if case.kind == CaseKind.APPEAL else _complainant(case),
+        due_on=case.due_on,
+        outcome=case.outcome.value if case.outcome else None,
+        outcome_reasons=case.outcome_reasons,
+        handler=case.handler.full_name if case.handler else None,
     )
 
 
 def confirmation_notice(case, link):
     """The mail asking a complainant to confirm their address by following `link`."""
-    return Notice(
-        kind="complaint_confirm",
-        key=f"case-{case.id}-confirm",
-        to_address=case.contact_email,
-        recipient=case.filed_by,
-        context={"case_id": case.id, "full_name": case.contact_name, "link": link},
-    )
+    return _notice(case, "complaint_confirm", "confirm", _complainant(case), link=link)
 
 
 def subject_notice(case):
     """What the expert complained about is told once the complaint is decided: that there
     was a complaint, its outcome, and that the rules let them answer and appeal."""
-    expert = case.expert
-    return Notice(
-        kind="complaint_about_you",
-        key=f"case-{case.id}-subject",
-        to_address=expert.email,
-        recipient=expert.user,
-        context={
-            "case_id": case.id,
-            "full_name": expert.full_name,
-            "outcome": case.outcome.value if case.outcome else None,
-        },
-    )
+    outcome = case.outcome.value if case.outcome else None
+    return _notice(case, "complaint_about_you", "subject", _expert(case), outcome=outcome)
 
 
 def measure_notice(case, change, appeal_period):
     """What the expert complained about is told when the complaint led to a suspension or a
     withdrawal: that it follows complaint #id, that they may answer it, and until when they
     may appeal the decision (the decision's own notice comes from the table's row)."""
-    expert = case.expert
-    return Notice(
-        kind="complaint_measure",
-        key=f"case-{case.id}-measure",
-        to_address=expert.email,
-        recipient=expert.user,
-        context={
-            "case_id": case.id,
-            "full_name": expert.full_name,
-            "to_status": change.to_status.value,
-            "appeal_days": appeal_period.days,
-            "last_day": local_day(change.created_at) + appeal_period,
-        },
+    return _notice(
+        case,
+        "complaint_measure",
+        "measure",
+        _expert(case),
+        to_status=change.to_status.value,
+        appeal_days=appeal_period.days,
+        last_day=local_day(change.created_at) + appeal_period,
     )
 
 
 def tell(case, step):
     """Queue the notice of `step` to whoever filed the case (and, for a decided complaint
-    about an expert, the notice to that expert); returns the Notice to the filer."""
-    notice = notice_for(case, step)
-    send(notice)
+    about an expert, the notice to that expert)."""
+    send(notice_for(case, step))
     if step == "decided" and case.kind == CaseKind.COMPLAINT and case.expert is not None:
         send(subject_notice(case))
-    return notice
 
 
 def send(notice):

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from registry.audit import findings
 from registry.audit.forms import CloseActionForm
-from registry.audit.models import AuditEvent, AuditFinding
+from registry.audit.models import AuditEvent
 from registry.auth.models import User
 from registry.cases import appeals, complaints
 from registry.cases.forms import (
@@ -62,19 +62,16 @@ def _refused(exc):
     return getattr(exc, "http_status", 422)
 
 
-def _own_expert():
-    return db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id))
-
-
 @bp.route("/me/appeals/<ref>", methods=["GET", "POST"])
 @login_required
 def appeal(ref):
-    expert = _own_expert() or abort(404)
+    own = sa.select(Expert).where(Expert.user_id == current_user.id)
+    expert = db.session.scalar(own) or abort(404)
     decision = appeals.find_decision(expert, ref) or abort(404)
     if not can_appeal(current_user, expert):
         abort(404)
     form = AppealForm()
-    status = 200
+    status = 422 if form.is_submitted() else 200  # unless taken or refused below
     if form.validate_on_submit():
         try:
             case = appeals.file_appeal(
@@ -92,8 +89,6 @@ def appeal(ref):
                 _("Your appeal is received. You will be told when it is acknowledged."), "success"
             )
             return redirect(url_for("cases.detail", case_id=case.id))
-    elif form.is_submitted():
-        status = 422
     open_until = {
         appeals.decision_ref(d): last
         for d, last in appeals.appealable_decisions(expert, local_day(utcnow()))
@@ -115,20 +110,14 @@ def _load_case(case_id):
     return case
 
 
-def _steps(case):
-    return db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-def _handlers(case):
-    """The officers who may take the case (not the decider)."""
+def _assign_form(case, **kwargs):
+    """The form offering the officers who may take the case (not the decider)."""
+    form = AssignForm(**kwargs)
     officers = db.session.scalars(
         sa.select(User).where(User.role == Role.OFFICER, User.active).order_by(User.full_name)
     ).all()
-    return [o for o in officers if can_handle_case(o, case)]
+    form.handler.choices = [(o.id, o.full_name) for o in officers if can_handle_case(o, case)]
+    return form
 
 
 @bp.get("/cases/<int:case_id>")
@@ -160,19 +149,21 @@ def _measures(case):
 
 def _detail_page(case, status=200, decision_form=None, close_form=None):
     """The case, its steps and (for an officer who may handle it) the next step's form."""
-    assign_form = AssignForm(status=case.status.value)
-    assign_form.handler.choices = [(o.id, o.full_name) for o in _handlers(case)]
     on = local_day(utcnow())
     finding = case.finding
     return render_template(
         "cases/detail.html",
         case=case,
-        steps=_steps(case),
+        steps=db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id))
+            .order_by(AuditEvent.id)
+        ).all(),
         may_handle=can_handle_case(current_user, case),
         overdue=appeals.is_overdue(case, on),
         implied_rule=appeals.implied_rule(case),
         step_form=CaseStepForm(status=case.status.value),
-        assign_form=assign_form,
+        assign_form=_assign_form(case, status=case.status.value),
         decision_form=decision_form or CaseDecisionForm(case.kind, status=case.status.value),
         finding=finding,
         finding_overdue=finding is not None and findings.is_overdue(finding, on),
@@ -189,11 +180,11 @@ def _after_step(case, message):
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
-def _step_failed(case, exc):
+def _step_failed(case, exc, **forms):
     """Nothing of the step is kept; the page says why, with the refusal's status."""
     status = _refused(exc)
     db.session.refresh(case)
-    return _detail_page(case, status)
+    return _detail_page(case, status, **forms)
 
 
 @bp.post("/cases/<int:case_id>/acknowledge")
@@ -220,8 +211,7 @@ def acknowledge(case_id):
 @login_required
 def assign(case_id):
     case = _load_case(case_id)
-    form = AssignForm()
-    form.handler.choices = [(o.id, o.full_name) for o in _handlers(case)]
+    form = _assign_form(case)
     if not form.validate_on_submit():
         abort(400)
     # Whoever is named, the service decides whether they may handle the case.
@@ -262,9 +252,7 @@ def decide(case_id):
                 expected_status=form.status.data,
             )
     except (CaseError, LifecycleError) as exc:
-        status = _refused(exc)
-        db.session.refresh(case)
-        return _detail_page(case, status, decision_form=form)
+        return _step_failed(case, exc, decision_form=form)
     return _after_step(case, _("Decided."))
 
 
@@ -287,9 +275,7 @@ def close(case_id):
 def close_action(case_id):
     """Mark the corrective action of the case's finding done, with what was done."""
     case = _load_case(case_id)
-    finding = db.session.scalar(sa.select(AuditFinding).where(AuditFinding.case_id == case.id))
-    if finding is None:
-        abort(404)
+    finding = case.finding or abort(404)
     permitted = can_close_action(current_user, finding)
     form = CloseActionForm()
     if not form.validate_on_submit():
@@ -359,9 +345,8 @@ def complain():
     form = ComplaintForm()
     if not form.is_submitted() and current_user.is_authenticated:
         form.contact_name.data, form.contact_email.data = current_user.full_name, current_user.email
-    status = 200
+    status = 422 if form.is_submitted() else 200  # unless taken or refused below
     if form.validate_on_submit():
-        actor = current_user if current_user.is_authenticated else None
         try:
             complaints.file_complaint(
                 subject=form.subject.data,
@@ -369,15 +354,13 @@ def complain():
                 contact_name=form.contact_name.data,
                 contact_email=form.contact_email.data,
                 grounds=form.grounds.data,
-                actor=actor,
+                actor=current_user if current_user.is_authenticated else None,
             )
         except CaseError as exc:
             status = _refused(exc)
         else:
             db.session.commit()
             return render_template("cases/complaint_sent.html", email=form.contact_email.data)
-    elif form.is_submitted():
-        status = 422
     return render_template("cases/complaint.html", form=form), status
 
 

@@ -19,16 +19,9 @@ FINDING_REQUIRED = (ComplaintSubject.CENTRE, ComplaintSubject.DIRECTORATE)
 
 
 class CaseError(Exception):
-    """A refused step; `message` is translated when shown."""
+    """A refused step; its message is translated when shown (str of the exception)."""
 
     http_status = 409
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return str(self.message)
 
 
 class CaseNotAllowed(CaseError):
@@ -44,23 +37,31 @@ def paragraphs(value):
     return unicodedata.normalize("NFC", value or "").strip()[:MAX_GROUNDS] or None
 
 
+def moved_on(case):
+    return CaseConflict(
+        _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
+    )
+
+
+def update_once(case, statement, row=None):
+    """Run the conditional UPDATE `statement`, which must write exactly one row (else the
+    case moved on since the page was read), then reload `row` (by default the case)."""
+    if db.session.execute(statement).rowcount != 1:
+        raise moved_on(case)
+    db.session.refresh(case if row is None else row)
+
+
 def move(case, expected, source, target, **values):
     """UPDATE the case from `source` to `target` only if it is still as the page showed."""
     if expected != source or case.status != source:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
+        raise moved_on(case)
     table = Case.__table__
-    rows = db.session.execute(
+    update_once(
+        case,
         sa.update(table)
         .where(table.c.id == case.id, table.c.status == source)
-        .values(status=target, **values)
-    ).rowcount
-    if rows != 1:
-        raise CaseConflict(
-            _l("Case #%(id)s has moved on since you read it; reload the page.", id=case.id)
-        )
-    db.session.refresh(case)
+        .values(status=target, **values),
+    )
 
 
 # The audit action of each step of a case (registry/labels.py names each).

@@ -15,10 +15,6 @@ from registry.experts.models import (
 from registry.extensions import db
 from registry.text import clean_text
 
-# What an expert corrects themselves, whatever their state (the rest of the profile is
-# fixed once applied: a name goes through a name correction, the email is the account's).
-CORRECTABLE = ("phone", "organisation", "consent_public_listing")
-
 
 def _iso(value):
     return value.isoformat() if value is not None else None
@@ -49,9 +45,6 @@ def personal_data(expert):
             "held_level",
         )
     } | {"date_of_birth": _iso(expert.date_of_birth), "created_at": _iso(expert.created_at)}
-    history = db.session.scalars(
-        sa.select(StatusChange).where(StatusChange.expert_id == expert.id).order_by(StatusChange.id)
-    ).all()
     return {
         "account": None
         if user is None
@@ -73,7 +66,7 @@ def personal_data(expert):
                 "reason_code": _value(c.reason_code),
                 "evidence": c.evidence,
             }
-            for c in history
+            for c in _of(StatusChange, expert)
         ],
         "certificates": [
             {

@@ -47,6 +47,8 @@ from registry.permissions import is_the_expert
 MAX_GROUNDS = 2000
 # What an erased row holds instead of the person's words.
 BLANK = "—"
+# The person's requests, each with a stored document.
+REQUESTS = (NameChangeRequest, CpdRecord, AccreditationRequest)
 
 # What erasure removes, and what it keeps with the reason (shown to the person before they
 # ask, on their case and in docs/retention.md).
@@ -274,7 +276,7 @@ def _erase_requests(expert, name, removed):
         )
     )
     paths = []
-    for model in (NameChangeRequest, CpdRecord, AccreditationRequest):
+    for model in REQUESTS:
         rows = db.session.scalars(sa.select(model).where(model.expert_id == expert.id)).all()
         for row in rows:
             if row.status == RequestStatus.PENDING:
@@ -313,10 +315,5 @@ def remove_unreferenced(paths):
 
 
 def _referenced(path):
-    columns = (
-        NameChangeRequest.document_path,
-        CpdRecord.document_path,
-        AccreditationRequest.document_path,
-        CaseDocument.path,
-    )
+    columns = (*(model.document_path for model in REQUESTS), CaseDocument.path)
     return any(db.session.scalar(sa.select(sa.exists().where(c == path))) for c in columns)

@@ -21,10 +21,10 @@ from registry.certificates.verification import purge_check_addresses
 from registry.clock import add_years, configured_days, local_day, local_day_start
 from registry.database import utcnow
 from registry.enums import CaseStatus, ExpertStatus, MessageStatus, RequestStatus
-from registry.experts.models import AccreditationRequest, CpdRecord, Expert, NameChangeRequest
+from registry.experts.models import AccreditationRequest, Expert
 from registry.extensions import db
 from registry.mail.models import OutboxMessage
-from registry.rights.erasure import erase, remove_unreferenced
+from registry.rights.erasure import REQUESTS, erase, remove_unreferenced
 
 # A person whose certification ended (rejected, withdrawn, expired) this long ago keeps
 # their certification records under a pseudonym only.
@@ -97,7 +97,7 @@ def drop_refused_documents(cutoff):
         Case.accreditation_request_id.is_not(None), Case.status != CaseStatus.CLOSED
     )
     paths, count = [], 0
-    for model in (NameChangeRequest, CpdRecord, AccreditationRequest):
+    for model in REQUESTS:
         query = sa.select(model).where(
             model.status == RequestStatus.REFUSED,
             model.decided_at < cutoff,

@@ -11,8 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from registry.cases.appeals import CaseError
+from registry.cases.service import CaseError
 from registry.experts.models import Expert
+from registry.experts.routes import refused
 from registry.extensions import db
 from registry.permissions import has_expert_account, permission_required
 from registry.rights import erasure
@@ -63,7 +64,6 @@ def _own_expert():
 def my_data():
     expert = _own_expert()
     form = ContactForm(obj=expert)
-    status = 200
     if form.validate_on_submit():
         changed = correct_contact(
             expert,
@@ -75,12 +75,10 @@ def my_data():
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("rights.my_data"))
-    if form.is_submitted():
-        status = 422
-    return _data_page(expert, form, ErasureForm(), status)
+    return _data_page(expert, form, ErasureForm(), 422 if form.is_submitted() else 200)
 
 
-def _data_page(expert, form, erasure_form, status=200):
+def _data_page(expert, form, erasure_form, status):
     sections = [
         (SECTIONS[name], json.dumps(value, ensure_ascii=False, indent=2))
         for name, value in personal_data(expert).items()
@@ -112,9 +110,8 @@ def request_erasure():
                 accept_withdrawal=form.accept_withdrawal.data,
             )
         except CaseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return _data_page(expert, ContactForm(obj=expert), form, exc.http_status)
+            status = refused(exc)  # rolled back first, as the page then reads the person
+            return _data_page(expert, ContactForm(obj=expert), form, status)
         db.session.commit()
         flash(
             _("Your request for erasure is received. You will be told when it is acknowledged."),

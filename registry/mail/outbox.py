@@ -7,6 +7,7 @@ at most the message it was on. A failure is retried with exponential back-off an
 message is given up (failed, retry from the admin page) after MAX_ATTEMPTS.
 """
 
+import contextlib
 import smtplib
 from datetime import timedelta
 from email import policy
@@ -121,11 +122,8 @@ def queue_messages(entries):
                 db.session.execute(sa.insert(OutboxMessage.__table__), rows)
         except IntegrityError:  # a concurrent run queued some first: one by one, keep theirs
             for row in rows:
-                try:
-                    with db.session.begin_nested():
-                        db.session.execute(sa.insert(OutboxMessage.__table__), [row])
-                except IntegrityError:
-                    pass
+                with contextlib.suppress(IntegrityError), db.session.begin_nested():
+                    db.session.execute(sa.insert(OutboxMessage.__table__), [row])
     return len(rows)
 
 
@@ -179,8 +177,11 @@ class _Transport:
             self.smtp = None
 
 
-def due_messages(now, limit):
-    return db.session.scalars(
+def send_due(now=None, limit=200):
+    """Send the pending messages that are due; returns (sent, failed attempts). Commits."""
+    now = now or utcnow()
+    transport = _Transport(current_app.config)
+    due = db.session.scalars(
         sa.select(OutboxMessage)
         .where(
             OutboxMessage.status == MessageStatus.PENDING,
@@ -189,15 +190,9 @@ def due_messages(now, limit):
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-
-
-def send_due(now=None, limit=200):
-    """Send the pending messages that are due; returns (sent, failed attempts). Commits."""
-    now = now or utcnow()
-    transport = _Transport(current_app.config)
     sent = failed = 0
     try:
-        for message in due_messages(now, limit):
+        for message in due:
             try:
                 transport.send(compose(message), message)
             except (OSError, smtplib.SMTPException) as exc:

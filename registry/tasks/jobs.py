@@ -66,8 +66,6 @@ def run_import_job(job_id):
 @task()
 def run_batch_job(job_id):
     """Issue the certificates of batch job `job_id` (resuming it if it was interrupted)."""
-    from flask import current_app
-
     # One run per job at a time; a lock left by a killed worker is flushed at its restart.
     with huey.lock_task(batch_job_lock(job_id)):
         processes = current_app.config["REGISTRY_BATCH_PROCESSES"] or available_cpus()

@@ -53,7 +53,6 @@ class Failure:
 
 @dataclass
 class BatchSummary:
-    total: int = 0
     archived: int = 0  # rendered and archived by this run
     already: int = 0  # archived by someone else while this run went on
     failures: list = field(default_factory=list)
@@ -243,7 +242,7 @@ def issue_batch(
     this process writes files and commits each chunk as soon as it comes back.
     """
     ids = list(certificate_ids)
-    summary = BatchSummary(total=len(ids))
+    summary = BatchSummary()
     run = _Run(summary, actor=actor, job=job, on_progress=on_progress)
     use_sealer(pdf_sealer())  # render_chunk signs with it when it runs in this process
     chunks = iter([ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)])

@@ -193,31 +193,26 @@ def send_due(now=None, limit=200):
     sent = failed = 0
     try:
         for message in due:
+            message.attempts += 1
             try:
                 transport.send(compose(message), message)
             except (OSError, smtplib.SMTPException) as exc:
                 transport.close()  # a broken connection is opened again for the next one
-                _record_failure(message, exc, now)
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = MessageStatus.FAILED
+                else:
+                    message.next_attempt_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
                 failed += 1
             else:
                 message.status = MessageStatus.SENT
                 message.sent_at = utcnow()
-                message.attempts += 1
                 message.last_error = None
                 sent += 1
             db.session.commit()
     finally:
         transport.close()
     return sent, failed
-
-
-def _record_failure(message, exc, now):
-    message.attempts += 1
-    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = MessageStatus.FAILED
-    else:
-        message.next_attempt_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
 
 
 def retry(message, *, actor):

@@ -127,8 +127,8 @@ def _process_context():
 
 
 class _Run:
-    def __init__(self, summary, *, actor, job, on_progress):
-        self.summary = summary
+    def __init__(self, *, actor, job, on_progress):
+        self.summary = BatchSummary()
         self.actor = actor
         self.job = job
         self.on_progress = on_progress or (lambda _n: None)
@@ -242,8 +242,7 @@ def issue_batch(
     this process writes files and commits each chunk as soon as it comes back.
     """
     ids = list(certificate_ids)
-    summary = BatchSummary()
-    run = _Run(summary, actor=actor, job=job, on_progress=on_progress)
+    run = _Run(actor=actor, job=job, on_progress=on_progress)
     use_sealer(pdf_sealer())  # render_chunk signs with it when it runs in this process
     chunks = iter([ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)])
     try:
@@ -258,7 +257,7 @@ def issue_batch(
         raise
     finally:
         run.writer.shutdown(wait=True)
-    return summary
+    return run.summary
 
 
 def _run_in_pool(run, chunks, workers):

@@ -42,9 +42,9 @@ LISTED = sa.text(PUBLIC_REGISTER_WHERE)
 LISTED_BY_ID = sa.text(f"({PUBLIC_REGISTER_WHERE}) IS TRUE")
 
 
-def _arg(name, max_length=100):
-    """A search field as typed, without control characters, or None."""
-    value = clean_text(_CONTROL.sub(" ", request.args.get(name, ""))[:max_length])
+def _arg(name):
+    """A search field as typed (100 characters at most), without control characters, or None."""
+    value = clean_text(_CONTROL.sub(" ", request.args.get(name, ""))[:100])
     return value or None
 
 

@@ -124,7 +124,9 @@ def _close(job, status, message):
     job.message = message
     job.finished_at = utcnow()
     record_event(
-        f"certificate.batch_{status.value}",  # finished or failed
+        "certificate.batch_finished"
+        if status == BatchJobStatus.FINISHED
+        else "certificate.batch_failed",
         actor=job.started_by,
         object_type="batch_job",
         object_id=job.id,

@@ -13,7 +13,6 @@ from registry.database import utcnow
 from registry.enums import Role
 from registry.extensions import db
 from registry.mail.models import OutboxMessage
-from registry.tasks.jobs import expire_unconfirmed_accounts
 from tests.conftest import create_account, sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.links import mailed_path
@@ -102,7 +101,8 @@ def test_unconfirmed_accounts_are_deleted_after_the_grace_days(app):
         confirmed.created_at = utcnow() - timedelta(days=80)
         db.session.commit()
         ids = stale.id, fresh.id, confirmed.id
-        assert expire_unconfirmed_accounts(utcnow()) == [ids[0]]
+        assert delete_unconfirmed(utcnow(), app.config["REGISTRY_UNCONFIRMED_DAYS"]) == [ids[0]]
+        db.session.commit()
         left = set(db.session.scalars(sa.select(User.id).where(User.id.in_(ids))))
         assert left == {ids[1], ids[2]}
         assert delete_unconfirmed(utcnow(), 7) == []  # nothing more: safe to run again
@@ -118,7 +118,8 @@ def test_an_unconfirmed_account_that_was_mailed_is_deleted_too(app, client):
         user = db.session.scalar(sa.select(User).where(User.email == "binh@example.vn"))
         user.created_at = utcnow() - timedelta(days=30)
         db.session.commit()
-        assert len(expire_unconfirmed_accounts(utcnow())) == 1
+        assert len(delete_unconfirmed(utcnow(), app.config["REGISTRY_UNCONFIRMED_DAYS"])) == 1
+        db.session.commit()
     assert _messages(app, "confirm_email", "binh@example.vn") == 1  # kept, to no account
 
 

@@ -30,7 +30,6 @@ class ArchiveError(Exception):
 
     def __init__(self, problem, detail=""):
         super().__init__(f"{problem}: {detail}" if detail else problem)
-        self.problem = problem
 
 
 def sha256_hex(data):
@@ -38,11 +37,8 @@ def sha256_hex(data):
 
 
 def file_sha256(path):
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def archive_name(number, year, sha256):
@@ -110,7 +106,7 @@ def store_certificate_pdf(number, year, data, *, root=None, sync_dir=True):
     return digest, relpath, created
 
 
-def record_archived(certificate, sha256, relpath, *, actor=None, **details):
+def record_archived(certificate, sha256, relpath, *, actor=None):
     """Note the archived file on the certificate (flushed) and in the audit log."""
     certificate.sha256 = sha256
     certificate.archive_path = relpath
@@ -120,16 +116,8 @@ def record_archived(certificate, sha256, relpath, *, actor=None, **details):
         actor=actor,
         object_type="certificate",
         object_id=certificate.id,
-        details={"number": certificate.number, "sha256": sha256, "path": relpath, **details},
+        details={"number": certificate.number, "sha256": sha256, "path": relpath},
     )
-
-
-def _path_of(certificate):
-    root = archive_root().resolve()
-    path = (root / certificate.archive_path).resolve()
-    if not path.is_relative_to(root):
-        raise ArchiveError("outside", certificate.archive_path)
-    return path
 
 
 def read_archived(certificate, *, actor=None):
@@ -140,15 +128,18 @@ def read_archived(certificate, *, actor=None):
     """
     if certificate.archive_path is None:
         raise ArchiveError("not_issued", certificate.number)
-    problem = None
+    root = archive_root().resolve()
+    path = (root / certificate.archive_path).resolve()
+    if not path.is_relative_to(root):
+        raise ArchiveError("outside", certificate.archive_path)
     try:
-        data = _path_of(certificate).read_bytes()
-        if sha256_hex(data) != certificate.sha256:
-            problem = "altered"
+        data = path.read_bytes()
     except FileNotFoundError:
         problem = "missing"
-    if problem is None:
-        return data
+    else:
+        if sha256_hex(data) == certificate.sha256:
+            return data
+        problem = "altered"
     record_event(
         "certificate.archive_failed",
         actor=actor,

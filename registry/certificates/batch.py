@@ -12,7 +12,7 @@ import os
 import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 
 import sqlalchemy as sa
@@ -23,7 +23,6 @@ from registry.centres.models import Course, Enrolment
 from registry.certificates.archive import (
     ArchiveError,
     archive_root,
-    sha256_hex,
     store_certificate_pdf,
     sync_directory,
 )
@@ -51,25 +50,12 @@ class Failure:
     number: str
     error: str
 
-    def as_dict(self):
-        return {
-            "expert_id": self.expert_id,
-            "holder_name": self.holder_name,
-            "number": self.number,
-            "error": self.error,
-        }
-
 
 @dataclass
 class BatchSummary:
-    total: int = 0
     archived: int = 0  # rendered and archived by this run
     already: int = 0  # archived by someone else while this run went on
     failures: list = field(default_factory=list)
-
-    @property
-    def done(self):
-        return self.archived + self.already
 
 
 @dataclass
@@ -115,7 +101,7 @@ def _pending(course_code, expert_ids):
 
 
 def render_chunk(items):
-    """In a worker: [(id, PrintedCertificate, credential)] -> [(id, pdf bytes, sha256, error)].
+    """In a worker: [(id, PrintedCertificate, credential)] -> [(id, pdf bytes, error)].
 
     Each PDF is signed with the credential attached (registry.certificates.signing)."""
     pdf, seal = renderer(), sealer()
@@ -125,9 +111,9 @@ def render_chunk(items):
             data = seal.seal(pdf.render(printed), number=printed.number, credential=credential)
         # One bad name must not stop the cohort: the error goes into the summary.
         except Exception as exc:
-            results.append((certificate_id, None, None, f"{type(exc).__name__}: {exc}"))
+            results.append((certificate_id, None, f"{type(exc).__name__}: {exc}"))
         else:
-            results.append((certificate_id, data, sha256_hex(data), None))
+            results.append((certificate_id, data, None))
     return results
 
 
@@ -141,8 +127,8 @@ def _process_context():
 
 
 class _Run:
-    def __init__(self, summary, *, actor, job, on_progress):
-        self.summary = summary
+    def __init__(self, *, actor, job, on_progress):
+        self.summary = BatchSummary()
         self.actor = actor
         self.job = job
         self.on_progress = on_progress or (lambda _n: None)
@@ -169,40 +155,55 @@ class _Run:
         return items, len(chunk) - len(items)
 
     def _store(self, result):
-        """Write one rendered PDF into the archive: (error, sha256, relative path)."""
-        certificate_id, data, _digest, error = result
+        """Write one rendered PDF into the archive: (id, error, sha256, relative path)."""
+        certificate_id, data, error = result
         if error is not None:
-            return error, None, None
+            return certificate_id, error, None, None
         info = self.pending[certificate_id]
         try:
             digest, relpath, _created = store_certificate_pdf(
                 info.number, info.year, data, root=self.root, sync_dir=False
             )
         except (ArchiveError, OSError) as exc:
-            return f"{type(exc).__name__}: {exc}", None, None
-        return None, digest, relpath
+            return certificate_id, f"{type(exc).__name__}: {exc}", None, None
+        return certificate_id, None, digest, relpath
 
     def commit(self, results, skipped):
         """Archive a chunk's files, then record them, and commit: all of the chunk or none."""
+        summary, failures, directories = self.summary, [], set()
+        summary.already += skipped
         # The writes overlap in threads: each fsync waits on the disk, not on the CPU.
-        stored = list(self.writer.map(self._store, results))
-        failures, archived, already, directories = [], 0, skipped, set()
-        for (certificate_id, *_rest), (error, digest, relpath) in zip(results, stored, strict=True):
+        for certificate_id, error, digest, relpath in self.writer.map(self._store, results):
             info = self.pending.pop(certificate_id)
             if error is not None:
                 failures.append(Failure(info.expert_id, info.holder_name, info.number, error))
-                self._record_failure(certificate_id, info, error)
+                record_event(
+                    "certificate.render_failed",
+                    actor=self.actor,
+                    object_type="certificate",
+                    object_id=certificate_id,
+                    details={"number": info.number, "error": error},
+                )
                 continue
             directories.add((self.root / relpath).parent)
             if self._mark_archived(certificate_id, info, digest, relpath):
-                archived += 1
+                summary.archived += 1
             else:
-                already += 1
+                summary.already += 1
         for directory in directories:
             sync_directory(directory)
-        self._progress(archived, already, failures)
+        summary.failures.extend(failures)
+        processed = len(results) + skipped
+        job = self.job
+        if job is not None:
+            job.done += processed - len(failures)
+            job.failed += len(failures)
+            room = MAX_RECORDED_FAILURES - len(job.failures or [])
+            if failures and room > 0:
+                job.failures = [*(job.failures or []), *(asdict(f) for f in failures[:room])]
+            job.heartbeat_at = utcnow()
         db.session.commit()
-        self.on_progress(len(results) + skipped)
+        self.on_progress(processed)
 
     def _mark_archived(self, certificate_id, info, digest, relpath):
         # Conditional: a concurrent run may have archived this certificate first.
@@ -225,29 +226,6 @@ class _Run:
             )
         return bool(updated)
 
-    def _record_failure(self, certificate_id, info, error):
-        record_event(
-            "certificate.render_failed",
-            actor=self.actor,
-            object_type="certificate",
-            object_id=certificate_id,
-            details={"number": info.number, "error": error},
-        )
-
-    def _progress(self, archived, already, failures):
-        self.summary.archived += archived
-        self.summary.already += already
-        self.summary.failures.extend(failures)
-        job = self.job
-        if job is None:
-            return
-        job.done += archived + already
-        job.failed += len(failures)
-        room = MAX_RECORDED_FAILURES - len(job.failures or [])
-        if failures and room > 0:
-            job.failures = [*(job.failures or []), *(f.as_dict() for f in failures[:room])]
-        job.heartbeat_at = utcnow()
-
 
 def issue_batch(
     certificate_ids,
@@ -264,8 +242,7 @@ def issue_batch(
     this process writes files and commits each chunk as soon as it comes back.
     """
     ids = list(certificate_ids)
-    summary = BatchSummary(total=len(ids))
-    run = _Run(summary, actor=actor, job=job, on_progress=on_progress)
+    run = _Run(actor=actor, job=job, on_progress=on_progress)
     use_sealer(pdf_sealer())  # render_chunk signs with it when it runs in this process
     chunks = iter([ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)])
     try:
@@ -280,7 +257,7 @@ def issue_batch(
         raise
     finally:
         run.writer.shutdown(wait=True)
-    return summary
+    return run.summary
 
 
 def _run_in_pool(run, chunks, workers):
@@ -311,8 +288,3 @@ def _run_in_pool(run, chunks, workers):
             run.commit(results, skipped)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def format_failures(failures):
-    """One line per failed certificate, for the command line."""
-    return [f"expert {f.expert_id} {f.holder_name} ({f.number}): {f.error}" for f in failures]

@@ -10,7 +10,6 @@ from registry.certificates.archive import scan_archive
 from registry.certificates.batch import (
     DEFAULT_CHUNK_SIZE,
     available_cpus,
-    format_failures,
     has_pending_certificates,
 )
 from registry.certificates.jobs import BatchJobError, active_job, create_job, run_job
@@ -98,8 +97,8 @@ def issue_batch_command(course_code, expert_ids, workers, chunk_size, job_id):
     )
     if summary.failures:
         click.echo("Failures (still pending; fix and run again):")
-        for line in format_failures(summary.failures):
-            click.echo(f"  {line}")
+        for f in summary.failures:
+            click.echo(f"  expert {f.expert_id} {f.holder_name} ({f.number}): {f.error}")
         raise SystemExit(1)
 
 

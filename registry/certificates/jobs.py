@@ -22,6 +22,8 @@ from registry.enums import BatchJobStatus
 from registry.extensions import db
 
 OPEN_STATUSES = (BatchJobStatus.QUEUED, BatchJobStatus.RUNNING)
+# Oldest first: the jobs not yet closed.
+OPEN_JOBS = sa.select(BatchJob).where(BatchJob.status.in_(OPEN_STATUSES)).order_by(BatchJob.id)
 
 
 class BatchJobError(Exception):
@@ -30,18 +32,12 @@ class BatchJobError(Exception):
 
 def active_job():
     """The open job (queued, or running or interrupted and waiting to resume), if any."""
-    return db.session.scalar(
-        sa.select(BatchJob).where(BatchJob.status.in_(OPEN_STATUSES)).order_by(BatchJob.id)
-    )
+    return db.session.scalar(OPEN_JOBS)
 
 
 def open_job_ids():
     """Ids of the jobs not yet closed, for the worker to resume after a restart."""
-    return list(
-        db.session.scalars(
-            sa.select(BatchJob.id).where(BatchJob.status.in_(OPEN_STATUSES)).order_by(BatchJob.id)
-        )
-    )
+    return list(db.session.scalars(OPEN_JOBS.with_only_columns(BatchJob.id)))
 
 
 def create_job(*, actor=None, course_code=None, expert_ids=None):

@@ -61,7 +61,6 @@ class Certificate(db.Model):
 
     expert = relationship("Expert", back_populates="certificates")
     superseded_by = relationship("Certificate", remote_side=[id])
-    issued_by = relationship("User")
 
 
 class CertificateCounter(db.Model):

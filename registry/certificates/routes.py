@@ -114,9 +114,22 @@ def batch_jobs():
         if not can_run_certificate_batch(current_user):
             abort(403)
         if form.validate_on_submit():
-            job = _start_job(form)
-            if job is not None:
-                return redirect(url_for(".batch_job", job_id=job.id))
+            try:
+                job = create_job(
+                    actor=current_user,
+                    course_code=form.course.data or None,
+                    expert_ids=form.parsed_expert_ids(),
+                )
+            except BatchJobError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                job_id = job.id
+                db.session.commit()
+                # The worker runs it; the page follows its progress from the job's row.
+                run_batch_job(job_id)
+                flash(_("Batch job %(id)s started.", id=job_id), "success")
+                return redirect(url_for(".batch_job", job_id=job_id))
     pending = db.session.scalar(
         sa.select(sa.func.count(Certificate.id)).where(Certificate.sha256.is_(None))
     )
@@ -129,25 +142,6 @@ def batch_jobs():
         active=active_job(),
         can_start=can_run_certificate_batch(current_user),
     )
-
-
-def _start_job(form):
-    try:
-        job = create_job(
-            actor=current_user,
-            course_code=form.course.data or None,
-            expert_ids=form.parsed_expert_ids(),
-        )
-    except BatchJobError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return None
-    job_id = job.id
-    db.session.commit()
-    # The worker runs it; the page follows its progress from the job's row.
-    run_batch_job(job_id)
-    flash(_("Batch job %(id)s started.", id=job_id), "success")
-    return job
 
 
 @bp.get("/directorate/certificates/jobs/<int:job_id>")

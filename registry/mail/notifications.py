@@ -174,14 +174,13 @@ def queue_weekly_digest(on):
     officers = db.session.scalars(
         sa.select(User).where(User.role == Role.OFFICER, User.active.is_(True))
     ).all()
-    queued = 0
-    for officer in officers:
-        message = queue_message(
-            f"queue_digest:{year}-W{week:02d}:user:{officer.id}",
-            "queue_digest",
-            to_address=officer.email,
-            recipient=officer,
-            waiting=waiting,
-        )
-        queued += message is not None
-    return queued
+    return queue_messages(
+        {
+            "key": f"queue_digest:{year}-W{week:02d}:user:{officer.id}",
+            "kind": "queue_digest",
+            "to_address": officer.email,
+            "recipient": officer,
+            "waiting": waiting,
+        }
+        for officer in officers
+    )

@@ -7,6 +7,7 @@ at most the message it was on. A failure is retried with exponential back-off an
 message is given up (failed, retry from the admin page) after MAX_ATTEMPTS.
 """
 
+import contextlib
 import smtplib
 from datetime import timedelta
 from email import policy
@@ -121,11 +122,8 @@ def queue_messages(entries):
                 db.session.execute(sa.insert(OutboxMessage.__table__), rows)
         except IntegrityError:  # a concurrent run queued some first: one by one, keep theirs
             for row in rows:
-                try:
-                    with db.session.begin_nested():
-                        db.session.execute(sa.insert(OutboxMessage.__table__), [row])
-                except IntegrityError:
-                    pass
+                with contextlib.suppress(IntegrityError), db.session.begin_nested():
+                    db.session.execute(sa.insert(OutboxMessage.__table__), [row])
     return len(rows)
 
 
@@ -179,8 +177,11 @@ class _Transport:
             self.smtp = None
 
 
-def due_messages(now, limit):
-    return db.session.scalars(
+def send_due(now=None, limit=200):
+    """Send the pending messages that are due; returns (sent, failed attempts). Commits."""
+    now = now or utcnow()
+    transport = _Transport(current_app.config)
+    due = db.session.scalars(
         sa.select(OutboxMessage)
         .where(
             OutboxMessage.status == MessageStatus.PENDING,
@@ -189,40 +190,29 @@ def due_messages(now, limit):
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-
-
-def send_due(now=None, limit=200):
-    """Send the pending messages that are due; returns (sent, failed attempts). Commits."""
-    now = now or utcnow()
-    transport = _Transport(current_app.config)
     sent = failed = 0
     try:
-        for message in due_messages(now, limit):
+        for message in due:
+            message.attempts += 1
             try:
                 transport.send(compose(message), message)
             except (OSError, smtplib.SMTPException) as exc:
                 transport.close()  # a broken connection is opened again for the next one
-                _record_failure(message, exc, now)
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = MessageStatus.FAILED
+                else:
+                    message.next_attempt_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
                 failed += 1
             else:
                 message.status = MessageStatus.SENT
                 message.sent_at = utcnow()
-                message.attempts += 1
                 message.last_error = None
                 sent += 1
             db.session.commit()
     finally:
         transport.close()
     return sent, failed
-
-
-def _record_failure(message, exc, now):
-    message.attempts += 1
-    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = MessageStatus.FAILED
-    else:
-        message.next_attempt_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
 
 
 def retry(message, *, actor):

@@ -33,9 +33,7 @@ def outbox():
         query = query.where(OutboxMessage.status == status)
     counts = dict(
         db.session.execute(
-            sa.select(OutboxMessage.status, sa.func.count(OutboxMessage.id)).group_by(
-                OutboxMessage.status
-            )
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
         ).all()
     )
     return render_template(

@@ -9,7 +9,6 @@
   the same hashes for `sha256sum -c`. docs/operations.md says how to restore.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from registry.certificates.archive import file_sha256
 from registry.database import utcnow
 
 SQLITE_FILE = "registry.sqlite3"
@@ -106,19 +106,11 @@ def _backup_postgres(url, destination):
         engine.dispose()
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_manifest(target, *, backend, revision):
     files = {}
     for path in sorted(p for p in target.rglob("*") if p.is_file()):
         name = path.relative_to(target).as_posix()
-        files[name] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+        files[name] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = {
         "format": 1,
         "created_at": utcnow().isoformat(timespec="seconds"),

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask import render_template, request
 from flask_sqlalchemy.pagination import Pagination
 
-from registry.enums import CertificateLevel, ExpertStatus
+from registry.enums import CertificateLevel
+from registry.experts.guards import LEVEL_CERTIFICATE
 from registry.experts.models import PUBLIC_REGISTER_WHERE, Expert, ExpertNameTail
 from registry.extensions import db
 from registry.public.routes import bp
@@ -18,12 +19,7 @@ from registry.text import clean_text, search_key, vietnamese_order
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
-LEVEL_STATUS = {
-    CertificateLevel.NATIONAL: ExpertStatus.CERTIFIED,
-    CertificateLevel.REGIONAL: ExpertStatus.ACCREDITED_REGIONAL,
-    CertificateLevel.INTERNATIONAL: ExpertStatus.ACCREDITED_INTERNATIONAL,
-}
-STATUS_LEVEL = {status: level for level, status in LEVEL_STATUS.items()}
+LEVEL_STATUS = {level: status for status, level in LEVEL_CERTIFICATE.items()}
 # What the page shows of an expert, and all it reads.
 SHOWN = (
     Expert.id,
@@ -46,9 +42,9 @@ LISTED = sa.text(PUBLIC_REGISTER_WHERE)
 LISTED_BY_ID = sa.text(f"({PUBLIC_REGISTER_WHERE}) IS TRUE")
 
 
-def _arg(name, max_length=100):
-    """A search field as typed, without control characters, or None."""
-    value = clean_text(_CONTROL.sub(" ", request.args.get(name, ""))[:max_length])
+def _arg(name):
+    """A search field as typed (100 characters at most), without control characters, or None."""
+    value = clean_text(_CONTROL.sub(" ", request.args.get(name, ""))[:100])
     return value or None
 
 
@@ -192,5 +188,5 @@ def register():
         provinces=listed_values(Expert.province),
         sectors=listed_values(Expert.sector),
         levels=list(CertificateLevel),
-        status_level=STATUS_LEVEL,
+        status_level=LEVEL_CERTIFICATE,
     )

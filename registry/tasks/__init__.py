@@ -61,17 +61,9 @@ def _in_app_context(function):
 
 def task(**options):
     """@task(): a Huey task that runs in an application context."""
-
-    def decorate(function):
-        return huey.task(**options)(_in_app_context(function))
-
-    return decorate
+    return lambda function: huey.task(**options)(_in_app_context(function))
 
 
 def periodic_task(schedule, **options):
     """@periodic_task(crontab(...)): a Huey periodic task in an application context."""
-
-    def decorate(function):
-        return huey.periodic_task(schedule, **options)(_in_app_context(function))
-
-    return decorate
+    return lambda function: huey.periodic_task(schedule, **options)(_in_app_context(function))

@@ -12,7 +12,6 @@ from flask import current_app
 from huey import crontab
 
 from registry.audit.checkpoint import take_checkpoint
-from registry.auth.email_links import delete_unconfirmed
 from registry.centres import import_jobs
 from registry.certificates.batch import available_cpus
 from registry.certificates.jobs import BatchJobError, open_job_ids, run_job
@@ -66,8 +65,6 @@ def run_import_job(job_id):
 @task()
 def run_batch_job(job_id):
     """Issue the certificates of batch job `job_id` (resuming it if it was interrupted)."""
-    from flask import current_app
-
     # One run per job at a time; a lock left by a killed worker is flushed at its restart.
     with huey.lock_task(batch_job_lock(job_id)):
         processes = current_app.config["REGISTRY_BATCH_PROCESSES"] or available_cpus()
@@ -129,13 +126,6 @@ def weekly_queue_digest():
     queued = queue_weekly_digest(local_day(utcnow()))
     db.session.commit()
     log.info("queued %s weekly digest(s)", queued)
-
-
-def expire_unconfirmed_accounts(now):
-    """Delete self-service accounts left unconfirmed for REGISTRY_UNCONFIRMED_DAYS; their ids."""
-    deleted = delete_unconfirmed(now, current_app.config["REGISTRY_UNCONFIRMED_DAYS"])
-    db.session.commit()
-    return deleted
 
 
 @periodic_task(crontab(minute="30", hour="17"))

@@ -214,26 +214,16 @@ def summary_pdf(figures, generated_at, cases=None):
             progress,
             widths=[0.31, 0.17, 0.09, 0.09, 0.09, 0.1, 0.15],
         ),
-        SummaryTable("Theo năm", ["Năm", *labels], dimension_rows(figures, "year"), widths),
-        SummaryTable(
-            "Theo loại hình tổ chức",
-            ["Loại hình tổ chức", *labels],
-            dimension_rows(figures, "organisation_type"),
-            widths,
-        ),
-        SummaryTable(
-            "Theo trung tâm đào tạo (10 trung tâm nhiều nhất)",
-            ["Trung tâm đào tạo", *labels],
-            _top(dimension_rows(figures, "centre")),
-            widths,
-        ),
-        SummaryTable(
-            "Theo tỉnh, thành phố (10 địa phương nhiều nhất)",
-            ["Tỉnh, thành phố", *labels],
-            _top(dimension_rows(figures, "province")),
-            widths,
-        ),
     ]
+    for dimension, title, top in (
+        ("year", "Theo năm", False),
+        ("organisation_type", "Theo loại hình tổ chức", False),
+        ("centre", "Theo trung tâm đào tạo (10 trung tâm nhiều nhất)", True),
+        ("province", "Theo tỉnh, thành phố (10 địa phương nhiều nhất)", True),
+    ):
+        rows = dimension_rows(figures, dimension)
+        header = [DIMENSION_HEADERS[dimension][1], *labels]
+        tables.append(SummaryTable(title, header, _top(rows) if top else rows, widths))
     notes = [METHOD_NOTE]
     if cases is not None:
         rows = []

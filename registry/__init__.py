@@ -91,18 +91,13 @@ def _register_blueprints(app):
 
     from registry.api import init_app as init_api
     from registry.api.pages import bp as tokens_bp
-
-    init_api(app)
-    app.register_blueprint(tokens_bp)
+    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
     from registry.certificates.routes import bp as certificates_bp
-
-    app.register_blueprint(certificates_bp)
     from registry.credentials.routes import bp as credentials_bp
 
-    app.register_blueprint(credentials_bp)
-    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
-
-    app.register_blueprint(audit_checkpoints_bp)
+    init_api(app)
+    for bp in (tokens_bp, certificates_bp, credentials_bp, audit_checkpoints_bp):
+        app.register_blueprint(bp)
 
 
 def _select_locale():

@@ -234,9 +234,7 @@ class _Seeder:
             "consent_public_listing": rng.random() < 0.8,
         }
 
-    def _walk(
-        self, profile, final, centre_code, applicant, officer, renewed=False, this_year=False
-    ):
+    def _walk(self, profile, final, centre_code, applicant, officer, renewed, this_year):
         """Take one person from application to `final` through the lifecycle service."""
         old = final == ExpertStatus.EXPIRED or renewed
         recent = this_year or final in (
@@ -411,16 +409,7 @@ class _Seeder:
             reason="Bổ sung tên theo căn cước công dân",
             actor=officer,
         )
-        submit_accreditation(
-            certified[6],
-            level=CertificateLevel.REGIONAL,
-            reference="APO-CPE-2026-118",
-            issuing_body="Asian Productivity Organization",
-            issued_on=date(2026, 10, 1),
-            document=io.BytesIO(DEMO_EVIDENCE_PDF),
-            filename="APO-CPE-2026-118.pdf",
-            actor=officer,
-        )
+        _ask_regional_accreditation(certified[6], "APO-CPE-2026-118", date(2026, 10, 1), officer)
 
     def _result_correction(self):
         """A frozen HN01 result whose examiner asks for a correction: waits for an officer
@@ -452,6 +441,20 @@ DEMO_EVIDENCE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def _ask_regional_accreditation(expert, reference, issued_on, actor):
+    """A request for the regional level on an APO certificate, its scan attached."""
+    return submit_accreditation(
+        expert,
+        level=CertificateLevel.REGIONAL,
+        reference=reference,
+        issuing_body="Asian Productivity Organization",
+        issued_on=issued_on,
+        document=io.BytesIO(DEMO_EVIDENCE_PDF),
+        filename=f"{reference}.pdf",
+        actor=actor,
+    )
 
 
 def seed_demo():
@@ -503,16 +506,7 @@ def _complaint_suspension_and_appeal(users):
     assert expert is not None and expert.status == ExpertStatus.CERTIFIED, DEMO_APPELLANT
     user = claim_record(expert, DEMO_PASSWORD)
 
-    request = submit_accreditation(
-        expert,
-        level=CertificateLevel.REGIONAL,
-        reference="APO-CPE-2026-131",
-        issuing_body="Asian Productivity Organization",
-        issued_on=date(2026, 9, 20),
-        document=io.BytesIO(DEMO_EVIDENCE_PDF),
-        filename="APO-CPE-2026-131.pdf",
-        actor=user,
-    )
+    request = _ask_regional_accreditation(expert, "APO-CPE-2026-131", date(2026, 9, 20), user)
     decide_accreditation(
         request,
         approve=False,

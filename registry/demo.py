@@ -109,6 +109,17 @@ def _at(day, hour=9):
     return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
 
 
+def _exam_result(session, expert, score, examiner):
+    """A result recorded by the session's examiner at 17:00 on the day of the exam."""
+    return ExamResult(
+        session=session,
+        expert=expert,
+        score=score,
+        recorded_by_id=examiner.id,
+        recorded_at=_at(session.held_on, 17),
+    )
+
+
 class _Seeder:
     def __init__(self):
         self.rng = random.Random(1322)  # noqa: S311  (reproducible demo data)
@@ -276,15 +287,7 @@ class _Seeder:
         )
         if final == ExpertStatus.TRAINED:
             return expert
-        db.session.add(
-            ExamResult(
-                session=session,
-                expert=expert,
-                score=self.rng.randint(72, 96),
-                recorded_by_id=staff.id,
-                recorded_at=_at(session.held_on, 17),
-            )
-        )
+        db.session.add(_exam_result(session, expert, self.rng.randint(72, 96), staff))
         decided_on = session.held_on + timedelta(days=20)
         transition(
             expert,
@@ -388,15 +391,7 @@ class _Seeder:
             _course, session, staff = next(
                 run for run in self.runs[enrolment.course.centre.code] if run[0] is enrolment.course
             )
-            db.session.add(
-                ExamResult(
-                    session=session,
-                    expert=expert,
-                    score=score,
-                    recorded_by_id=staff.id,
-                    recorded_at=_at(session.held_on, 17),
-                )
-            )
+            db.session.add(_exam_result(session, expert, score, staff))
         self._result_correction()
         own = certified[0]
         for day, activity in zip(

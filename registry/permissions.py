@@ -135,13 +135,13 @@ can_request_name_change = can_edit_application
 can_submit_accreditation = can_edit_application
 
 
-def can_view_accreditation_document(user, request):
-    return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)
-
-
 def can_view_request_document(user, request):
-    """A CPD or name-correction request's document: the expert and the directorate only."""
+    """A CPD, name-correction or accreditation request's document: the expert and the
+    directorate only (never centre staff, for whom `can_view_expert` is False)."""
     return can_view_expert(user, request.expert)
+
+
+can_view_accreditation_document = can_view_request_document
 
 
 def can_view_dashboard(user):

@@ -82,9 +82,7 @@ def manage():
 @bp.route("/<int:target_id>/edit", methods=["GET", "POST"])
 @permission_required(can_administer)
 def edit(target_id=None):
-    target = None
-    if target_id is not None:
-        target = db.session.get(Target, target_id) or abort(404)
+    target = None if target_id is None else db.session.get(Target, target_id) or abort(404)
     form = TargetForm(obj=target)
     if target is not None and not form.is_submitted():
         form.metric.data = target.metric.value

@@ -187,17 +187,10 @@ def summary_pdf(figures, generated_at, cases=None):
     labels = [t.label_vi for t in figures.targets]
     share = 0.72 / max(len(labels), 1)
     widths = [0.28, *([share] * len(labels))]
+    # The rows of the progress sheet, without the metric and with the period in one column.
     progress = [
-        [
-            row.target.label_vi,
-            f"{row.target.period_start:%d/%m/%Y} – {row.target.period_end:%d/%m/%Y}",
-            row.target.target_number,
-            row.achieved,
-            row.percent,
-            row.last_12_months,
-            projection_text(row.projection),
-        ]
-        for row in figures.progress
+        [label, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", *figures_of_target]
+        for label, _metric, start, end, *figures_of_target in progress_rows(figures)
     ]
     tables = [
         SummaryTable(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -101,8 +101,6 @@ def _register_blueprints(app):
 
 
 def _select_locale():
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -209,9 +207,8 @@ def _register_template_helpers(app):
 
     @app.context_processor
     def inject():
-        locale = str(get_locale())
         return {
-            "locale": locale,
+            "locale": str(get_locale()),
             "navigation": navigation_for(current_user),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -165,11 +165,7 @@ def edit_centre(centre_id):
 
 def _centre_fields(form):
     return {
-        "code": form.code.data,
-        "name": form.name.data,
-        "province": form.province.data,
-        "approved_until": form.approved_until.data,
-        "active": form.active.data,
+        name: form[name].data for name in ("code", "name", "province", "approved_until", "active")
     }
 
 

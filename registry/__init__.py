@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -91,23 +91,16 @@ def _register_blueprints(app):
 
     from registry.api import init_app as init_api
     from registry.api.pages import bp as tokens_bp
-
-    init_api(app)
-    app.register_blueprint(tokens_bp)
+    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
     from registry.certificates.routes import bp as certificates_bp
-
-    app.register_blueprint(certificates_bp)
     from registry.credentials.routes import bp as credentials_bp
 
-    app.register_blueprint(credentials_bp)
-    from registry.audit.checkpoint_routes import bp as audit_checkpoints_bp
-
-    app.register_blueprint(audit_checkpoints_bp)
+    init_api(app)
+    for bp in (tokens_bp, certificates_bp, credentials_bp, audit_checkpoints_bp):
+        app.register_blueprint(bp)
 
 
 def _select_locale():
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -214,9 +207,8 @@ def _register_template_helpers(app):
 
     @app.context_processor
     def inject():
-        locale = str(get_locale())
         return {
-            "locale": locale,
+            "locale": str(get_locale()),
             "navigation": navigation_for(current_user),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -36,10 +36,11 @@ def load_config(instance_path, overrides=None):
     if env not in ENVIRONMENTS:
         raise ConfigError(f"REGISTRY_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     instance = Path(instance_path)
+    testing = env == "testing"
 
     config = {
         "REGISTRY_ENV": env,
-        "TESTING": env == "testing",
+        "TESTING": testing,
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "REGISTRY_DATABASE_URL", f"sqlite:///{instance / 'registry.sqlite3'}"
         ),
@@ -55,19 +56,15 @@ def load_config(instance_path, overrides=None):
         # Base of the QR codes' links. Unset in development: the server's own address is used
         # (certificates/rendering.py); required in production (checked below).
         "REGISTRY_PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL")
-        or ("http://127.0.0.1:5000" if env == "testing" else None),
+        or ("http://127.0.0.1:5000" if testing else None),
         "REGISTRY_CERTIFICATE_VALIDITY_YEARS": _int("REGISTRY_CERTIFICATE_VALIDITY_YEARS", 3),
         "REGISTRY_CPD_MIN_HOURS": _int("REGISTRY_CPD_MIN_HOURS", 60),
         # Accounts (docs/accounts.md). argon2id costs: tests use the cheapest (fast suite).
-        "REGISTRY_ARGON2_TIME_COST": _int(
-            "REGISTRY_ARGON2_TIME_COST", 1 if env == "testing" else 3
-        ),
+        "REGISTRY_ARGON2_TIME_COST": _int("REGISTRY_ARGON2_TIME_COST", 1 if testing else 3),
         "REGISTRY_ARGON2_MEMORY_KIB": _int(
-            "REGISTRY_ARGON2_MEMORY_KIB", 8 if env == "testing" else 64 * 1024
+            "REGISTRY_ARGON2_MEMORY_KIB", 8 if testing else 64 * 1024
         ),
-        "REGISTRY_ARGON2_PARALLELISM": _int(
-            "REGISTRY_ARGON2_PARALLELISM", 1 if env == "testing" else 4
-        ),
+        "REGISTRY_ARGON2_PARALLELISM": _int("REGISTRY_ARGON2_PARALLELISM", 1 if testing else 4),
         "REGISTRY_SESSION_IDLE_MINUTES": _int("REGISTRY_SESSION_IDLE_MINUTES", 30),
         # Cases (registry/cases): days to appeal a decision, to acknowledge a case once
         # received, and to decide it once acknowledged.
@@ -129,7 +126,7 @@ def load_config(instance_path, overrides=None):
         ),
         # Tasks and mail (docs/operations.md): tasks run at once in tests; without an SMTP
         # host the worker writes each message as an .eml file under instance/mail/.
-        "REGISTRY_TASKS_IMMEDIATE": _flag("REGISTRY_TASKS_IMMEDIATE", env == "testing"),
+        "REGISTRY_TASKS_IMMEDIATE": _flag("REGISTRY_TASKS_IMMEDIATE", testing),
         "REGISTRY_BATCH_PROCESSES": _int("REGISTRY_BATCH_PROCESSES", 0),
         "REGISTRY_SMTP_HOST": os.environ.get("REGISTRY_SMTP_HOST", ""),
         "REGISTRY_SMTP_PORT": _int("REGISTRY_SMTP_PORT", 25),

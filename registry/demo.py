@@ -109,6 +109,17 @@ def _at(day, hour=9):
     return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
 
 
+def _exam_result(session, expert, score, examiner):
+    """A result recorded by the session's examiner at 17:00 on the day of the exam."""
+    return ExamResult(
+        session=session,
+        expert=expert,
+        score=score,
+        recorded_by_id=examiner.id,
+        recorded_at=_at(session.held_on, 17),
+    )
+
+
 class _Seeder:
     def __init__(self):
         self.rng = random.Random(1322)  # noqa: S311  (reproducible demo data)
@@ -234,9 +245,7 @@ class _Seeder:
             "consent_public_listing": rng.random() < 0.8,
         }
 
-    def _walk(
-        self, profile, final, centre_code, applicant, officer, renewed=False, this_year=False
-    ):
+    def _walk(self, profile, final, centre_code, applicant, officer, renewed, this_year):
         """Take one person from application to `final` through the lifecycle service."""
         old = final == ExpertStatus.EXPIRED or renewed
         recent = this_year or final in (
@@ -278,15 +287,7 @@ class _Seeder:
         )
         if final == ExpertStatus.TRAINED:
             return expert
-        db.session.add(
-            ExamResult(
-                session=session,
-                expert=expert,
-                score=self.rng.randint(72, 96),
-                recorded_by_id=staff.id,
-                recorded_at=_at(session.held_on, 17),
-            )
-        )
+        db.session.add(_exam_result(session, expert, self.rng.randint(72, 96), staff))
         decided_on = session.held_on + timedelta(days=20)
         transition(
             expert,
@@ -390,15 +391,7 @@ class _Seeder:
             _course, session, staff = next(
                 run for run in self.runs[enrolment.course.centre.code] if run[0] is enrolment.course
             )
-            db.session.add(
-                ExamResult(
-                    session=session,
-                    expert=expert,
-                    score=score,
-                    recorded_by_id=staff.id,
-                    recorded_at=_at(session.held_on, 17),
-                )
-            )
+            db.session.add(_exam_result(session, expert, score, staff))
         self._result_correction()
         own = certified[0]
         for day, activity in zip(
@@ -411,16 +404,7 @@ class _Seeder:
             reason="Bổ sung tên theo căn cước công dân",
             actor=officer,
         )
-        submit_accreditation(
-            certified[6],
-            level=CertificateLevel.REGIONAL,
-            reference="APO-CPE-2026-118",
-            issuing_body="Asian Productivity Organization",
-            issued_on=date(2026, 10, 1),
-            document=io.BytesIO(DEMO_EVIDENCE_PDF),
-            filename="APO-CPE-2026-118.pdf",
-            actor=officer,
-        )
+        _ask_regional_accreditation(certified[6], "APO-CPE-2026-118", date(2026, 10, 1), officer)
 
     def _result_correction(self):
         """A frozen HN01 result whose examiner asks for a correction: waits for an officer
@@ -452,6 +436,20 @@ DEMO_EVIDENCE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def _ask_regional_accreditation(expert, reference, issued_on, actor):
+    """A request for the regional level on an APO certificate, its scan attached."""
+    return submit_accreditation(
+        expert,
+        level=CertificateLevel.REGIONAL,
+        reference=reference,
+        issuing_body="Asian Productivity Organization",
+        issued_on=issued_on,
+        document=io.BytesIO(DEMO_EVIDENCE_PDF),
+        filename=f"{reference}.pdf",
+        actor=actor,
+    )
 
 
 def seed_demo():
@@ -503,16 +501,7 @@ def _complaint_suspension_and_appeal(users):
     assert expert is not None and expert.status == ExpertStatus.CERTIFIED, DEMO_APPELLANT
     user = claim_record(expert, DEMO_PASSWORD)
 
-    request = submit_accreditation(
-        expert,
-        level=CertificateLevel.REGIONAL,
-        reference="APO-CPE-2026-131",
-        issuing_body="Asian Productivity Organization",
-        issued_on=date(2026, 9, 20),
-        document=io.BytesIO(DEMO_EVIDENCE_PDF),
-        filename="APO-CPE-2026-131.pdf",
-        actor=user,
-    )
+    request = _ask_regional_accreditation(expert, "APO-CPE-2026-131", date(2026, 9, 20), user)
     decide_accreditation(
         request,
         approve=False,

@@ -14,25 +14,13 @@ from registry.provinces import PROVINCES, canonical_province, unknown_province
 from registry.sectors import offered_sectors, unknown_sector
 
 
-class CatalogueTranslations:
-    """WTForms' translations interface, answered by the active locale's catalogue."""
-
-    def gettext(self, string):
-        return get_translations().ugettext(string)
-
-    def ngettext(self, singular, plural, n):
-        return get_translations().ungettext(singular, plural, n)
-
-
-CATALOGUE = CatalogueTranslations()
-
-
 class RegistryForm(FlaskForm):
     """A FlaskForm whose built-in validation messages speak the person's language."""
 
     class Meta:
         def get_translations(self, form):
-            return CATALOGUE
+            # The active locale's catalogue has the gettext and ngettext WTForms asks for.
+            return get_translations()
 
 
 def _unit_in_force(value):

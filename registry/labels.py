@@ -224,14 +224,12 @@ OBJECT_TYPE_LABELS = {
 
 def action_label(action):
     """The words for an audit action; an unknown code (an older event) shows as itself."""
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
+    return str(ACTION_LABELS.get(action, action))
 
 
 def object_type_label(object_type):
     """The words for an audit object type; an unknown one shows as itself."""
-    label = OBJECT_TYPE_LABELS.get(object_type)
-    return str(label) if label is not None else object_type
+    return str(OBJECT_TYPE_LABELS.get(object_type, object_type))
 
 
 ALL_LABELS = {

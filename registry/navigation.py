@@ -6,13 +6,27 @@ from registry.enums import Role
 
 _BY_ROLE = {
     Role.EXPERT: [("experts.me", _l("My application"))],
-    Role.CENTRE_STAFF: [("centres.my_centre", _l("My centre"))],
+    Role.CENTRE_STAFF: [
+        ("centres.my_centre", _l("My centre")),
+        ("centres.my_courses", _l("Courses")),
+        ("exams.my_sessions", _l("Exam sessions")),
+        ("centres.my_imports", _l("Imports")),
+    ],
     Role.OFFICER: [
         ("experts.index", _l("Experts")),
         ("audit.log", _l("Audit log")),
         ("directorate.queues", _l("Work queues")),
+        ("targets.index", _l("Programme targets")),
+        ("certificates.batch_jobs", _l("Certificate issuance")),
     ],
-    Role.AUDITOR: [("experts.index", _l("Experts")), ("audit.log", _l("Audit log"))],
+    Role.AUDITOR: [
+        ("experts.index", _l("Experts")),
+        ("audit.log", _l("Audit log")),
+        ("targets.index", _l("Programme targets")),
+        ("sampling.index", _l("Audit samples")),
+        ("audit.anomalies", _l("Anomaly flags")),
+        ("certificates.batch_jobs", _l("Certificate issuance")),
+    ],
     Role.ADMIN: [
         ("admin.users", _l("Users")),
         ("admin.centres", _l("Training centres")),
@@ -20,28 +34,10 @@ _BY_ROLE = {
         ("mail.outbox", _l("Outgoing mail")),
         ("admin.topics", _l("Course catalogue")),
         ("admin.sectors", _l("Sectors")),
+        ("targets.index", _l("Programme targets")),
+        ("targets.manage", _l("Targets")),
     ],
 }
-
-# Programme targets, sampling and anomaly flags (issue 6).
-_BY_ROLE[Role.OFFICER] += [("targets.index", _l("Programme targets"))]
-_BY_ROLE[Role.AUDITOR] += [
-    ("targets.index", _l("Programme targets")),
-    ("sampling.index", _l("Audit samples")),
-    ("audit.anomalies", _l("Anomaly flags")),
-]
-_BY_ROLE[Role.ADMIN] += [
-    ("targets.index", _l("Programme targets")),
-    ("targets.manage", _l("Targets")),
-]
-
-
-# Centre staff's working pages (issue 3), after "My centre".
-_BY_ROLE[Role.CENTRE_STAFF] += [
-    ("centres.my_courses", _l("Courses")),
-    ("exams.my_sessions", _l("Exam sessions")),
-    ("centres.my_imports", _l("Imports")),
-]
 
 
 def navigation_for(user):
@@ -55,7 +51,3 @@ def home_endpoint(user):
     """Where a user lands after signing in."""
     items = navigation_for(user)
     return items[0][0] if items else "public.home"
-
-
-_BY_ROLE[Role.OFFICER].append(("certificates.batch_jobs", _l("Certificate issuance")))
-_BY_ROLE[Role.AUDITOR].append(("certificates.batch_jobs", _l("Certificate issuance")))

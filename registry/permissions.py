@@ -43,9 +43,19 @@ def has_expert_account(user):
     return has_role(user, Role.EXPERT)
 
 
-def can_browse_experts(user):
-    """Search the whole registry of experts: the directorate."""
+def is_directorate(user):
+    """Officers and auditors: they search and list every expert (centre staff see their
+    rosters instead), export the register, and read the audit log, the cases and the
+    certificate batch jobs."""
     return has_role(user, *DIRECTORATE)
+
+
+# The same rule, by the names the views outside this module still ask it.
+can_browse_experts = is_directorate
+can_list_experts = is_directorate
+can_view_audit_log = is_directorate
+can_view_batch_jobs = is_directorate
+can_view_cases = is_directorate
 
 
 def can_view_centre(user, centre):
@@ -70,10 +80,6 @@ def can_view_expert(user, expert):
     return has_role(user, *DIRECTORATE) or is_the_expert(user, expert)
 
 
-def can_view_audit_log(user):
-    return has_role(user, Role.AUDITOR, Role.OFFICER)
-
-
 def can_record_exam_results(user, exam_session):
     """Only the examiner named on the session records its results."""
     return bool(user and user.is_authenticated and user.id == exam_session.examiner_id)
@@ -85,8 +91,13 @@ def can_view_exam_session(user, exam_session):
 
 
 def can_decide_certification(user, expert=None):
-    """Certification decisions (SPEC §2): officers only; auditors oversee and decide nothing."""
+    """Certification decisions (SPEC §2): officers only; auditors oversee and decide nothing.
+    Officers also work the directorate's queues and start certificate batch issuance."""
     return has_role(user, Role.OFFICER)
+
+
+can_view_work_queues = can_decide_certification
+can_run_certificate_batch = can_decide_certification
 
 
 def can_record_training(user, expert=None):
@@ -105,38 +116,32 @@ def can_apply(user):
 
 
 def is_the_expert(user, expert):
-    """The signed-in expert is the person of this record."""
+    """The signed-in expert is the person of this record: they alone record their CPD and
+    appeal a decision, from their own account."""
     return has_role(user, Role.EXPERT) and expert.user_id is not None and expert.user_id == user.id
 
 
+can_record_cpd = is_the_expert
+can_appeal = is_the_expert
+
+
 def can_edit_application(user, expert):
-    """The applicant (or an officer) edits the profile, and only while it is `applied`."""
+    """The applicant (or an officer) edits the profile, and only while it is `applied`; the
+    same people ask for a name correction and submit an accreditation."""
     return is_the_expert(user, expert) or can_decide_certification(user)
 
 
-def can_request_name_change(user, expert):
-    return is_the_expert(user, expert) or can_decide_certification(user)
-
-
-def can_record_cpd(user, expert):
-    return is_the_expert(user, expert)
-
-
-def can_submit_accreditation(user, expert):
-    return is_the_expert(user, expert) or can_decide_certification(user)
-
-
-def can_view_work_queues(user):
-    return has_role(user, Role.OFFICER)
-
-
-def can_view_accreditation_document(user, request):
-    return can_view_expert(user, request.expert) and not has_role(user, Role.CENTRE_STAFF)
+can_request_name_change = can_edit_application
+can_submit_accreditation = can_edit_application
 
 
 def can_view_request_document(user, request):
-    """A CPD or name-correction request's document: the expert and the directorate only."""
+    """A CPD, name-correction or accreditation request's document: the expert and the
+    directorate only (never centre staff, for whom `can_view_expert` is False)."""
     return can_view_expert(user, request.expert)
+
+
+can_view_accreditation_document = can_view_request_document
 
 
 def can_view_dashboard(user):
@@ -144,22 +149,9 @@ def can_view_dashboard(user):
     return has_role(user, Role.OFFICER, Role.AUDITOR, Role.ADMIN)
 
 
-def can_export_register(user):
-    return has_role(user, *DIRECTORATE)
-
-
 def can_review_certifications(user):
     """Draw samples, record findings, see anomaly flags: the auditor, who decides nothing."""
     return has_role(user, Role.AUDITOR)
-
-
-def can_manage_targets(user):
-    return can_administer(user)
-
-
-def can_list_experts(user):
-    """The directorate lists every expert (centre staff see their rosters instead)."""
-    return has_role(user, Role.OFFICER, Role.AUDITOR)
 
 
 def experts_visible_to(user):
@@ -190,15 +182,6 @@ def can_download_certificate(user, certificate):
         and user.id is not None
         and certificate.expert.user_id == user.id
     )
-
-
-def can_view_batch_jobs(user):
-    return has_role(user, Role.OFFICER, Role.AUDITOR)
-
-
-def can_run_certificate_batch(user):
-    """Starting batch issuance is a directorate decision: officers only."""
-    return has_role(user, Role.OFFICER)
 
 
 # Accounts and access (issue 15): what centre staff see of a person on their roster.
@@ -265,13 +248,3 @@ def can_close_action(user, finding):
     if finding.case_id is not None:
         return can_handle_case(user, finding.case)
     return can_review_certifications(user)
-
-
-def can_view_cases(user):
-    """The lists of cases: officers work them, auditors read them."""
-    return has_role(user, Role.OFFICER, Role.AUDITOR)
-
-
-def can_appeal(user, expert):
-    """Appealing a decision: the person concerned, from their own account."""
-    return is_the_expert(user, expert)

@@ -1,6 +1,6 @@
 """Text as people type it: NFC-normalised, trimmed, and folded for accent-insensitive search.
 
-Also the one rule for characters no text may hold (`control_character_in`): web forms,
+Also the one rule for characters no text may hold (`control_characters_anywhere`): web forms,
 API bodies, imports and URLs all ask it (registry/security.py applies it to every
 request), so a NUL byte is refused with a 400 before anything reaches the database.
 """
@@ -16,12 +16,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bidirectional controls reorder what is printed ("U+202E" turns a name around on a
 # certificate): they are removed from stored text.
 _BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def control_character_in(value):
-    """The first control character in `value` (a string), or None when it has none."""
-    match = _CONTROL.search(value)
-    return match.group() if match else None
 
 
 def control_characters_anywhere(data):

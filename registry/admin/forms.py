@@ -21,14 +21,13 @@ ROLE_LABELS = {
     Role.AUDITOR: _l("Auditor"),
     Role.ADMIN: _l("Administrator"),
 }
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserForm(RegistryForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
-    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     password = PasswordField(
         _l("Initial password"),
@@ -38,9 +37,7 @@ class UserForm(RegistryForm):
 
 class EditUserForm(RegistryForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
-    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     centre_id = SelectField(_l("Training centre"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Account active"))
 

@@ -49,6 +49,20 @@ def _searched(query, columns):
     return q, db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+def saved(change, success):
+    """Run `change`; commit and flash `success(result)`, or roll back and flash the refusal.
+    Whether it was saved."""
+    try:
+        result = change()
+    except AdminError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    db.session.commit()
+    flash(success(result), "success")
+    return True
+
+
 def _chosen_centre(form):
     return db.session.get(TrainingCentre, form.centre_id.data) if form.centre_id.data else None
 
@@ -58,23 +72,18 @@ def _chosen_centre(form):
 def users():
     form = UserForm()
     form.centre_id.choices = _centre_choices()
-    if form.validate_on_submit():
-        try:
-            user = create_user(
-                email=form.email.data,
-                full_name=form.full_name.data,
-                role=form.role.data,
-                password=form.password.data,
-                centre=_chosen_centre(form),
-                actor=current_user,
-            )
-        except AdminError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s created.", email=user.email), "success")
-            return redirect(url_for(".users"))
+    if form.validate_on_submit() and saved(
+        lambda: create_user(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            password=form.password.data,
+            centre=_chosen_centre(form),
+            actor=current_user,
+        ),
+        lambda user: _("Account %(email)s created.", email=user.email),
+    ):
+        return redirect(url_for(".users"))
     q, pagination = _searched(
         sa.select(User).order_by(User.role, User.email), (User.email, User.full_name)
     )
@@ -97,23 +106,18 @@ def edit_user(user_id):
     if not form.is_submitted():
         form.role.data = user.role.value
         form.centre_id.data = user.centre_id or 0
-    if form.validate_on_submit():
-        try:
-            update_user(
-                user,
-                full_name=form.full_name.data,
-                role=form.role.data,
-                centre=_chosen_centre(form),
-                active=form.active.data,
-                actor=current_user,
-            )
-        except AdminError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s saved.", email=user.email), "success")
-            return redirect(url_for(".users"))
+    if form.validate_on_submit() and saved(
+        lambda: update_user(
+            user,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            centre=_chosen_centre(form),
+            active=form.active.data,
+            actor=current_user,
+        ),
+        lambda _result: _("Account %(email)s saved.", email=user.email),
+    ):
+        return redirect(url_for(".users"))
     return render_template("admin/edit_user.html", form=form, user=user)
 
 
@@ -121,14 +125,10 @@ def edit_user(user_id):
 @permission_required(can_administer)
 def reset_user_password(user_id):
     user = db.session.get(User, user_id) or abort(404)
-    try:
-        send_password_reset(user, actor=current_user)
-    except AdminError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("A password reset link was sent to %(email)s.", email=user.email), "success")
+    saved(
+        lambda: send_password_reset(user, actor=current_user),
+        lambda _result: _("A password reset link was sent to %(email)s.", email=user.email),
+    )
     return redirect(url_for(".edit_user", user_id=user.id))
 
 
@@ -136,16 +136,11 @@ def reset_user_password(user_id):
 @permission_required(can_administer)
 def centres():
     form = CentreForm()
-    if form.validate_on_submit():
-        try:
-            centre = save_centre(None, **_centre_fields(form), actor=current_user)
-        except AdminError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Training centre %(code)s created.", code=centre.code), "success")
-            return redirect(url_for(".centres"))
+    if form.validate_on_submit() and saved(
+        lambda: save_centre(None, **_centre_fields(form), actor=current_user),
+        lambda centre: _("Training centre %(code)s created.", code=centre.code),
+    ):
+        return redirect(url_for(".centres"))
     q, pagination = _searched(
         sa.select(TrainingCentre).order_by(TrainingCentre.code),
         (TrainingCentre.code, TrainingCentre.name, TrainingCentre.province),
@@ -160,26 +155,17 @@ def centres():
 def edit_centre(centre_id):
     centre = db.session.get(TrainingCentre, centre_id) or abort(404)
     form = CentreForm(obj=centre)
-    if form.validate_on_submit():
-        try:
-            save_centre(centre, **_centre_fields(form), actor=current_user)
-        except AdminError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Training centre %(code)s saved.", code=centre.code), "success")
-            return redirect(url_for(".centres"))
+    if form.validate_on_submit() and saved(
+        lambda: save_centre(centre, **_centre_fields(form), actor=current_user),
+        lambda _result: _("Training centre %(code)s saved.", code=centre.code),
+    ):
+        return redirect(url_for(".centres"))
     return render_template("admin/edit_centre.html", form=form, centre=centre)
 
 
 def _centre_fields(form):
     return {
-        "code": form.code.data,
-        "name": form.name.data,
-        "province": form.province.data,
-        "approved_until": form.approved_until.data,
-        "active": form.active.data,
+        name: form[name].data for name in ("code", "name", "province", "approved_until", "active")
     }
 
 
@@ -187,22 +173,17 @@ def _centre_fields(form):
 @permission_required(can_administer)
 def topics():
     form = TopicForm()
-    if form.validate_on_submit():
-        try:
-            topic = add_topic(
-                code=form.code.data,
-                name_vi=form.name_vi.data,
-                name_en=form.name_en.data,
-                leads_to_trained=form.leads_to_trained.data,
-                actor=current_user,
-            )
-        except AdminError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Topic %(code)s added.", code=topic.code), "success")
-            return redirect(url_for(".topics"))
+    if form.validate_on_submit() and saved(
+        lambda: add_topic(
+            code=form.code.data,
+            name_vi=form.name_vi.data,
+            name_en=form.name_en.data,
+            leads_to_trained=form.leads_to_trained.data,
+            actor=current_user,
+        ),
+        lambda topic: _("Topic %(code)s added.", code=topic.code),
+    ):
+        return redirect(url_for(".topics"))
     rows = db.session.scalars(sa.select(Topic).order_by(Topic.sort_order, Topic.id)).all()
     return render_template("admin/topics.html", form=form, topics=rows)
 
@@ -226,10 +207,9 @@ def edit_topic(topic_id):
 @permission_required(can_administer)
 def retire_topic(topic_id):
     topic = db.session.get(Topic, topic_id) or abort(404)
-    retire = not topic.retired
-    set_topic_retired(topic, retire, actor=current_user)
+    set_topic_retired(topic, not topic.retired, actor=current_user)
     db.session.commit()
-    if retire:
+    if topic.retired:
         flash(_("Topic %(code)s retired.", code=topic.code), "success")
     else:
         flash(_("Topic %(code)s offered again.", code=topic.code), "success")

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from registry.admin.catalogue import add_sector, rename_sector, set_sector_retired
 from registry.admin.forms import SectorForm
-from registry.admin.routes import bp
-from registry.admin.service import AdminError
+from registry.admin.routes import bp, saved
 from registry.admin.values_to_fix import fix_province, fix_sector, provinces_to_fix, sectors_to_fix
 from registry.extensions import db
 from registry.permissions import can_administer, permission_required
@@ -16,24 +15,11 @@ from registry.provinces import PROVINCES
 from registry.sectors import Sector, offered_sectors
 
 
-def _saved(change, success):
-    """Run `change`; commit and flash `success`, or roll back and flash the refusal."""
-    try:
-        result = change()
-    except AdminError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return False
-    db.session.commit()
-    flash(success(result), "success")
-    return True
-
-
 @bp.route("/sectors", methods=["GET", "POST"])
 @permission_required(can_administer)
 def sectors():
     form = SectorForm()
-    if form.validate_on_submit() and _saved(
+    if form.validate_on_submit() and saved(
         lambda: add_sector(form.name.data, actor=current_user),
         lambda sector: _("Sector %(name)s added.", name=sector.name),
     ):
@@ -48,7 +34,7 @@ def sectors():
 def edit_sector(sector_id):
     sector = db.session.get(Sector, sector_id) or abort(404)
     form = SectorForm(obj=sector)
-    if form.validate_on_submit() and _saved(
+    if form.validate_on_submit() and saved(
         lambda: rename_sector(sector, form.name.data, actor=current_user),
         lambda _result: _("Sector %(name)s saved.", name=sector.name),
     ):
@@ -60,10 +46,9 @@ def edit_sector(sector_id):
 @permission_required(can_administer)
 def retire_sector(sector_id):
     sector = db.session.get(Sector, sector_id) or abort(404)
-    retire = not sector.retired
-    set_sector_retired(sector, retire, actor=current_user)
+    set_sector_retired(sector, not sector.retired, actor=current_user)
     db.session.commit()
-    if retire:
+    if sector.retired:
         flash(_("Sector %(name)s retired.", name=sector.name), "success")
     else:
         flash(_("Sector %(name)s offered again.", name=sector.name), "success")
@@ -89,7 +74,7 @@ def fix_value():
     fix = {"province": fix_province, "sector": fix_sector}.get(request.form.get("kind"))
     if fix is None:
         abort(400)
-    _saved(
+    saved(
         lambda: fix(value, to, actor=current_user),
         lambda _result: _("Every record with %(value)s now has %(to)s.", value=value, to=to),
     )

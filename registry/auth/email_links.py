@@ -18,10 +18,6 @@ from registry.mail.outbox import queue_message, render
 from registry.text import clean_email
 
 
-def _link(endpoint, token):
-    return links.site_path(endpoint, token=token)
-
-
 def send_confirmation(user):
     """Mail `user` a link that confirms their email (a new one each time it is asked)."""
     token = links.make_token(links.CONFIRM, user.id, user.email)
@@ -31,7 +27,7 @@ def send_confirmation(user):
         to_address=user.email,
         recipient=user,
         full_name=user.full_name,
-        path=_link("auth.confirm_email", token),
+        path=links.site_path("auth.confirm_email", token=token),
         hours=links.max_age(links.CONFIRM).total_seconds() // 3600,
     )
 
@@ -73,7 +69,7 @@ def send_reset(user, *, by=None):
         to_address=user.email,
         recipient=user,
         full_name=user.full_name,
-        path=_link("auth.reset_password", token),
+        path=links.site_path("auth.reset_password", token=token),
         minutes=int(links.max_age(links.RESET).total_seconds() // 60),
         by_admin=by is not None,
     )

@@ -97,13 +97,18 @@ def record_failure(email, address, now=None):
     Returns the scopes whose delay started with this failure: each does once per episode
     (the count starts again after a quiet hour or a successful sign-in).
     """
-    now = now or utcnow()
+    return _counted(_count_failure, email, address, now or utcnow())
+
+
+def _counted(count, *args):
+    """`count(*args)` in a savepoint; once more if a simultaneous attempt created a counter
+    first (IntegrityError)."""
     try:
         with db.session.begin_nested():
-            return _count_failure(email, address, now)
-    except IntegrityError:  # a simultaneous attempt created a counter first: count again
+            return count(*args)
+    except IntegrityError:
         with db.session.begin_nested():
-            return _count_failure(email, address, now)
+            return count(*args)
 
 
 def _count_failure(email, address, now):
@@ -130,13 +135,7 @@ def _count_failure(email, address, now):
 
 def record_success(email, address, now=None):
     """The holder signed in: their counters start again, and this address becomes known."""
-    now = now or utcnow()
-    try:
-        with db.session.begin_nested():
-            _count_success(email, address, now)
-    except IntegrityError:
-        with db.session.begin_nested():
-            _count_success(email, address, now)
+    _counted(_count_success, email, address, now or utcnow())
 
 
 def _count_success(email, address, now):

@@ -187,17 +187,10 @@ def summary_pdf(figures, generated_at, cases=None):
     labels = [t.label_vi for t in figures.targets]
     share = 0.72 / max(len(labels), 1)
     widths = [0.28, *([share] * len(labels))]
+    # The rows of the progress sheet, without the metric and with the period in one column.
     progress = [
-        [
-            row.target.label_vi,
-            f"{row.target.period_start:%d/%m/%Y} – {row.target.period_end:%d/%m/%Y}",
-            row.target.target_number,
-            row.achieved,
-            row.percent,
-            row.last_12_months,
-            projection_text(row.projection),
-        ]
-        for row in figures.progress
+        [label, f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", *figures_of_target]
+        for label, _metric, start, end, *figures_of_target in progress_rows(figures)
     ]
     tables = [
         SummaryTable(
@@ -214,26 +207,16 @@ def summary_pdf(figures, generated_at, cases=None):
             progress,
             widths=[0.31, 0.17, 0.09, 0.09, 0.09, 0.1, 0.15],
         ),
-        SummaryTable("Theo năm", ["Năm", *labels], dimension_rows(figures, "year"), widths),
-        SummaryTable(
-            "Theo loại hình tổ chức",
-            ["Loại hình tổ chức", *labels],
-            dimension_rows(figures, "organisation_type"),
-            widths,
-        ),
-        SummaryTable(
-            "Theo trung tâm đào tạo (10 trung tâm nhiều nhất)",
-            ["Trung tâm đào tạo", *labels],
-            _top(dimension_rows(figures, "centre")),
-            widths,
-        ),
-        SummaryTable(
-            "Theo tỉnh, thành phố (10 địa phương nhiều nhất)",
-            ["Tỉnh, thành phố", *labels],
-            _top(dimension_rows(figures, "province")),
-            widths,
-        ),
     ]
+    for dimension, title, top in (
+        ("year", "Theo năm", False),
+        ("organisation_type", "Theo loại hình tổ chức", False),
+        ("centre", "Theo trung tâm đào tạo (10 trung tâm nhiều nhất)", True),
+        ("province", "Theo tỉnh, thành phố (10 địa phương nhiều nhất)", True),
+    ):
+        rows = dimension_rows(figures, dimension)
+        header = [DIMENSION_HEADERS[dimension][1], *labels]
+        tables.append(SummaryTable(title, header, _top(rows) if top else rows, widths))
     notes = [METHOD_NOTE]
     if cases is not None:
         rows = []

@@ -13,12 +13,7 @@ from registry.cases.statistics import case_figures
 from registry.clock import LOCAL_TZ, today
 from registry.enums import ExpertStatus
 from registry.extensions import db
-from registry.permissions import (
-    can_export_register,
-    can_view_cases,
-    can_view_dashboard,
-    permission_required,
-)
+from registry.permissions import can_view_dashboard, is_directorate, permission_required
 from registry.reports.dashboard import long_table, sheets, summary_pdf
 from registry.reports.register import REGISTER_HEADER, register_rows
 from registry.reports.spreadsheets import (
@@ -51,7 +46,7 @@ def _figures():
 
 def _cases():
     """The figures on cases, today, for those who may see cases (officers, auditors)."""
-    return case_figures(today()) if can_view_cases(current_user) else None
+    return case_figures(today()) if is_directorate(current_user) else None
 
 
 def _audit(name, **details):
@@ -96,7 +91,7 @@ def _status_filter():
 
 
 @bp.get("/register.csv")
-@permission_required(can_export_register)
+@permission_required(is_directorate)
 def register_csv():
     status = _status_filter()
     _audit("register.csv", status=status)
@@ -109,7 +104,7 @@ def register_csv():
 
 
 @bp.get("/register.xlsx")
-@permission_required(can_export_register)
+@permission_required(is_directorate)
 def register_xlsx():
     status = _status_filter()
     body = xlsx_bytes([("Sổ đăng ký chuyên gia", REGISTER_HEADER, register_rows(status))])

@@ -66,15 +66,15 @@ class SummaryPdf:
             Spacer(1, 4 * mm),
         ]
         for table in self.tables:
-            story.append(Paragraph(_text(table.title), styles["heading"]))
-            story.append(Spacer(1, 1.5 * mm))
-            story.append(self._table(table, width, styles))
-            story.append(Spacer(1, 4 * mm))
-        for note in self.notes:
-            story.append(Paragraph(_text(note), styles["note"]))
+            story += [
+                Paragraph(_text(table.title), styles["heading"]),
+                Spacer(1, 1.5 * mm),
+                self._table(table, width, styles),
+                Spacer(1, 4 * mm),
+            ]
+        story += [Paragraph(_text(note), styles["note"]) for note in self.notes]
         if self.footer:
-            story.append(Spacer(1, 3 * mm))
-            story.append(Paragraph(_text(self.footer), styles["note"]))
+            story += [Spacer(1, 3 * mm), Paragraph(_text(self.footer), styles["note"])]
         output = io.BytesIO()
         document = SimpleDocTemplate(
             output,

@@ -10,10 +10,9 @@ from registry.cases.statistics import case_figures
 from registry.clock import today
 from registry.extensions import db
 from registry.permissions import (
-    can_export_register,
-    can_manage_targets,
-    can_view_cases,
+    can_administer,
     can_view_dashboard,
+    is_directorate,
     permission_required,
 )
 from registry.targets.chart import ChartText, progress_chart
@@ -65,14 +64,14 @@ def index():
         charts=charts,
         dimension_titles=DIMENSION_TITLES,
         metric_labels=METRIC_LABELS,
-        can_edit=can_manage_targets(current_user),
-        can_export_register=can_export_register(current_user),
-        case_figures=case_figures(today()) if can_view_cases(current_user) else None,
+        can_edit=can_administer(current_user),
+        can_export_register=is_directorate(current_user),
+        case_figures=case_figures(today()) if is_directorate(current_user) else None,
     )
 
 
 @bp.get("/manage")
-@permission_required(can_manage_targets)
+@permission_required(can_administer)
 def manage():
     return render_template(
         "targets/manage.html", targets=load_targets(), metric_labels=METRIC_LABELS
@@ -81,11 +80,9 @@ def manage():
 
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:target_id>/edit", methods=["GET", "POST"])
-@permission_required(can_manage_targets)
+@permission_required(can_administer)
 def edit(target_id=None):
-    target = None
-    if target_id is not None:
-        target = db.session.get(Target, target_id) or abort(404)
+    target = None if target_id is None else db.session.get(Target, target_id) or abort(404)
     form = TargetForm(obj=target)
     if target is not None and not form.is_submitted():
         form.metric.data = target.metric.value

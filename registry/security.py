@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from registry.text import control_characters_anywhere
 
 CONTROL_MESSAGE = _l("Control characters (such as NUL) are not accepted in any text.")
-FIELD_CONTROL_MESSAGE = _l("must not contain control characters")  # as registry/api/schema.py
+FIELD_CONTROL_MESSAGE = _l("must not contain control characters")  # as registry/api/input.py
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -11,7 +11,7 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 # C0 controls and DEL, except tab, line feed and carriage return (a text area's lines;
 # white space is collapsed anyway where a single line is expected). The same set as the
-# API's text pattern (registry/api/schema.py), so that both refuse the same input.
+# API's text pattern (registry/api/input.py), so that both refuse the same input.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bidirectional controls reorder what is printed ("U+202E" turns a name around on a
 # certificate): they are removed from stored text.

@@ -337,6 +337,10 @@ def test_overdue_cases_are_flagged_for_officers_and_auditors(app, client, sent):
     assert page.status_code == 200
     assert f"/cases/{case_id}" in page.get_data(as_text=True)
     assert 'class="overdue"' in page.get_data(as_text=True)
+    # The list holds every kind of case, and its heading says so.
+    assert "<h1>Kháng nghị, khiếu nại và yêu cầu xoá dữ liệu cá nhân</h1>" in page.get_data(
+        as_text=True
+    )
     # Auditors read; they take no step.
     detail = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "/acknowledge" not in detail

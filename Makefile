@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench clean
+.PHONY: run test install install-test lint format translations bench clean check-migrations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ run: install
 	@$(FLASK) registry worker & worker=$$!; \
 	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make check-migrations: do the models and the migrations agree? `flask db check` compares
+## the models with a database at the newest revision, so a fresh clone (no database yet)
+## gets one, migrated in a temporary folder, instead of "Target database is not up to date".
+check-migrations: install
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	export REGISTRY_DATABASE_URL=sqlite:///$$tmp/check.sqlite3; \
+	$(FLASK) db upgrade >$$tmp/upgrade.log 2>&1 || { cat $$tmp/upgrade.log; exit 1; }; \
+	$(FLASK) db check
 
 ## make test: set up with the test extra, lint, run the whole suite.
 ## Set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL as well as SQLite.

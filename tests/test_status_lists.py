@@ -174,6 +174,19 @@ def test_verify_credential_refuses_a_tampered_file(app, runner, tmp_path):
     assert "signature does not match" in result.output
 
 
+def test_verify_credential_without_the_public_url_says_what_to_set(app, runner, tmp_path):
+    with app.app_context():
+        expert = Walk().to(S.CERTIFIED)
+        db.session.commit()
+        path = tmp_path / "credential.json"
+        path.write_text(credential_of(expert.certificates[0]).document)
+    app.config["REGISTRY_PUBLIC_URL"] = None
+    result = runner.invoke(args=["registry", "verify-credential", str(path)])
+    assert result.exit_code != 0
+    assert "REGISTRY_PUBLIC_URL is not set" in result.output
+    assert "unknown verification method" not in result.output
+
+
 def test_a_full_list_sends_new_credentials_to_the_next(ctx, monkeypatch):
     monkeypatch.setattr("registry.credentials.status.PER_LIST", 2)
     walk = Walk()

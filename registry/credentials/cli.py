@@ -5,6 +5,7 @@ import urllib.request
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from registry.cli import registry_cli
@@ -36,6 +37,13 @@ def verify_credential_command(file, status_lists):
     from registry.credentials.keys import resolve_key
     from registry.credentials.verify import verify_credential
 
+    if not current_app.config.get("REGISTRY_PUBLIC_URL"):
+        # Without it the registry does not know its own did:web name, and every credential
+        # would be refused as signed by an unknown method.
+        raise click.ClickException(
+            "REGISTRY_PUBLIC_URL is not set: the registry's did:web identity, which signs "
+            "its credentials, is made from it (e.g. REGISTRY_PUBLIC_URL=http://127.0.0.1:5000)"
+        )
     document = _read_json(file)
     lists = [_read_json(source) for source in status_lists]
     report = verify_credential(document, resolve_key, status_lists=lists)

@@ -54,6 +54,7 @@ from registry.permissions import (
     can_view_expert,
     can_view_request_document,
     has_expert_account,
+    is_the_expert,
     permission_required,
 )
 
@@ -119,7 +120,7 @@ def _record_context(expert):
         "rule_labels": RULE_LABELS,
         "evidence_items": progress.evidence_items,
         "result_corrections": corrections_by_decision(expert),
-        "is_self": _is_self(expert),
+        "is_self": is_the_expert(current_user, expert),
         "confirm_form": ConfirmForm(),
         **_case_context(expert),
     }
@@ -302,12 +303,8 @@ def contact(expert_id):
     )
 
 
-def _is_self(expert):
-    return expert.user_id is not None and expert.user_id == current_user.id
-
-
 def _record_url(expert):
-    if _is_self(expert):
+    if is_the_expert(current_user, expert):
         return url_for(".me")
     return url_for(".detail", expert_id=expert.id)
 

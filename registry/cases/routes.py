@@ -65,8 +65,7 @@ def _refused(exc):
 @bp.route("/me/appeals/<ref>", methods=["GET", "POST"])
 @login_required
 def appeal(ref):
-    own = sa.select(Expert).where(Expert.user_id == current_user.id)
-    expert = db.session.scalar(own) or abort(404)
+    expert = Expert.of_user(current_user) or abort(404)
     decision = appeals.find_decision(expert, ref) or abort(404)
     if not can_appeal(current_user, expert):
         abort(404)

@@ -489,7 +489,7 @@ def apply(profile, *, actor, at=None):
     # Never an account found by the email: anyone can sign up with someone else's address.
     user = actor if actor.role == Role.EXPERT else None
     if user is not None:
-        own = db.session.scalar(sa.select(Expert).where(Expert.user_id == user.id))
+        own = Expert.of_user(user)
         if own is not None:
             raise TransitionRefused(
                 _l(

@@ -125,6 +125,11 @@ class Expert(db.Model):
         return clean_email(value)
 
     @classmethod
+    def of_user(cls, user):
+        """The record `user` signed up with or claimed, or None."""
+        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id))
+
+    @classmethod
     def matching(cls, text):
         """Staff's search: `text` in the name (accents and case aside) or in the email."""
         return sa.or_(

@@ -165,14 +165,10 @@ def detail(expert_id):
     return render_template("experts/detail.html", **_record_context(expert))
 
 
-def _own_record():
-    return db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id))
-
-
 @bp.get("/me")
 @permission_required(has_expert_account)
 def me():
-    expert = _own_record()
+    expert = Expert.of_user(current_user)
     context = _record_context(expert) if expert else {"expert": None}
     return render_template("experts/me.html", **context)
 
@@ -201,7 +197,7 @@ def signup():
 @bp.route("/me/apply", methods=["GET", "POST"])
 @permission_required(has_expert_account)
 def apply_self():
-    if _own_record() is not None:
+    if Expert.of_user(current_user) is not None:
         return redirect(url_for(".me"))
     form = ApplicationForm()
     if not form.is_submitted():
@@ -219,7 +215,7 @@ def apply_self():
 @bp.post("/me/reapply")
 @permission_required(has_expert_account)
 def reapply():
-    expert = _own_record() or abort(404)
+    expert = Expert.of_user(current_user) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -334,7 +330,7 @@ def name_change(expert_id):
 @bp.route("/me/cpd", methods=["GET", "POST"])
 @permission_required(has_expert_account)
 def cpd():
-    expert = _own_record() or abort(404)
+    expert = Expert.of_user(current_user) or abort(404)
     form = CpdForm()
     records = _requests_of(expert, CpdRecord, CpdRecord.completed_on.desc())
     return form_page(

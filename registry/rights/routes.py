@@ -2,7 +2,6 @@
 
 import json
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -53,16 +52,10 @@ class ErasureForm(FlaskForm):
     accept_withdrawal = BooleanField(_l("I understand that my certificate is withdrawn first."))
 
 
-def _own_expert():
-    return db.session.scalar(sa.select(Expert).where(Expert.user_id == current_user.id)) or abort(
-        404
-    )
-
-
 @bp.route("/me/data", methods=["GET", "POST"])
 @permission_required(has_expert_account)
 def my_data():
-    expert = _own_expert()
+    expert = Expert.of_user(current_user) or abort(404)
     form = ContactForm(obj=expert)
     if form.validate_on_submit():
         changed = correct_contact(
@@ -99,7 +92,7 @@ def _data_page(expert, form, erasure_form, status):
 @permission_required(has_expert_account)
 def request_erasure():
     """The person asks for erasure of their data: a case an officer decides."""
-    expert = _own_expert()
+    expert = Expert.of_user(current_user) or abort(404)
     form = ErasureForm()
     if form.validate_on_submit():
         try:
@@ -124,7 +117,7 @@ def request_erasure():
 @bp.get("/me/data.json")
 @permission_required(has_expert_account)
 def my_data_json():
-    expert = _own_expert()
+    expert = Expert.of_user(current_user) or abort(404)
     body = json.dumps(personal_data(expert), ensure_ascii=False, indent=2)
     return Response(
         body,
